@@ -1,0 +1,58 @@
+# Nyx build. `make` builds build/nyx and build/libnyx.a; `make test` runs every
+# test layer. Sources are found by wildcard: adding a file needs no edit here.
+# BUILD=dir puts all outputs elsewhere (parallel work trees, sanitizer builds).
+
+BUILD   ?= build
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers
+CFLAGS  += -std=gnu11 $(WARN) -Isrc -Iinclude -MMD -MP -pthread -fno-strict-aliasing
+LDLIBS  += -pthread -lm
+SAN     ?=
+ifneq ($(SAN),)
+CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SAN)
+endif
+
+LIB_SRCS  := $(shell find src -name '*.c' ! -path src/main.c | sort)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
+UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
+
+all: $(BUILD)/nyx
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libnyx.a: $(LIB_OBJS)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/nyx: $(BUILD)/src/main.o $(BUILD)/libnyx.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/unit-tests: $(UNIT_OBJS) $(BUILD)/libnyx.a
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+# Guest programs (tests/guest): assembled with binutils, no extra toolchain.
+include tests/guest/guest.mk
+
+test: all $(BUILD)/unit-tests guests
+	@BUILD=$(BUILD) tests/run-all
+
+unit: $(BUILD)/unit-tests
+	$(BUILD)/unit-tests
+
+# The main job: boot a real guest to a visible result.
+run: all guests
+	@BUILD=$(BUILD) scripts/demo
+
+bench: all guests
+	@BUILD=$(BUILD) bench/run
+
+clean:
+	rm -rf $(BUILD)
+
+.PHONY: all test unit run bench clean guests
+-include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/src/main.d

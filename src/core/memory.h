@@ -1,0 +1,80 @@
+/*
+ * Guest physical memory.
+ *
+ * Layout (as QEMU's i440FX PC, so firmware finds what it expects):
+ *   [0, 0xA0000)              low RAM                      region "ram-low"
+ *   [0xA0000, 0xC0000)        VGA window: not RAM, MMIO bus
+ *   [0xC0000, below_4g)       RAM (option ROMs, BIOS shadow, main RAM)
+ *   [below_4g, 4 GiB)         PCI hole (MMIO: PCI BARs, IOAPIC, LAPIC, HPET,
+ *                             firmware ROM at 4 GiB - rom size)
+ *   [4 GiB, 4 GiB + above_4g) RAM above 4 GiB for large guests
+ * below_4g = ram_size if ram_size < 0xE0000000, else 0xC0000000.
+ *
+ * All RAM is one anonymous host mapping; regions are slices of it, so guest
+ * physical address -> host offset is simple arithmetic per region.
+ *
+ * The checked API (gpa_read/gpa_write/gpa_map) is the only way device code
+ * touches guest memory: it bounds-checks every access against the region
+ * list, never writes ROM, and records VMM writes in the dirty log when dirty
+ * tracking is on. This is the VM-escape boundary.
+ */
+#ifndef NYX_CORE_MEMORY_H
+#define NYX_CORE_MEMORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <pthread.h>
+
+#define MEM_PAGE_SIZE 4096ULL
+#define MEM_MAX_REGIONS 16
+#define MEM_4G 0x100000000ULL
+#define MEM_PCI_HOLE_START_MAX 0xE0000000ULL
+#define MEM_PCI_HOLE_START_LARGE 0xC0000000ULL
+
+enum mem_kind { MEM_RAM, MEM_ROM };
+
+struct mem_region {
+	uint64_t gpa;
+	uint64_t size;
+	uint8_t *host;
+	enum mem_kind kind;
+	unsigned slot;           /* backend slot number */
+	char name[24];
+	unsigned long *dirty;    /* VMM-side dirty bitmap, one bit a page */
+};
+
+struct guest_mem {
+	uint64_t ram_size;
+	uint64_t below_4g;
+	uint64_t above_4g;
+	uint8_t *ram;            /* the whole RAM host mapping */
+	struct mem_region regions[MEM_MAX_REGIONS];
+	unsigned nregions;
+	bool dirty_tracking;
+	pthread_mutex_t lock;    /* protects region list changes */
+};
+
+/* Allocates RAM and lays out the RAM regions. ram_size must be page aligned. */
+int mem_init(struct guest_mem *mem, uint64_t ram_size);
+void mem_destroy(struct guest_mem *mem);
+/* Adds a read-only region holding a copy of data (firmware). */
+int mem_add_rom(struct guest_mem *mem, uint64_t gpa, const void *data, uint64_t size,
+		const char *name);
+
+/* Region containing gpa, or NULL (then the address is MMIO or unmapped). */
+struct mem_region *mem_find(struct guest_mem *mem, uint64_t gpa);
+
+/* Checked access: 0 on success, -EFAULT if any byte is outside RAM/ROM. */
+int gpa_read(struct guest_mem *mem, uint64_t gpa, void *buf, size_t len);
+/* Writes to RAM only; -EFAULT if any byte is outside RAM (ROM is not written). */
+int gpa_write(struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len);
+/* Host pointer for [gpa, gpa+len) if it lies within one region, else NULL.
+ * write=true refuses ROM and marks the pages dirty. */
+void *gpa_map(struct guest_mem *mem, uint64_t gpa, size_t len, bool write);
+
+/* VMM-side dirty log (device DMA, loaders). */
+void mem_set_dirty_tracking(struct guest_mem *mem, bool on);
+void mem_mark_dirty(struct guest_mem *mem, uint64_t gpa, uint64_t len);
+
+#endif

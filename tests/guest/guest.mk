@@ -1,0 +1,2 @@
+# Guest test programs: see tests/guest/README.md.
+guests:
