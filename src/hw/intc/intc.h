@@ -1,0 +1,53 @@
+/*
+ * Emulated interrupt hardware (8259 PIC pair, IOAPIC, per-vCPU LAPIC, 8254
+ * PIT) used when the CPU backend has no in-kernel irqchip (the emulator).
+ * With KVM the in-kernel models are used instead; the choice is made once
+ * in machine_create() from cpu_backend.irq_set being NULL or not.
+ *
+ * The emulator talks to this module only through the functions below.
+ */
+#ifndef NYX_HW_INTC_H
+#define NYX_HW_INTC_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+struct machine;
+
+/* Creates PIC, IOAPIC, PIT and one LAPIC per vCPU; installs m->irq. */
+int intc_create(struct machine *m);
+
+/* --- CPU side, called by the emulator on vCPU `cpu` ---------------------- */
+/* A maskable interrupt is pending for this CPU (LAPIC or PIC via ExtINT),
+ * ignoring RFLAGS.IF (the CPU checks IF itself). */
+bool intc_irq_pending(struct machine *m, unsigned cpu);
+/* Acknowledge (INTA): returns the vector to deliver, or -1 if it vanished. */
+int intc_irq_ack(struct machine *m, unsigned cpu);
+bool intc_nmi_take(struct machine *m, unsigned cpu);
+/* INIT / SIPI received by this CPU's LAPIC since the last call:
+ * returns 1 for INIT, 2 for SIPI (vector in *sipi_vector), 0 for none. */
+int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector);
+
+/* LAPIC register page (xAPIC MMIO at the APIC base) of CPU `cpu`. */
+uint64_t intc_lapic_read(struct machine *m, unsigned cpu, uint64_t offset, unsigned size);
+void intc_lapic_write(struct machine *m, unsigned cpu, uint64_t offset, uint64_t value,
+		      unsigned size);
+/* x2APIC MSRs 0x800-0x8FF; false if the MSR is invalid (→ #GP). */
+bool intc_lapic_rdmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t *value);
+bool intc_lapic_wrmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t value);
+/* CR8 <-> TPR. */
+uint8_t intc_get_tpr(struct machine *m, unsigned cpu);
+void intc_set_tpr(struct machine *m, unsigned cpu, uint8_t tpr);
+/* IA32_TSC_DEADLINE. */
+uint64_t intc_get_tsc_deadline(struct machine *m, unsigned cpu);
+void intc_set_tsc_deadline(struct machine *m, unsigned cpu, uint64_t deadline);
+
+/* Guest time stamp counter of the emulated machine (same clock as timers). */
+uint64_t intc_guest_tsc(struct machine *m);
+#define INTC_TSC_HZ 2000000000ULL
+
+/* LAPIC state <-> vcpu_state.lapic (KVM_GET_LAPIC layout) for snapshots. */
+void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024]);
+void intc_lapic_set(struct machine *m, unsigned cpu, const uint8_t regs[1024]);
+
+#endif
