@@ -7,6 +7,7 @@
 #ifndef NYX_NYX_H
 #define NYX_NYX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -16,6 +17,10 @@
 
 /* "512M", "2G", "4096", "1k": bytes; -EINVAL if malformed or overflowing. */
 int nyx_parse_size(const char *s, uint64_t *out);
+
+/* Whether this build delivers an optional feature ("disk", "uefi", "tpm",
+ * ...): see src/api/features.c. */
+bool nyx_feature_available(const char *feature);
 
 /* Validates cfg and builds the VM; NULL with err set on failure. */
 struct machine *nyx_vm_create(const struct machine_config *cfg, char *err, size_t err_len);

@@ -127,7 +127,9 @@ struct machine {
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
-	enum machine_state state;
+	enum machine_state state;        /* guarded by lock */
+	_Atomic int run_state;           /* lock-free copy of state for vCPU fast paths */
+	unsigned parked;                 /* vCPU threads parked (guarded by lock) */
 	enum stop_reason stop_reason;
 	int exit_status;
 	bool reset_requested;

@@ -86,6 +86,7 @@ struct vcpu_state {
 	uint32_t nmsrs;
 	struct vcpu_msr msrs[VCPU_MAX_MSRS];
 	uint8_t lapic[1024];     /* LAPIC register page as KVM_GET_LAPIC lays it out */
+	uint8_t lapic_valid;     /* 0: leave the LAPIC as it is (reset state) */
 	struct vcpu_events events;
 	uint32_t mp_state;       /* enum vcpu_mp_state */
 };
