@@ -107,6 +107,7 @@ struct vcpu {
 
 struct event_loop;
 struct loop_timer;
+struct intc;
 
 struct machine {
 	struct machine_config cfg;
@@ -124,6 +125,7 @@ struct machine {
 	struct vcpu_state *boot_state;   /* BSP state (NULL = architectural reset) */
 	uint8_t *boot_ram;               /* RAM image after loading (direct boot) */
 	void *board;                     /* hw/pc board state */
+	struct intc *intc;               /* hw/intc, when the machine emulates the irqchip */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

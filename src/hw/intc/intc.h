@@ -35,7 +35,8 @@ void intc_lapic_write(struct machine *m, unsigned cpu, uint64_t offset, uint64_t
 /* x2APIC MSRs 0x800-0x8FF; false if the MSR is invalid (→ #GP). */
 bool intc_lapic_rdmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t *value);
 bool intc_lapic_wrmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t value);
-/* CR8 <-> TPR. */
+/* CR8 <-> TPR: the whole 8-bit TPR (CR8 = TPR >> 4; MOV to CR8 sets
+ * TPR = CR8 << 4). */
 uint8_t intc_get_tpr(struct machine *m, unsigned cpu);
 void intc_set_tpr(struct machine *m, unsigned cpu, uint8_t tpr);
 /* IA32_TSC_DEADLINE. */
@@ -49,5 +50,22 @@ uint64_t intc_guest_tsc(struct machine *m);
 /* LAPIC state <-> vcpu_state.lapic (KVM_GET_LAPIC layout) for snapshots. */
 void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024]);
 void intc_lapic_set(struct machine *m, unsigned cpu, const uint8_t regs[1024]);
+
+/* --- Additions (hw/intc owner) ----------------------------------------- */
+/* IA32_APIC_BASE of CPU `cpu` (EN, EXTD = x2APIC, BSP). The x2APIC MSRs
+ * answer only while EXTD is set. set returns false for an invalid value or
+ * transition (the caller raises #GP). */
+uint64_t intc_get_apic_base(struct machine *m, unsigned cpu);
+bool intc_set_apic_base(struct machine *m, unsigned cpu, uint64_t value);
+/* ELCR (ports 0x4D0/0x4D1): bit n = IRQ n level triggered. The PIIX3
+ * model and ACPI code use these; the registers live in the PIC model. */
+uint16_t intc_get_elcr(struct machine *m);
+void intc_set_elcr(struct machine *m, uint16_t elcr);
+/* Replaces the guest clock (ns) of the interrupt hardware; for tests and
+ * deterministic runs. NULL restores machine_clock_ns(). */
+void intc_set_clock(struct machine *m, uint64_t (*now)(void *opaque), void *opaque);
+/* Runs the PIT and LAPIC timers that are due at the current clock (what
+ * the event-loop timers do; tests call it after moving the clock). */
+void intc_poll_timers(struct machine *m);
 
 #endif
