@@ -185,8 +185,8 @@ static void intc_nop(void *opaque) {}
 static void intc_save_nothing(void *opaque, struct state_writer *w) {}
 static void intc_load_nothing(void *opaque, struct state_reader *r, uint32_t version) {}
 
-/* Owns the complex's memory: registered first, so destroyed first and the
- * model devices after it have no destroy of their own. */
+/* Owns the complex's memory: registered first, so destroyed last (the
+ * machine destroys newest first); the model devices have no destroy. */
 static const struct device_ops intc_device_ops = {
 	.type = "intc",
 	.state_version = 1,
