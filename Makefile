@@ -8,7 +8,7 @@ CFLAGS  ?= -O2 -g
 WARN    := -Wall -Wextra -Werror -Wno-unused-parameter -Wno-missing-field-initializers \
            -Wno-format-truncation
 CFLAGS  += -std=gnu11 $(WARN) -Isrc -Iinclude -MMD -MP -pthread -fno-strict-aliasing
-LDLIBS  += -pthread -lm
+LDLIBS  += -pthread -lm -lz
 SAN     ?=
 ifneq ($(SAN),)
 CFLAGS  += -fsanitize=$(SAN) -fno-omit-frame-pointer
@@ -38,10 +38,17 @@ $(BUILD)/nyx: $(BUILD)/src/main.o $(LIB_OBJS) | $(BUILD)/libnyx.a
 $(BUILD)/unit-tests: $(UNIT_OBJS) $(LIB_OBJS)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Test drivers (small programs the shell test layers call).
+$(BUILD)/tests/qcow2io: tests/storage/qcow2io.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_TOOLS := $(BUILD)/tests/qcow2io
+
 # Guest programs (tests/guest): assembled with binutils, no extra toolchain.
 include tests/guest/guest.mk
 
-test: all $(BUILD)/unit-tests guests
+test: all $(BUILD)/unit-tests $(TEST_TOOLS) guests
 	@BUILD=$(BUILD) tests/run-all
 
 unit: $(BUILD)/unit-tests
