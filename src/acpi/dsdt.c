@@ -19,8 +19,7 @@
  *   \_GPE              GPE block device scope
  *   \_S5               soft-off: SLP_TYP as the PIIX4 PM expects
  *
- * PCI interrupt routing follows the PIIX3 wiring of QEMU's i440FX: slot s,
- * pin p (0 = INTA) reaches PIRQ (s + p - 1) mod 4.
+ * PCI interrupt routing is the PIIX3 wiring of hw/pci/pirq.h (pirq_of()).
  */
 #include "acpi/acpi.h"
 
@@ -28,18 +27,14 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw/pci/pirq.h"
+
 #define DSDT_REVISION 2         /* 64-bit integers */
 
 static const char *const link_names[4] = {"\\_SB.LNKA", "\\_SB.LNKB", "\\_SB.LNKC",
 					  "\\_SB.LNKD"};
 static const char *const pirq_fields[4] = {"\\_SB.PCI0.ISA.PRQA", "\\_SB.PCI0.ISA.PRQB",
 					   "\\_SB.PCI0.ISA.PRQC", "\\_SB.PCI0.ISA.PRQD"};
-
-/* PIRQ line (0 = A) that slot `slot` pin `pin` (0 = INTA) is wired to. */
-static unsigned dsdt_slot_pirq(unsigned slot, unsigned pin)
-{
-	return (slot + pin + 3) & 3;
-}
 
 static void name_crs(struct aml *a, const struct aml *res)
 {
@@ -78,7 +73,7 @@ static void build_prt(struct aml *a)
 			if (slot == 1 && pin == 0)
 				aml_name(a, "\\_SB.LNKS");
 			else
-				aml_name(a, link_names[dsdt_slot_pirq(slot, pin)]);
+				aml_name(a, link_names[pirq_of(slot, pin + 1)]);
 			aml_int(a, 0);
 			aml_end(a);
 		}
@@ -104,8 +99,8 @@ static void build_isa(struct aml *a, const struct acpi_config *c)
 	struct aml r;
 
 	aml_device_begin(a, "ISA");
-	aml_name_int(a, "_ADR", 0x00010000);
-	aml_opregion(a, "PIRQ", AML_PCI_CONFIG, 0x60, 4);
+	aml_name_int(a, "_ADR", (PIRQ_PIIX3_DEV << 16) | PIRQ_PIIX3_FN);
+	aml_opregion(a, "PIRQ", AML_PCI_CONFIG, PIRQ_ROUTE_REG, PIRQ_COUNT);
 	aml_field_begin(a, "PIRQ", AML_FIELD_BYTE_ACC | AML_FIELD_PRESERVE);
 	aml_field_unit(a, "PRQA", 8);
 	aml_field_unit(a, "PRQB", 8);
@@ -176,7 +171,7 @@ static void build_link_helpers(struct aml *a)
 	aml_if_begin(a);
 	aml_op(a, AML_AND);             /* If (Arg0 & 0x80) */
 	aml_arg(a, 0);
-	aml_int(a, 0x80);
+	aml_int(a, PIRQ_ROUTE_DISABLED);
 	aml_int(a, 0);
 	aml_op(a, AML_RETURN);
 	aml_int(a, 0x09);
@@ -199,11 +194,11 @@ static void build_link_helpers(struct aml *a)
 	aml_if_begin(a);
 	aml_op(a, AML_LLESS);           /* If (Arg0 < 0x80) */
 	aml_arg(a, 0);
-	aml_int(a, 0x80);
+	aml_int(a, PIRQ_ROUTE_DISABLED);
 	aml_op(a, AML_STORE);           /* IRQ0 = Arg0 & 0x0F */
 	aml_op(a, AML_AND);
 	aml_arg(a, 0);
-	aml_int(a, 0x0F);
+	aml_int(a, PIRQ_ROUTE_IRQ_MASK);
 	aml_int(a, 0);
 	aml_name(a, "IRQ0");
 	aml_end(a);
@@ -215,16 +210,21 @@ static void build_link_helpers(struct aml *a)
 
 static void build_link(struct aml *a, unsigned i)
 {
-	static const uint32_t possible[3] = {5, 10, 11};
 	const char *field = pirq_fields[i];
+	uint32_t possible[16];
+	unsigned n = 0;
 	struct aml r;
+
+	for (unsigned irq = 0; irq < 16; irq++)
+		if (PIRQ_LINK_IRQS & (1u << irq))
+			possible[n++] = irq;
 
 	aml_device_begin(a, link_names[i] + 5);     /* "LNKx" under \_SB */
 	aml_name_eisaid(a, "_HID", "PNP0C0F");
 	aml_name_int(a, "_UID", i);
 	aml_name_decl(a, "_PRS");
 	aml_init(&r);
-	aml_res_interrupt_level_shared(&r, possible, 3);
+	aml_res_interrupt_level_shared(&r, possible, n);
 	aml_resource_template(a, &r);
 	aml_free(&r);
 
@@ -237,7 +237,7 @@ static void build_link(struct aml *a, unsigned i)
 	aml_method_begin(a, "_DIS", 0, false);
 	aml_op(a, AML_OR);              /* PRQx |= 0x80 */
 	aml_name(a, field);
-	aml_int(a, 0x80);
+	aml_int(a, PIRQ_ROUTE_DISABLED);
 	aml_name(a, field);
 	aml_end(a);
 

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "core/memory.h"
+#include "hw/pci/piix4_pm.h"
 
 #define ACPI_OEM_ID "NYX   "
 #define ACPI_OEM_TABLE_ID "NYXPC   "
@@ -37,14 +38,14 @@ void acpi_config_pc(struct acpi_config *c, unsigned ncpus, uint64_t below_4g,
 	/* 64-bit window: 2 GiB from the first GiB boundary above high RAM. */
 	c->pci_hole64_start = (MEM_4G + above_4g + (1ULL << 30) - 1) & ~((1ULL << 30) - 1);
 	c->pci_hole64_size = 1ULL << 31;
-	c->pm_base = 0x600;
-	c->gpe0_base = 0xAFE0;
-	c->gpe0_len = 4;
-	c->sci_irq = 9;
-	c->smi_cmd = 0xB2;
-	c->acpi_enable = 0xF1;
-	c->acpi_disable = 0xF0;
-	c->s5_slp_typ = 0;
+	c->pm_base = PIIX4_PM_BASE;
+	c->gpe0_base = PIIX4_GPE0_BLK;
+	c->gpe0_len = PIIX4_GPE0_BLK_LEN;
+	c->sci_irq = PIIX4_SCI_IRQ;
+	c->smi_cmd = PIIX4_SMI_CMD;
+	c->acpi_enable = PIIX4_ACPI_ENABLE;
+	c->acpi_disable = PIIX4_ACPI_DISABLE;
+	c->s5_slp_typ = PIIX4_SLP_TYP_S5;
 	c->reset_port = 0xCF9;
 	c->reset_value = 0x06;                 /* PIIX3 RCR: SRST | RCPU */
 	c->ioapic_addr = 0xFEC00000;
@@ -367,25 +368,4 @@ int acpi_place(const struct acpi_build *b, uint8_t *tables_out, uint64_t tables_
 	memcpy(tables_out, b->tables.buf, b->tables.len);
 	memcpy(rsdp_out, b->rsdp.buf, b->rsdp.len);
 	return acpi_loader_apply(b->loader.cmds.buf, b->loader.cmds.len, files, 2);
-}
-
-int acpi_install(struct guest_mem *mem, const struct acpi_build *b, uint64_t tables_gpa,
-		 uint64_t rsdp_gpa)
-{
-	uint8_t *t = malloc(b->tables.len);
-	uint8_t *r = malloc(b->rsdp.len);
-	int err = -ENOMEM;
-
-	if (!t || !r)
-		goto out;
-	err = acpi_place(b, t, tables_gpa, r, rsdp_gpa);
-	if (err)
-		goto out;
-	err = gpa_write(mem, tables_gpa, t, b->tables.len);
-	if (!err)
-		err = gpa_write(mem, rsdp_gpa, r, b->rsdp.len);
-out:
-	free(t);
-	free(r);
-	return err;
 }

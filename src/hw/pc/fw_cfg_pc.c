@@ -1,0 +1,174 @@
+/*
+ * What the PC machine tells firmware through fw_cfg: the legacy keys
+ * (signature, RAM size, CPU counts, boot menu, ...) and the files SeaBIOS
+ * and OVMF read on QEMU's i440FX machine (etc/e820, the ACPI blobs and
+ * their loader script, SMBIOS, bootorder, console and boot-failure
+ * settings).
+ */
+#include "hw/pc/fw_cfg.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "acpi/acpi.h"
+#include "core/machine.h"
+#include "hw/pc/smbios.h"
+#include "hw/pci/piix4_pm.h"
+#include "hw/storage/ide.h"
+
+#define E820_RAM 1
+#define E820_ENTRY_SIZE 20       /* le64 address, le64 length, le32 type */
+
+static void put_le(uint8_t *p, uint64_t v, unsigned n)
+{
+	for (unsigned i = 0; i < n; i++)
+		p[i] = (uint8_t)(v >> (8 * i));
+}
+
+/*
+ * etc/e820 lists RAM as QEMU does: one range from 0 to the PCI hole and one
+ * above 4 GiB; firmware carves out the legacy holes (640 KiB - 1 MiB)
+ * itself.
+ */
+static int add_e820(struct fw_cfg *fc, const struct guest_mem *mem)
+{
+	uint8_t t[2 * E820_ENTRY_SIZE] = {0};
+	size_t n = 0;
+
+	put_le(t, 0, 8);
+	put_le(t + 8, mem->below_4g, 8);
+	put_le(t + 16, E820_RAM, 4);
+	n++;
+	if (mem->above_4g) {
+		put_le(t + 20, MEM_4G, 8);
+		put_le(t + 28, mem->above_4g, 8);
+		put_le(t + 36, E820_RAM, 4);
+		n++;
+	}
+	return fw_cfg_add_file(fc, "etc/e820", t, n * E820_ENTRY_SIZE);
+}
+
+static int add_acpi(struct fw_cfg *fc, const struct machine *m)
+{
+	struct acpi_config c;
+	struct acpi_build b;
+	int err;
+
+	acpi_config_pc(&c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
+	err = acpi_build(&c, &b);
+	if (err)
+		return err;
+	err = fw_cfg_add_file(fc, ACPI_FILE_TABLES, b.tables.buf, b.tables.len);
+	if (!err)
+		err = fw_cfg_add_file(fc, ACPI_FILE_RSDP, b.rsdp.buf, b.rsdp.len);
+	if (!err)
+		err = fw_cfg_add_file(fc, ACPI_FILE_LOADER, b.loader.cmds.buf, b.loader.cmds.len);
+	acpi_build_free(&b);
+	return err;
+}
+
+static int add_smbios(struct fw_cfg *fc, const struct machine *m)
+{
+	struct smbios_config c = {
+		.ncpus = m->cfg.cpus,
+		.below_4g = m->mem.below_4g,
+		.above_4g = m->mem.above_4g,
+	};
+	struct smbios_tables t;
+	int err = smbios_build(&c, &t);
+
+	if (err)
+		return err;
+	err = fw_cfg_add_file(fc, "etc/smbios/smbios-tables", t.tables, t.len);
+	if (!err)
+		err = fw_cfg_add_file(fc, "etc/smbios/smbios-anchor", t.anchor, sizeof(t.anchor));
+	smbios_tables_free(&t);
+	return err;
+}
+
+/* Firmware device paths of the IDE disks, in configuration order, one a
+ * line (SeaBIOS and OVMF match them against the devices they find). */
+static int add_bootorder(struct fw_cfg *fc, const struct machine_config *cfg)
+{
+	char buf[MACHINE_MAX_DISKS * 64];
+	size_t len = 0;
+	unsigned ide = 0;
+
+	for (unsigned i = 0; i < cfg->ndisks; i++) {
+		if (cfg->disks[i].iface != DISK_IF_IDE)
+			continue;
+		char path[64];
+		if (ide_boot_path(ide++, path, sizeof(path)) < 0)
+			continue;
+		int n = snprintf(buf + len, sizeof(buf) - len, "%s%s", len ? "\n" : "", path);
+		if (n < 0 || (size_t)n >= sizeof(buf) - len)
+			break;
+		len += (size_t)n;
+	}
+	if (len == 0)
+		return 0;
+	return fw_cfg_add_file(fc, "bootorder", buf, len + 1);
+}
+
+int fw_cfg_pc_populate(struct fw_cfg *fc, struct machine *m, char *err, size_t err_len)
+{
+	const struct machine_config *cfg = &m->cfg;
+	unsigned ncpus = cfg->cpus;
+	const char *what = "legacy keys";
+	uint8_t uuid[16] = {0};
+	int ret;
+
+	/* Legacy items, with QEMU's sizes: SeaBIOS reads them at fixed widths. */
+	ret = fw_cfg_add_bytes(fc, FW_CFG_UUID, uuid, sizeof(uuid));
+	ret = ret ? ret : fw_cfg_add_i64(fc, FW_CFG_RAM_SIZE, m->mem.ram_size);
+	ret = ret ? ret : fw_cfg_add_i16(fc, FW_CFG_NOGRAPHIC, !cfg->gpu);
+	ret = ret ? ret : fw_cfg_add_i16(fc, FW_CFG_NB_CPUS, (uint16_t)ncpus);
+	ret = ret ? ret : fw_cfg_add_i16(fc, FW_CFG_MAX_CPUS, (uint16_t)ncpus);
+	ret = ret ? ret : fw_cfg_add_i16(fc, FW_CFG_BOOT_MENU, 0);
+	ret = ret ? ret : fw_cfg_add_i32(fc, FW_CFG_IRQ0_OVERRIDE, 1);
+	if (!ret) {
+		/* NUMA: u64 node count (0), then a u64 per CPU and per node. */
+		size_t len = 8 * (1 + (size_t)ncpus);
+		uint8_t *numa = calloc(1, len);
+		ret = numa ? fw_cfg_add_bytes(fc, FW_CFG_NUMA, numa, len) : -ENOMEM;
+		free(numa);
+	}
+	if (ret)
+		goto fail;
+
+	what = "etc/e820";
+	if ((ret = add_e820(fc, &m->mem)))
+		goto fail;
+	what = "ACPI tables";
+	if ((ret = add_acpi(fc, m)))
+		goto fail;
+	what = "SMBIOS tables";
+	if ((ret = add_smbios(fc, m)))
+		goto fail;
+	what = "bootorder";
+	if ((ret = add_bootorder(fc, cfg)))
+		goto fail;
+
+	what = "firmware settings";
+	uint8_t b[4];
+	/* Boot failure: retry after 0 ms (then the reset ends a --no-reboot
+	 * run) or never (QEMU's default, -1). */
+	put_le(b, cfg->no_reboot ? 0 : 0xFFFFFFFFu, 4);
+	ret = fw_cfg_add_file(fc, "etc/boot-fail-wait", b, 4);
+	/* SeaBIOS's own console on COM1 (read as a little-endian integer). */
+	put_le(b, 0x3F8, 2);
+	ret = ret ? ret : fw_cfg_add_file(fc, "etc/sercon-port", b, 2);
+	/* Sleep states: one byte each for S0..S5, bit 7 = supported, low bits
+	 * the SLP_TYP value. S3 and S4 are not offered. */
+	static const uint8_t states[6] = {0x80, 0, 0, 0x01, 0x02, 0x80 | PIIX4_SLP_TYP_S5};
+	ret = ret ? ret : fw_cfg_add_file(fc, "etc/system-states", states, sizeof(states));
+	if (ret)
+		goto fail;
+	return 0;
+
+fail:
+	snprintf(err, err_len, "fw_cfg: cannot build %s (%s)", what, strerror(-ret));
+	return ret;
+}
