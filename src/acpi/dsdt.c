@@ -353,8 +353,8 @@ int acpi_dsdt_build(const struct acpi_config *c, struct aml *out)
 
 	aml_scope_begin(a, "\\_SB");
 	aml_device_begin(a, "PCI0");
+	/* No _ADR beside _HID: the spec allows one or the other (iasl warns). */
 	aml_name_eisaid(a, "_HID", "PNP0A03");
-	aml_name_int(a, "_ADR", 0);
 	aml_name_int(a, "_UID", 0);
 	aml_name_int(a, "_BBN", 0);
 	build_pci0_crs(a, c);
