@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "core/bus.h"
+#include "core/loop.h"
 #include "core/machine.h"
 #include "core/state.h"
 #include "hw/intc/intc.h"
@@ -33,12 +34,16 @@ static inline void fix_kick(struct vcpu *v)
 
 static const struct cpu_backend fix_backend = { .name = "test", .vcpu_kick = fix_kick };
 
-static inline struct intc_fix *fix_new(unsigned cpus)
+/* With `loop`, the machine gets an event loop (not running) and keeps the
+ * real machine clock; otherwise the fake clock drives everything. */
+static inline struct intc_fix *fix_new_ex(unsigned cpus, bool loop)
 {
 	struct intc_fix *f = calloc(1, sizeof *f);
 
 	if (!f)
 		return NULL;
+	if (loop)
+		f->m.loop = loop_new();
 	bus_init(&f->m.pio, "pio");
 	bus_init(&f->m.mmio, "mmio");
 	f->m.cfg.cpus = cpus;
@@ -57,8 +62,14 @@ static inline struct intc_fix *fix_new(unsigned cpus)
 		free(f);
 		return NULL;
 	}
-	intc_set_clock(&f->m, fix_clock, f);
+	if (!loop)
+		intc_set_clock(&f->m, fix_clock, f);
 	return f;
+}
+
+static inline struct intc_fix *fix_new(unsigned cpus)
+{
+	return fix_new_ex(cpus, false);
 }
 
 static inline void fix_free(struct intc_fix *f)
@@ -85,6 +96,8 @@ static inline void fix_free(struct intc_fix *f)
 	}
 	bus_destroy(&f->m.pio);
 	bus_destroy(&f->m.mmio);
+	if (f->m.loop)
+		loop_free(f->m.loop);
 	free(f);
 }
 
