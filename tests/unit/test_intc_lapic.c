@@ -213,7 +213,6 @@ TEST(intc_lapic_x2apic_msrs)
 	struct intc_fix *f = fix_new(2);
 	REQUIRE(f);
 	uint64_t v = 0;
-	CHECK(!intc_lapic_rdmsr(&f->m, 1, 0x802, &v));  /* xAPIC mode: #GP */
 	CHECK(!intc_set_apic_base(&f->m, 1, 0xfee00400));        /* EXTD without EN */
 	REQUIRE(intc_set_apic_base(&f->m, 1, 0xfee00c00));       /* EN | EXTD */
 	CHECK(intc_lapic_rdmsr(&f->m, 1, 0x802, &v));
@@ -238,6 +237,10 @@ TEST(intc_lapic_x2apic_msrs)
 	CHECK(intc_lapic_wrmsr(&f->m, 1, 0x830, (0ULL << 32) | 0x4060));
 	CHECK(irr_bit(f, 0, 0x60));
 	CHECK(!intc_set_apic_base(&f->m, 1, 0xfee00800));        /* x2APIC -> xAPIC */
+	/* A caller that gates the MSRs on its own APIC base: CPU 0 follows. */
+	CHECK(intc_lapic_rdmsr(&f->m, 0, 0x80d, &v));
+	CHECK_EQ(v, 0x1);
+	CHECK_EQ(intc_get_apic_base(&f->m, 0), 0xfee00d00);
 	fix_free(f);
 }
 
@@ -251,9 +254,13 @@ TEST(intc_lapic_pic_virtual_wire)
 	CHECK(!intc_irq_pending(&f->m, 1));             /* only the BSP's LINT0 */
 	apic_w(f, 0, 0xf0, 0x1ff);
 	CHECK(!intc_irq_pending(&f->m, 0));             /* enabled, LINT0 masked */
-	apic_w(f, 0, 0x350, 0x700);                     /* LINT0 ExtINT */
+	/* SeaBIOS smp_setup(): LINT0 ExtINT level, LINT1 NMI level. */
+	apic_w(f, 0, 0x350, 0x8700);
+	apic_w(f, 0, 0x360, 0x8400);
+	CHECK_EQ(apic_r(f, 0, 0x350), 0x8700);
 	CHECK(intc_irq_pending(&f->m, 0));
 	CHECK_EQ(intc_irq_ack(&f->m, 0), 0x31);
+	CHECK(!intc_irq_pending(&f->m, 0));             /* IR1 in service on the PIC */
 	fix_free(f);
 }
 

@@ -373,6 +373,14 @@ void intc_lapic_write(struct machine *m, unsigned cpu, uint64_t offset, uint64_t
 	intc_unlock(l->ic);
 }
 
+/* The caller gates the x2APIC MSRs on its IA32_APIC_BASE.EXTD; if it never
+ * told us about the mode switch, follow it here (ID, LDR and ICR formats). */
+static void intc_x2apic_follow(struct lapic *l)
+{
+	if (!(l->apic_base & (1ULL << 10)))
+		lapic_set_base(l, l->apic_base | (1ULL << 11) | (1ULL << 10));
+}
+
 bool intc_lapic_rdmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t *value)
 {
 	struct lapic *l = intc_cpu(m, cpu);
@@ -381,6 +389,7 @@ bool intc_lapic_rdmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t *v
 	if (!l)
 		return false;
 	intc_lock(l->ic);
+	intc_x2apic_follow(l);
 	ok = lapic_msr_read(l, msr, value);
 	intc_unlock(l->ic);
 	return ok;
@@ -394,6 +403,7 @@ bool intc_lapic_wrmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t va
 	if (!l)
 		return false;
 	intc_lock(l->ic);
+	intc_x2apic_follow(l);
 	ok = lapic_msr_write(l, msr, value);
 	intc_unlock(l->ic);
 	return ok;

@@ -32,7 +32,9 @@ int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector);
 uint64_t intc_lapic_read(struct machine *m, unsigned cpu, uint64_t offset, unsigned size);
 void intc_lapic_write(struct machine *m, unsigned cpu, uint64_t offset, uint64_t value,
 		      unsigned size);
-/* x2APIC MSRs 0x800-0x8FF; false if the MSR is invalid (→ #GP). */
+/* x2APIC MSRs 0x800-0x8FF; false if the MSR is invalid (→ #GP). The caller
+ * checks IA32_APIC_BASE.EXTD; a LAPIC not yet told (intc_set_apic_base)
+ * switches to x2APIC mode on the first of these calls. */
 bool intc_lapic_rdmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t *value);
 bool intc_lapic_wrmsr(struct machine *m, unsigned cpu, uint32_t msr, uint64_t value);
 /* CR8 <-> TPR: the whole 8-bit TPR (CR8 = TPR >> 4; MOV to CR8 sets
@@ -52,9 +54,9 @@ void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024]);
 void intc_lapic_set(struct machine *m, unsigned cpu, const uint8_t regs[1024]);
 
 /* --- Additions (hw/intc owner) ----------------------------------------- */
-/* IA32_APIC_BASE of CPU `cpu` (EN, EXTD = x2APIC, BSP). The x2APIC MSRs
- * answer only while EXTD is set. set returns false for an invalid value or
- * transition (the caller raises #GP). */
+/* IA32_APIC_BASE of CPU `cpu` (EN, EXTD = x2APIC, BSP), so the LAPIC knows
+ * its mode (x2APIC ID/LDR/ICR formats, hardware disable). set returns false
+ * for an invalid value or transition (the caller raises #GP). */
 uint64_t intc_get_apic_base(struct machine *m, unsigned cpu);
 bool intc_set_apic_base(struct machine *m, unsigned cpu, uint64_t value);
 /* ELCR (ports 0x4D0/0x4D1): bit n = IRQ n level triggered. The PIIX3
