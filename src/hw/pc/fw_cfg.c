@@ -541,7 +541,7 @@ static void fw_cfg_destroy(void *opaque)
 	fw_cfg_free(opaque);
 }
 
-static const struct device_ops fw_cfg_device_ops = {
+const struct device_ops fw_cfg_device_ops = {
 	.type = "fw_cfg",
 	.state_version = 1,
 	.reset = fw_cfg_reset,

@@ -85,6 +85,11 @@ const uint8_t *fw_cfg_file_data(struct fw_cfg *fc, const char *name, size_t *len
 uint64_t fw_cfg_io_read(struct fw_cfg *fc, uint16_t port, unsigned size);
 void fw_cfg_io_write(struct fw_cfg *fc, uint16_t port, uint64_t value, unsigned size);
 
+/* Reset (selects the signature), save/load (selection, offset, DMA
+ * register, writable files), destroy. */
+struct device_ops;
+extern const struct device_ops fw_cfg_device_ops;
+
 /* Creates the device on the machine (ports, reset, save/load) and fills it
  * with what the PC machine offers firmware (fw_cfg_pc.c). */
 int fw_cfg_init(struct machine *m, char *err, size_t err_len);
