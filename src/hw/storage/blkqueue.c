@@ -112,15 +112,18 @@ static void *worker(void *arg)
 
 		pthread_mutex_lock(&q->lock);
 		account(q, r, rc);
+		bool was_flush = r->op == BLK_FLUSH;
+		pthread_mutex_unlock(&q->lock);
+		/* Completion runs before the request stops counting as in flight,
+		 * so drain() returns only after every callback has run. */
+		r->done(r, rc);    /* may free r */
+		pthread_mutex_lock(&q->lock);
 		q->inflight--;
-		if (r->op == BLK_FLUSH)
+		if (was_flush)
 			q->barrier = false;
 		pthread_cond_broadcast(&q->work);
 		if (!q->inflight && !q->head)
 			pthread_cond_broadcast(&q->idle);
-		pthread_mutex_unlock(&q->lock);
-		r->done(r, rc);    /* may free r */
-		pthread_mutex_lock(&q->lock);
 	}
 	pthread_mutex_unlock(&q->lock);
 	return NULL;
