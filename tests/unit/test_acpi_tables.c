@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "acpi/acpi.h"
+#include "core/memory.h"
 
 #define TABLES_ADDR 0x07FE0000ULL
 #define RSDP_ADDR 0x000F5000ULL
@@ -411,4 +412,45 @@ TEST(acpi_iasl_decodes_fadt_madt_hpet)
 	unplace(&p);
 	run_in(dir, "rm -f *.dat *.dsl iasl.log");
 	rmdir(dir);
+}
+
+TEST(acpi_install_into_guest_ram)
+{
+	struct guest_mem mem;
+	struct acpi_config c;
+	struct acpi_build b;
+	uint8_t r[36], hdr[36];
+	REQUIRE(mem_init(&mem, 64 << 20) == 0);
+	acpi_config_pc(&c, 2, mem.below_4g, mem.above_4g);
+	REQUIRE(acpi_build(&c, &b) == 0);
+
+	/* Tables high in RAM, RSDP in the BIOS area where OSes scan for it. */
+	uint64_t tables = (64 << 20) - 0x10000;
+	CHECK_EQ(acpi_install(&mem, &b, tables, 0xE0000), 0);
+	REQUIRE(gpa_read(&mem, 0xE0000, r, 36) == 0);
+	CHECK(memcmp(r, "RSD PTR ", 8) == 0);
+	CHECK_EQ(sum8(r, 20), 0);
+	CHECK_EQ(sum8(r, 36), 0);
+	uint64_t xsdt = rd(r + 24, 8);
+	REQUIRE(gpa_read(&mem, xsdt, hdr, 36) == 0);
+	CHECK(memcmp(hdr, "XSDT", 4) == 0);
+	uint32_t len = (uint32_t)rd(hdr + 4, 4);
+	uint8_t *x = malloc(len);
+	REQUIRE(x && gpa_read(&mem, xsdt, x, len) == 0);
+	CHECK_EQ(sum8(x, len), 0);
+	for (uint32_t o = 36; o + 8 <= len; o += 8) {
+		uint64_t a = rd(x + o, 8);
+		CHECK(a >= tables && a < tables + b.tables.len);
+		REQUIRE(gpa_read(&mem, a, hdr, 36) == 0);
+		uint32_t tl = (uint32_t)rd(hdr + 4, 4);
+		uint8_t *t = malloc(tl);
+		REQUIRE(t && gpa_read(&mem, a, t, tl) == 0);
+		CHECK_EQ(sum8(t, tl), 0);
+		free(t);
+	}
+	free(x);
+	/* Outside RAM, or where a 32-bit pointer cannot reach: refused. */
+	CHECK(acpi_install(&mem, &b, 0xF0000000ULL, 0xE0000) != 0);
+	acpi_build_free(&b);
+	mem_destroy(&mem);
 }

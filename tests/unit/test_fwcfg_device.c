@@ -218,7 +218,7 @@ TEST(fwcfg_dma_read_e820_as_seabios)
 
 	uint16_t key = find_file(r.fc, "etc/e820", &size);
 	REQUIRE(key >= FW_CFG_FILE_FIRST);
-	CHECK_EQ(size, 20);                /* one {le64, le64, le32} entry */
+	CHECK_EQ(size, 40);                /* two {le64, le64, le32} entries */
 	memset(buf, 0xAA, sizeof(buf));
 	REQUIRE(gpa_write(&r.m.mem, 0x3000, buf, sizeof(buf)) == 0);
 	uint32_t st = seabios_dma(&r, 0x2000,
@@ -229,35 +229,39 @@ TEST(fwcfg_dma_read_e820_as_seabios)
 	CHECK_EQ(le(buf, 8), 0);
 	CHECK_EQ(le(buf + 8, 8), 128 << 20);   /* all RAM, below the PCI hole */
 	CHECK_EQ(le(buf + 16, 4), 1);          /* E820_RAM */
-	CHECK_EQ(buf[20], 0xAA);               /* nothing written past length */
+	/* The pages KVM uses for its TSS and identity map (QEMU's place). */
+	CHECK_EQ(le(buf + 20, 8), 0xFEFFC000ULL);
+	CHECK_EQ(le(buf + 28, 8), 0x4000);
+	CHECK_EQ(le(buf + 36, 4), 2);          /* E820_RESERVED */
+	CHECK_EQ(buf[40], 0xAA);               /* nothing written past length */
 	rig_free(&r);
 }
 
 TEST(fwcfg_e820_large_guest_splits_at_hole)
 {
 	struct rig r;
-	uint8_t buf[40];
+	uint8_t buf[60];
 	uint32_t size = 0;
 	REQUIRE(rig_init(&r, 4ULL << 30, 1) == 0);
 
 	uint16_t key = find_file(r.fc, "etc/e820", &size);
-	REQUIRE(key && size == 40);
+	REQUIRE(key && size == 60);
 	/* OVMF style: high half of the address first, then the low half. */
 	uint8_t d[16];
 	put_be(d, ((uint32_t)key << 16) | FW_CFG_DMA_SELECT | FW_CFG_DMA_READ, 4);
-	put_be(d + 4, 40, 4);
+	put_be(d + 4, 60, 4);
 	put_be(d + 8, 0x5000, 8);
 	REQUIRE(gpa_write(&r.m.mem, 0x4000, d, 16) == 0);
 	fw_cfg_io_write(r.fc, FW_CFG_PORT_DMA, 0, 4);
 	fw_cfg_io_write(r.fc, FW_CFG_PORT_DMA + 4, bswap32_t(0x4000), 4);
 	REQUIRE(gpa_read(&r.m.mem, 0x4000, d, 4) == 0);
 	CHECK_EQ(be(d, 4), 0);
-	REQUIRE(gpa_read(&r.m.mem, 0x5000, buf, 40) == 0);
+	REQUIRE(gpa_read(&r.m.mem, 0x5000, buf, 60) == 0);
 	/* 4 GiB: 3 GiB below the hole at 0xC0000000, 1 GiB from 4 GiB. */
 	CHECK_EQ(le(buf + 8, 8), 0xC0000000ULL);
-	CHECK_EQ(le(buf + 20, 8), 0x100000000ULL);
-	CHECK_EQ(le(buf + 28, 8), 0x40000000ULL);
-	CHECK_EQ(le(buf + 36, 4), 1);
+	CHECK_EQ(le(buf + 40, 8), 0x100000000ULL);
+	CHECK_EQ(le(buf + 48, 8), 0x40000000ULL);
+	CHECK_EQ(le(buf + 56, 4), 1);
 	rig_free(&r);
 }
 

@@ -19,7 +19,11 @@
 #include "hw/storage/ide.h"
 
 #define E820_RAM 1
+#define E820_RESERVED 2
 #define E820_ENTRY_SIZE 20       /* le64 address, le64 length, le32 type */
+/* KVM's identity-map page and TSS (cpu/kvm) sit here, as on QEMU. */
+#define E820_KVM_RESERVED 0xFEFFC000ULL
+#define E820_KVM_RESERVED_LEN 0x4000ULL
 
 static void put_le(uint8_t *p, uint64_t v, unsigned n)
 {
@@ -27,26 +31,31 @@ static void put_le(uint8_t *p, uint64_t v, unsigned n)
 		p[i] = (uint8_t)(v >> (8 * i));
 }
 
+static void e820_put(uint8_t *t, size_t *n, uint64_t addr, uint64_t len, uint32_t type)
+{
+	uint8_t *e = t + *n * E820_ENTRY_SIZE;
+	put_le(e, addr, 8);
+	put_le(e + 8, len, 8);
+	put_le(e + 16, type, 4);
+	(*n)++;
+}
+
 /*
- * etc/e820 lists RAM as QEMU does: one range from 0 to the PCI hole and one
- * above 4 GiB; firmware carves out the legacy holes (640 KiB - 1 MiB)
- * itself.
+ * etc/e820 is what QEMU hands firmware, not the map a kernel finally sees
+ * (boot/e820.c): RAM from 0 to the PCI hole, the reserved KVM pages, RAM
+ * above 4 GiB. SeaBIOS and OVMF carve the legacy holes (EBDA, VGA, BIOS)
+ * and their own reservations out of it themselves; handing them those holes
+ * too would make OVMF see reserved RAM where it creates its own HOBs.
  */
 static int add_e820(struct fw_cfg *fc, const struct guest_mem *mem)
 {
-	uint8_t t[2 * E820_ENTRY_SIZE] = {0};
+	uint8_t t[3 * E820_ENTRY_SIZE];
 	size_t n = 0;
 
-	put_le(t, 0, 8);
-	put_le(t + 8, mem->below_4g, 8);
-	put_le(t + 16, E820_RAM, 4);
-	n++;
-	if (mem->above_4g) {
-		put_le(t + 20, MEM_4G, 8);
-		put_le(t + 28, mem->above_4g, 8);
-		put_le(t + 36, E820_RAM, 4);
-		n++;
-	}
+	e820_put(t, &n, 0, mem->below_4g, E820_RAM);
+	e820_put(t, &n, E820_KVM_RESERVED, E820_KVM_RESERVED_LEN, E820_RESERVED);
+	if (mem->above_4g)
+		e820_put(t, &n, MEM_4G, mem->above_4g, E820_RAM);
 	return fw_cfg_add_file(fc, "etc/e820", t, n * E820_ENTRY_SIZE);
 }
 
