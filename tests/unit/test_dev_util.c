@@ -34,6 +34,9 @@ void rig_init(struct dev_rig *r, uint64_t ram, unsigned cpus)
 	r->m.irq.set_level = rig_set_level;
 	r->m.irq.opaque = r;
 	r->m.start_ns = clock_ns();
+	/* Stop and reset requests post to the loop; it never runs here, so
+	 * device timers never fire and tests drive time themselves. */
+	r->m.loop = loop_new();
 }
 
 void rig_free(struct dev_rig *r)
@@ -47,6 +50,7 @@ void rig_free(struct dev_rig *r)
 		free(d);
 	}
 	r->m.devices = NULL;
+	loop_free(r->m.loop);
 	bus_destroy(&r->m.pio);
 	bus_destroy(&r->m.mmio);
 	pthread_cond_destroy(&r->m.cond);

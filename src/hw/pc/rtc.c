@@ -3,7 +3,8 @@
  *
  * Design note (time keeping):
  *  - The divider chain is a count of 32.768 kHz ticks derived from the
- *    clock source (machine_clock_ns): ticks = (now - div_origin) scaled,
+ *    clock source (the host monotonic clock, the machine clock's time
+ *    base; tests substitute a fake one): ticks = (now - div_origin) scaled,
  *    while register A's DV bits select a running time base (000, 001, 010);
  *    held in reset (11x) it stops, and restarting it puts the first update
  *    500 ms later, as the datasheet says.
@@ -88,9 +89,14 @@ struct rtc {
 	uint64_t last_ticks;     /* divider count at the last flag evaluation */
 };
 
-static uint64_t rtc_machine_clock(void *opaque)
+/*
+ * The host monotonic clock: machine_clock_ns() runs at the same rate but
+ * restarts when machine_run() begins, which would set the RTC back by the
+ * time spent loading images.
+ */
+static uint64_t rtc_host_clock(void *opaque)
 {
-	return machine_clock_ns(opaque);
+	return clock_ns();
 }
 
 static uint64_t ns_to_ticks(uint64_t ns)
@@ -622,8 +628,8 @@ int rtc_create(struct machine *m, struct rtc **out)
 	if (!r)
 		return -ENOMEM;
 	r->m = m;
-	r->now_ns = rtc_machine_clock;
-	r->now_opaque = m;
+	r->now_ns = rtc_host_clock;
+	r->now_opaque = NULL;
 	pthread_mutex_init(&r->lock, NULL);
 	irq_line_init(&r->irq, m, RTC_IRQ);
 	if (m->loop) {
