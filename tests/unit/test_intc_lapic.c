@@ -66,7 +66,9 @@ TEST(intc_lapic_init_sipi_linux_and_seabios)
 	apic_w(f, 0, 0x300, 0x000c4500);
 	apic_w(f, 0, 0x300, 0x000c4600 | 0x10);
 	for (unsigned cpu = 1; cpu < 3; cpu++) {
+		unsigned kicks = f->kicks[cpu];
 		CHECK_EQ(intc_take_init_sipi(&f->m, cpu, &vec), 1);
+		CHECK(f->kicks[cpu] > kicks);           /* woken again for the SIPI */
 		CHECK_EQ(intc_take_init_sipi(&f->m, cpu, &vec), 2);
 		CHECK_EQ(vec, 0x10);
 	}

@@ -331,6 +331,10 @@ int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector)
 	if (l->init) {
 		l->init = false;
 		what = 1;
+		/* The CPU now waits for SIPI; if one already came, wake it again
+		 * or the wake-up that covered both is spent on the INIT. */
+		if (l->sipi)
+			intc_cpu_notify(l->ic, cpu);
 	} else if (l->sipi) {
 		l->sipi = false;
 		*sipi_vector = l->sipi_vector;
