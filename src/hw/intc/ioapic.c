@@ -258,7 +258,7 @@ int ioapic_register(struct ioapic *io, struct machine *m)
 {
 	int ret;
 
-	ret = bus_register(&m->mmio, IOAPIC_BASE, 0x100, &ioapic_ops, io, "ioapic");
+	ret = bus_register(&m->mmio, IOAPIC_BASE, 0x1000, &ioapic_ops, io, "ioapic");
 	if (ret)
 		return ret;
 	ret = machine_add_device(m, &ioapic_device_ops, io, "ioapic");
