@@ -40,6 +40,8 @@ static const struct {
 	{ "gdb", false },
 	{ "trace", false },
 	{ "snapshot", false },
+	{ "msi", false },          /* VMConfig(enable_msi=true) */
+	{ "nested_vm", false },    /* VMConfig(allow_nested_vm=true) */
 };
 
 bool nyx_feature_available(const char *feature)
