@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "nyx/nyx.h"
+#include "nyx/script.h"
 
 static void usage(FILE *f)
 {
@@ -11,8 +12,6 @@ static void usage(FILE *f)
 		   "  nyx run [OPTIONS]       boot a VM from flags ('nyx run --help')\n"
 		   "  nyx help | nyx version\n");
 }
-
-int nyx_script_main(int argc, char **argv) __attribute__((weak));
 
 int main(int argc, char **argv)
 {
@@ -33,10 +32,6 @@ int main(int argc, char **argv)
 	}
 	size_t n = strlen(cmd);
 	if (n > 3 && !strcmp(cmd + n - 3, ".ny")) {
-		if (!nyx_script_main) {
-			fprintf(stderr, "nyx: not supported yet: scripts (the language is not built in)\n");
-			return 2;
-		}
 		return nyx_script_main(argc - 1, argv + 1);
 	}
 	fprintf(stderr, "nyx: unknown command '%s'\n", cmd);

@@ -479,6 +479,7 @@ static struct value eval_call(struct nyx *I, const struct node *n)
 
 static struct value eval(struct nyx *I, const struct node *n)
 {
+	I->cur = n;
 	switch (n->kind) {
 	case N_INT: return v_int(n->ival);
 	case N_FLOAT: return v_float(n->fval);
@@ -497,8 +498,12 @@ static struct value eval(struct nyx *I, const struct node *n)
 		struct narray *a = narray_new(I, n->n);
 		struct value v = root(I, v_obj(n->kind == N_ARRAY ? VT_ARRAY : VT_TUPLE, a));
 
-		for (size_t i = 0; i < n->n; i++)
-			narray_push(I, a, eval(I, n->kids[i]));
+		for (size_t i = 0; i < n->n; i++) {
+			struct value x = eval(I, n->kids[i]);
+
+			I->cur = n;
+			narray_push(I, a, x);
+		}
 		return v;
 	}
 	case N_MAP: {
@@ -524,12 +529,14 @@ static struct value eval(struct nyx *I, const struct node *n)
 	case N_UNARY: {
 		struct value a = eval(I, n->a);
 
+		I->cur = n;
 		return root(I, ops_unary(I, n, n->op, a));
 	}
 	case N_BINARY: {
 		struct value a = eval(I, n->a);
 		struct value b = eval(I, n->b);
 
+		I->cur = n;
 		return root(I, ops_binary(I, n, n->op, a, b));
 	}
 	case N_AND: {
@@ -560,8 +567,10 @@ static struct value eval(struct nyx *I, const struct node *n)
 
 		if (n->op) {
 			struct value old = eval(I, n->a);
+			struct value rhs = eval(I, n->b);
 
-			v = root(I, ops_binary(I, n, n->op, old, eval(I, n->b)));
+			I->cur = n;
+			v = root(I, ops_binary(I, n, n->op, old, rhs));
 		} else {
 			v = eval(I, n->b);
 		}
@@ -812,18 +821,18 @@ int nyx_run_file(struct nyx *I, const char *path, int argc, char **argv)
 		size_t n;
 
 		if (len + 65536 + 1 > cap) {
-			char *p;
+			size_t ncap = cap ? cap * 2 : 65536 * 2;
+			char *p = ncap <= (256u << 20) ? realloc(src, ncap) : NULL;
 
-			cap = cap ? cap * 2 : 65536 * 2;
-			p = realloc(src, cap);
-			if (!p || cap > (256u << 20)) {
-				free(p ? p : src);
+			if (!p) {
+				free(src);
 				fclose(f);
 				snprintf(I->errmsg, sizeof(I->errmsg),
 					 "%s: script too large or out of memory", path);
 				return 1;
 			}
 			src = p;
+			cap = ncap;
 		}
 		n = fread(src + len, 1, 65536, f);
 		len += n;

@@ -433,6 +433,36 @@ static void f_error(struct nyx *I, struct value self, int argc, struct value *ar
 	nyx_raise(I, "%s", value_to_nstr(I, argv[0])->data);
 }
 
+struct catch_args {
+	struct value fn;
+	struct value result;
+};
+
+static void catch_call(struct nyx *I, void *arg)
+{
+	struct catch_args *c = arg;
+
+	c->result = nyx_call(I, c->fn, 0, NULL);
+}
+
+/* catch(f): runs f(); null if it succeeded, else the error message. */
+static void f_catch(struct nyx *I, struct value self, int argc, struct value *argv,
+		    struct nmap *kw, struct value *out)
+{
+	struct catch_args c;
+
+	arg_count(I, "catch", argc, 1, 1);
+	if (argv[0].t != VT_FUNC && argv[0].t != VT_NATIVE)
+		nyx_raise(I, "catch(): argument 1 must be a function, not %s",
+			  value_type_name(argv[0]));
+	c.fn = argv[0];
+	if (nyx_pcall(I, catch_call, &c) == 0)
+		return;
+	if (I->exit_code >= 0)
+		nyx_rethrow(I);   /* exit() is not an error to catch */
+	*out = v_str(I, I->errmsg);
+}
+
 static void f_time(struct nyx *I, struct value self, int argc, struct value *argv,
 		   struct nmap *kw, struct value *out)
 {
@@ -813,7 +843,7 @@ void lib_core_open(struct nyx *I)
 		{"sprintf", f_format}, {"len", f_len}, {"str", f_str}, {"int", f_int},
 		{"float", f_float}, {"type", f_type}, {"range", f_range},
 		{"assert", f_assert}, {"exit", f_exit}, {"error", f_error},
-		{"time", f_time}, {NULL, NULL},
+		{"time", f_time}, {"catch", f_catch}, {NULL, NULL},
 	};
 
 	for (const struct nmethod *f = fns; f->name; f++)

@@ -463,7 +463,9 @@ static struct node *parse_power(struct parser *p)
 		next(p);
 		skip_nl(p);
 		n->a = base;
+		enter(p);
 		n->b = parse_unary(p);   /* right-assoc: unary -> power */
+		p->depth--;
 		return n;
 	}
 	return base;
@@ -483,10 +485,7 @@ static struct node *parse_unary(struct parser *p)
 		p->depth--;
 		return n;
 	}
-	enter(p);
-	n = parse_power(p);
-	p->depth--;
-	return n;
+	return parse_power(p);
 }
 
 static int binary_prec(enum tok_kind k)

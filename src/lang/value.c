@@ -467,10 +467,24 @@ static void format_float(struct strbuf *b, double f)
 		sb_append(b, f < 0 ? "-inf" : "inf", f < 0 ? 4 : 3);
 		return;
 	}
-	for (int prec = 1; prec <= 17; prec++) {
-		snprintf(tmp, sizeof(tmp), "%.*g", prec, f);
+	int prec, exp10;
+	char *e;
+
+	for (prec = 1; prec < 17; prec++) {
+		snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, f);
 		if (strtod(tmp, NULL) == f)
 			break;
+	}
+	snprintf(tmp, sizeof(tmp), "%.*e", prec - 1, f);
+	e = strchr(tmp, 'e');
+	exp10 = e ? atoi(e + 1) : 0;
+	/* Positional notation for everyday magnitudes, exponent otherwise. */
+	if (exp10 >= -5 && exp10 < 16) {
+		int dec = prec - 1 - exp10;
+
+		snprintf(tmp, sizeof(tmp), "%.*f", dec > 0 ? dec : 0, f);
+	} else {
+		snprintf(tmp, sizeof(tmp), "%.*g", prec, f);
 	}
 	sb_append(b, tmp, strlen(tmp));
 	if (!strpbrk(tmp, ".eEn"))

@@ -1,0 +1,2 @@
+fn f(a, b) { return a }
+f(1)

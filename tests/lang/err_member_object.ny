@@ -1,0 +1,2 @@
+b = ProductionVMBuilder()
+b.warp_drive(9)

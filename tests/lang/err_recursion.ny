@@ -1,0 +1,2 @@
+fn down(n) { return down(n + 1) }
+down(0)

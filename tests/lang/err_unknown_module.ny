@@ -1,0 +1,2 @@
+import vm_production
+import vm_hyperdrive;

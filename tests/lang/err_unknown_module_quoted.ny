@@ -1,0 +1,1 @@
+use "vm.extras";

@@ -1,0 +1,11 @@
+# printf / format: %s %d %x %X %f %% with flags, widths and precision.
+printf("%s|%d|%x|%X|%f|%%\n", "str", 42, 255, 255, 1.5)
+printf("[%08x] [%5.2f] [%5d] [%-5d] [%-6s] [%6s] [%.3s]\n", 0xBEEF, 3.14159, 42, 42, "ab", "ab", "abcdef")
+printf("%d %x\n", -1, -1)
+printf("%s %s %s %s\n", [1, "a"], {"k": null}, (1, 2), 2.0)
+printf("%d %f\n", 7.9, 2)
+printf("no newline")
+printf("\n")
+s = format("%s=%#x", "cr3", 4096)
+print(s, sprintf("%c%c", 72, 105))
+print("%d literal in print")
