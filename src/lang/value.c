@@ -491,11 +491,25 @@ static void format_float(struct strbuf *b, double f)
 		sb_append(b, ".0", 2);
 }
 
-static void format_depth(struct strbuf *b, struct value v, bool quote, int depth)
+#define FORMAT_MAX_DEPTH 32
+
+/* open[] holds the containers being printed: a repeat is a cycle. */
+static void format_depth(struct strbuf *b, struct value v, bool quote, int depth,
+			 struct gc_hdr **open)
 {
-	if (depth > 32) {
-		sb_append(b, "...", 3);
-		return;
+	if (v.t == VT_ARRAY || v.t == VT_TUPLE || v.t == VT_MAP) {
+		for (int i = 0; i < depth; i++) {
+			if (open[i] == v.gc) {
+				sb_append(b, v.t == VT_ARRAY ? "[...]" : v.t == VT_MAP ? "{...}" :
+					  "(...)", 5);
+				return;
+			}
+		}
+		if (depth >= FORMAT_MAX_DEPTH) {
+			sb_append(b, "...", 3);
+			return;
+		}
+		open[depth] = v.gc;
 	}
 	switch (v.t) {
 	case VT_NULL: sb_append(b, "null", 4); break;
@@ -532,7 +546,7 @@ static void format_depth(struct strbuf *b, struct value v, bool quote, int depth
 		for (size_t i = 0; i < v.a->len; i++) {
 			if (i)
 				sb_append(b, ", ", 2);
-			format_depth(b, v.a->items[i], true, depth + 1);
+			format_depth(b, v.a->items[i], true, depth + 1, open);
 		}
 		if (v.t == VT_TUPLE && v.a->len == 1)
 			sb_append(b, ",", 1);
@@ -543,9 +557,9 @@ static void format_depth(struct strbuf *b, struct value v, bool quote, int depth
 		for (size_t i = 0; i < v.m->len; i++) {
 			if (i)
 				sb_append(b, ", ", 2);
-			format_depth(b, v.m->e[i].key, true, depth + 1);
+			format_depth(b, v.m->e[i].key, true, depth + 1, open);
 			sb_append(b, ": ", 2);
-			format_depth(b, v.m->e[i].val, true, depth + 1);
+			format_depth(b, v.m->e[i].val, true, depth + 1, open);
 		}
 		sb_append(b, "}", 1);
 		break;
@@ -562,7 +576,9 @@ static void format_depth(struct strbuf *b, struct value v, bool quote, int depth
 
 void value_format(struct strbuf *b, struct value v, bool quote)
 {
-	format_depth(b, v, quote, 0);
+	struct gc_hdr *open[FORMAT_MAX_DEPTH];
+
+	format_depth(b, v, quote, 0, open);
 }
 
 struct nstr *value_to_nstr(struct nyx *I, struct value v)
