@@ -34,7 +34,6 @@
 #define SEG_TYPE_CODE_RX_ACC 0xB
 #define SEG_TYPE_DATA_RW_ACC 0x3
 #define SEG_TYPE_TSS32_BUSY 0xB
-#define SEG_TYPE_LDT 0x2
 
 /* GDT descriptors: base 0, limit 0xFFFFF pages, present, DPL 0. */
 #define GDT_CODE32 0x00CF9B000000FFFFULL   /* G D P S type B */
@@ -87,33 +86,6 @@ int boot_pagetables_write(struct boot_ctx *c, struct boot_area *a, uint64_t *pml
 	return rc;
 }
 
-/* Power-on state of the BSP (Intel SDM vol. 3, 9.1.1), before the loader's
- * changes. Replace with vcpu_state_reset() once every backend has it. */
-static void entry_reset_state(struct vcpu_state *s)
-{
-	memset(s, 0, sizeof(*s));
-	s->rflags = 0x2;
-	s->cr0 = 0x60000010;
-	s->dr6 = 0xFFFF0FF0;
-	s->dr7 = 0x400;
-	s->xcr0 = 1;
-	s->apic_base = 0xFEE00000ULL | (1 << 11) | (1 << 8);   /* enabled, BSP */
-	s->xsave[0] = 0x7F;                                     /* FCW = 0x37F */
-	s->xsave[1] = 0x03;
-	s->xsave[24] = 0x80;                                    /* MXCSR = 0x1F80 */
-	s->xsave[25] = 0x1F;
-	s->ldt = (struct vcpu_segment){ .limit = 0xFFFF, .type = SEG_TYPE_LDT, .present = 1 };
-	s->mp_state = VCPU_MP_RUNNABLE;
-}
-
-static void entry_seg_flat(struct vcpu_segment *seg, uint16_t sel, uint8_t type, bool l, bool db)
-{
-	*seg = (struct vcpu_segment){
-		.base = 0, .limit = 0xFFFFFFFF, .selector = sel, .type = type,
-		.s = 1, .dpl = 0, .present = 1, .l = l, .db = db, .g = 1,
-	};
-}
-
 static struct vcpu_state *entry_state_new(struct boot_ctx *c, uint64_t gdt, bool code64)
 {
 	size_t size = (sizeof(struct vcpu_state) + 63) & ~(size_t)63;
@@ -123,10 +95,11 @@ static struct vcpu_state *entry_state_new(struct boot_ctx *c, uint64_t gdt, bool
 		boot_fail(c, -ENOMEM, "out of memory for the boot vCPU state");
 		return NULL;
 	}
-	entry_reset_state(s);
+	vcpu_state_reset(s, 0);
 	for (unsigned i = 0; i < SEG_COUNT; i++)
-		entry_seg_flat(&s->seg[i], BOOT_SEL_DS, SEG_TYPE_DATA_RW_ACC, false, true);
-	entry_seg_flat(&s->seg[SEG_CS], BOOT_SEL_CS, SEG_TYPE_CODE_RX_ACC, code64, !code64);
+		vcpu_segment_flat(&s->seg[i], BOOT_SEL_DS, SEG_TYPE_DATA_RW_ACC, false, true);
+	vcpu_segment_flat(&s->seg[SEG_CS], BOOT_SEL_CS, SEG_TYPE_CODE_RX_ACC, code64, true);
+	s->regs[REG_RDX] = 0;
 	s->tr = (struct vcpu_segment){ .limit = 0x67, .type = SEG_TYPE_TSS32_BUSY, .present = 1 };
 	s->gdt = (struct vcpu_dtable){ .base = gdt, .limit = 4 * 8 - 1 };
 	s->idt = (struct vcpu_dtable){ .base = 0, .limit = 0 };

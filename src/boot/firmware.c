@@ -58,14 +58,6 @@ int boot_firmware_load(struct boot_ctx *c, const char *path, const char *what)
 				  (unsigned long long)gpa, strerror(-rc));
 			goto out;
 		}
-		if (m->cpu && m->cpu->mem_sync) {
-			rc = m->cpu->mem_sync(m);
-			if (rc) {
-				boot_fail(c, rc, "%s '%s': backend refused the ROM region: %s", what,
-					  path, strerror(-rc));
-				goto out;
-			}
-		}
 	}
 	alias = f.size < FW_ALIAS_MAX ? f.size : FW_ALIAS_MAX;
 	rc = boot_write(c, "BIOS alias", BOOT_1M - alias, f.data + f.size - alias, alias);

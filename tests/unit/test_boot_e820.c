@@ -1,0 +1,54 @@
+/* e820 map: the layout Linux sees on QEMU's PC, for small and large guests. */
+#include <errno.h>
+
+#include "boot/e820.h"
+#include "test_boot_fixture.h"
+
+TEST(boot_e820_128m_matches_qemu_layout)
+{
+	struct bt t;
+	struct e820_entry e[E820_MAX_ENTRIES];
+	REQUIRE(bt_init(&t, 128 * BT_MiB));
+	int n = e820_build(t.m, e, E820_MAX_ENTRIES);
+	CHECK_EQ(n, BT_MAP_128M_N);
+	for (unsigned i = 0; i < BT_MAP_128M_N && (int)i < n; i++) {
+		CHECK_EQ(e[i].addr, bt_map_128m[i].addr);
+		CHECK_EQ(e[i].size, bt_map_128m[i].size);
+		CHECK_EQ(e[i].type, bt_map_128m[i].type);
+	}
+	bt_fini(&t);
+}
+
+/* 4 GiB of RAM: 3 GiB below the PCI hole (QEMU's split for > 3.5 GiB),
+ * 1 GiB from 4 GiB; a firmware ROM at the top of 4 GiB is reserved. */
+TEST(boot_e820_4g_split_and_rom)
+{
+	struct bt t;
+	struct e820_entry e[E820_MAX_ENTRIES];
+	static uint8_t rom[0x40000];
+	REQUIRE(bt_init(&t, 4096 * BT_MiB));
+	REQUIRE(mem_add_rom(&t.m->mem, 0xFFFC0000, rom, sizeof(rom), "bios") == 0);
+	int n = e820_build(t.m, e, E820_MAX_ENTRIES);
+	REQUIRE(n == 9);
+	CHECK_EQ(e[3].addr, 0x100000);
+	CHECK_EQ(e[3].size, 0xC0000000 - 0x100000);
+	CHECK_EQ(e[3].type, E820_RAM);
+	CHECK_EQ(e[7].addr, 0xFFFC0000);
+	CHECK_EQ(e[7].size, 0x40000);
+	CHECK_EQ(e[7].type, E820_RESERVED);
+	CHECK_EQ(e[8].addr, 0x100000000ULL);
+	CHECK_EQ(e[8].size, 0x40000000ULL);
+	CHECK_EQ(e[8].type, E820_RAM);
+	for (int i = 1; i < n; i++)
+		CHECK(e[i - 1].addr + e[i - 1].size <= e[i].addr);
+	bt_fini(&t);
+}
+
+TEST(boot_e820_too_small_table)
+{
+	struct bt t;
+	struct e820_entry e[3];
+	REQUIRE(bt_init(&t, 128 * BT_MiB));
+	CHECK_EQ(e820_build(t.m, e, 3), -ENOSPC);
+	bt_fini(&t);
+}
