@@ -1,0 +1,532 @@
+/*
+ * The emulator backend (cpu_backend_emu): vCPU create/run/kick and the
+ * mapping between struct emu_cpu and the backend-neutral struct vcpu_state,
+ * plus the step loop that fetches, decodes and executes instructions and
+ * takes interrupts, NMIs and INIT/SIPI between them.
+ *
+ * Design note — the step loop: emu_step() sets a jmp_buf once; a fault
+ * anywhere in an instruction longjmps back, the loop restores RSP from
+ * insn_rsp, applies the double/triple-fault rules and delivers the
+ * exception, then carries on. Event checks (interrupt hardware, kick,
+ * memory-map change) run only when something flagged them (check_irq after
+ * STI/POPF/IRET/I/O/CR8/LAPIC writes; poke from the interrupt hardware) and
+ * every 4096 instructions as a safety net, so the hot path stays free of
+ * locks. Decoded instructions are cached by host address of their first
+ * byte and reused only while the guest bytes still match (see emu.h).
+ */
+#include <errno.h>
+#include <stdlib.h>
+
+#include "cpu/emu/emu.h"
+#include "hw/intc/intc.h"
+
+static inline bool has_intc(const struct emu_cpu *cpu)
+{
+	return cpu->m && cpu->m->intc;
+}
+
+void emu_update_mode(struct emu_cpu *cpu)
+{
+	bool pe = cpu->cr0 & CR0_PE, vm = cpu->rflags & FL_VM;
+	cpu->cpl = !pe ? 0 : vm ? 3 : cpu->seg[SEG_SS].dpl;
+	cpu->code64 = (cpu->efer & EFER_LMA) && cpu->seg[SEG_CS].l;
+	cpu->code_size = cpu->code64 ? 8 : cpu->seg[SEG_CS].db ? 4 : 2;
+	cpu->stack_size = cpu->code64 ? 8 : cpu->seg[SEG_SS].db ? 4 : 2;
+	cpu->paging = pe && (cpu->cr0 & CR0_PG);
+	cpu->tlbc = cpu->tlb[cpu->cpl == 3];
+}
+
+struct emu_cpu *emu_cpu_new(struct vcpu *v)
+{
+	struct emu_cpu *cpu = calloc(1, sizeof(*cpu));
+	if (!cpu)
+		return NULL;
+	cpu->icache = calloc(EMU_ICACHE_SIZE, sizeof(*cpu->icache));
+	cpu->scratch = calloc(1, sizeof(*cpu->scratch));
+	if (!cpu->icache || !cpu->scratch) {
+		emu_cpu_free(cpu);
+		return NULL;
+	}
+	for (unsigned i = 0; i < EMU_ICACHE_SIZE; i++)
+		cpu->icache[i].host = 0;
+	cpu->v = v;
+	cpu->m = v->m;
+	cpu->vm = v->m ? v->m->cpu_priv : NULL;
+	cpu->index = v->index;
+	cpu->delivering = -1;
+	emu_tlb_flush(cpu, false);
+	vcpu_state_reset(cpu->scratch, v->index);
+	emu_state_set(cpu, cpu->scratch);
+	return cpu;
+}
+
+void emu_cpu_free(struct emu_cpu *cpu)
+{
+	if (!cpu)
+		return;
+	free(cpu->icache);
+	free(cpu->scratch);
+	free(cpu);
+}
+
+/* --- State mapping ------------------------------------------------------------------ */
+
+static const uint32_t mtrr_msrs[] = {
+	0x2ff, 0x250, 0x258, 0x259, 0x268, 0x269, 0x26a, 0x26b, 0x26c, 0x26d, 0x26e, 0x26f,
+	0x200, 0x201, 0x202, 0x203, 0x204, 0x205, 0x206, 0x207,
+	0x208, 0x209, 0x20a, 0x20b, 0x20c, 0x20d, 0x20e, 0x20f,
+};
+
+static void add_msr(struct vcpu_state *s, uint32_t idx, uint64_t v)
+{
+	if (s->nmsrs < VCPU_MAX_MSRS)
+		s->msrs[s->nmsrs++] = (struct vcpu_msr){ idx, v };
+}
+
+void emu_state_get(struct emu_cpu *cpu, struct vcpu_state *s)
+{
+	memset(s, 0, sizeof(*s));
+	memcpy(s->regs, cpu->regs, sizeof(s->regs));
+	s->rip = cpu->rip;
+	s->rflags = emu_get_flags(cpu);
+	memcpy(s->seg, cpu->seg, sizeof(s->seg));
+	s->ldt = cpu->ldt;
+	s->tr = cpu->tr;
+	s->gdt = cpu->gdt;
+	s->idt = cpu->idt;
+	s->cr0 = cpu->cr0;
+	s->cr2 = cpu->cr2;
+	s->cr3 = cpu->cr3;
+	s->cr4 = cpu->cr4;
+	s->cr8 = has_intc(cpu) ? intc_get_tpr(cpu->m, cpu->index) >> 4 : 0;
+	s->efer = cpu->efer;
+	s->apic_base = cpu->apic_base;
+	memcpy(s->dr, cpu->dr, sizeof(s->dr));
+	s->dr6 = cpu->dr6;
+	s->dr7 = cpu->dr7;
+	s->xcr0 = cpu->xcr0;
+	s->tsc = cpu->m ? emu_tsc(cpu) : cpu->tsc_offset;
+	memcpy(s->xsave, cpu->fxsave, sizeof(cpu->fxsave));
+	s->xsave[512] = 3;   /* XSTATE_BV: x87 and SSE state present */
+	add_msr(s, MSR_EFER, cpu->efer);
+	add_msr(s, MSR_STAR, cpu->star);
+	add_msr(s, MSR_LSTAR, cpu->lstar);
+	add_msr(s, MSR_CSTAR, cpu->cstar);
+	add_msr(s, MSR_SFMASK, cpu->sfmask);
+	add_msr(s, MSR_KERNEL_GS_BASE, cpu->kernel_gs_base);
+	add_msr(s, MSR_FS_BASE, cpu->seg[SEG_FS].base);
+	add_msr(s, MSR_GS_BASE, cpu->seg[SEG_GS].base);
+	add_msr(s, MSR_SYSENTER_CS, cpu->sysenter_cs);
+	add_msr(s, MSR_SYSENTER_ESP, cpu->sysenter_esp);
+	add_msr(s, MSR_SYSENTER_EIP, cpu->sysenter_eip);
+	add_msr(s, MSR_TSC, s->tsc);
+	add_msr(s, MSR_APIC_BASE, cpu->apic_base);
+	add_msr(s, MSR_PAT, cpu->pat);
+	add_msr(s, MSR_MISC_ENABLE, cpu->misc_enable);
+	add_msr(s, MSR_TSC_AUX, cpu->tsc_aux);
+	for (unsigned i = 0; i < sizeof(mtrr_msrs) / sizeof(mtrr_msrs[0]); i++) {
+		uint64_t v = 0;
+		emu_rdmsr(cpu, mtrr_msrs[i], &v);
+		add_msr(s, mtrr_msrs[i], v);
+	}
+	if (has_intc(cpu)) {
+		intc_lapic_get(cpu->m, cpu->index, s->lapic);
+		s->lapic_valid = 1;
+	}
+	s->events.interrupt_shadow = cpu->intr_shadow;
+	s->events.nmi_masked = cpu->nmi_masked;
+	s->events.exception_injected = cpu->pending.exception_injected;
+	s->events.exception_nr = cpu->pending.exception_nr;
+	s->events.exception_has_error = cpu->pending.exception_has_error;
+	s->events.exception_error = cpu->pending.exception_error;
+	s->events.interrupt_injected = cpu->pending.interrupt_injected;
+	s->events.interrupt_nr = cpu->pending.interrupt_nr;
+	s->events.nmi_pending = cpu->pending.nmi_pending;
+	s->mp_state = cpu->halted ? VCPU_MP_HALTED : cpu->mp_state;
+}
+
+static void set_msr_raw(struct emu_cpu *cpu, uint32_t idx, uint64_t v)
+{
+	switch (idx) {
+	case MSR_EFER: cpu->efer = v; return;
+	case MSR_STAR: cpu->star = v; return;
+	case MSR_LSTAR: cpu->lstar = v; return;
+	case MSR_CSTAR: cpu->cstar = v; return;
+	case MSR_SFMASK: cpu->sfmask = v; return;
+	case MSR_KERNEL_GS_BASE: cpu->kernel_gs_base = v; return;
+	case MSR_FS_BASE: cpu->seg[SEG_FS].base = v; return;
+	case MSR_GS_BASE: cpu->seg[SEG_GS].base = v; return;
+	case MSR_SYSENTER_CS: cpu->sysenter_cs = v; return;
+	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return;
+	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return;
+	case MSR_TSC: cpu->tsc_offset = v - (cpu->m ? intc_guest_tsc(cpu->m) : 0); return;
+	case MSR_APIC_BASE: cpu->apic_base = v; return;
+	case MSR_PAT: cpu->pat = v; return;
+	case MSR_MISC_ENABLE: cpu->misc_enable = v; return;
+	case MSR_TSC_AUX: cpu->tsc_aux = v; return;
+	default:
+		emu_wrmsr(cpu, idx, v);   /* MTRRs and the rest of the table */
+		return;
+	}
+}
+
+void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s)
+{
+	memcpy(cpu->regs, s->regs, sizeof(cpu->regs));
+	cpu->rip = cpu->next_rip = s->rip;
+	emu_set_flags(cpu, s->rflags);
+	memcpy(cpu->seg, s->seg, sizeof(cpu->seg));
+	cpu->ldt = s->ldt;
+	cpu->tr = s->tr;
+	cpu->gdt = s->gdt;
+	cpu->idt = s->idt;
+	cpu->cr0 = s->cr0;
+	cpu->cr2 = s->cr2;
+	cpu->cr3 = s->cr3;
+	cpu->cr4 = s->cr4;
+	cpu->efer = s->efer;
+	cpu->apic_base = s->apic_base;
+	memcpy(cpu->dr, s->dr, sizeof(cpu->dr));
+	cpu->dr6 = s->dr6;
+	cpu->dr7 = s->dr7;
+	cpu->xcr0 = s->xcr0;
+	cpu->tsc_offset = s->tsc - (cpu->m ? intc_guest_tsc(cpu->m) : 0);
+	memcpy(cpu->fxsave, s->xsave, sizeof(cpu->fxsave));
+	cpu->pat = 0x0007040600070406ULL;
+	cpu->misc_enable = 1;   /* fast strings */
+	for (uint32_t i = 0; i < s->nmsrs && i < VCPU_MAX_MSRS; i++)
+		set_msr_raw(cpu, s->msrs[i].index, s->msrs[i].value);
+	if (has_intc(cpu)) {
+		if (s->lapic_valid)
+			intc_lapic_set(cpu->m, cpu->index, s->lapic);
+		intc_set_apic_base(cpu->m, cpu->index, cpu->apic_base);
+		if (s->cr8 || s->lapic_valid)
+			intc_set_tpr(cpu->m, cpu->index, (uint8_t)(s->cr8 << 4));
+	}
+	cpu->intr_shadow = s->events.interrupt_shadow;
+	cpu->nmi_masked = s->events.nmi_masked;
+	cpu->pending = s->events;
+	cpu->halted = s->mp_state == VCPU_MP_HALTED;
+	cpu->mp_state = s->mp_state == VCPU_MP_HALTED ? VCPU_MP_RUNNABLE : s->mp_state;
+	cpu->delivering = -1;
+	cpu->check_irq = true;
+	emu_update_mode(cpu);
+	emu_tlb_flush(cpu, false);
+}
+
+/* --- Events between instructions ------------------------------------------------------ */
+
+static void do_init(struct emu_cpu *cpu)
+{
+	uint64_t apic_base = cpu->apic_base;
+	vcpu_state_reset(cpu->scratch, cpu->index);
+	cpu->scratch->apic_base = apic_base;
+	for (uint32_t i = 0; i < cpu->scratch->nmsrs; i++)
+		if (cpu->scratch->msrs[i].index == MSR_APIC_BASE)
+			cpu->scratch->msrs[i].value = apic_base;
+	uint64_t tsc_offset = cpu->tsc_offset;
+	emu_state_set(cpu, cpu->scratch);
+	cpu->tsc_offset = tsc_offset;
+	/* As KVM: INIT puts an AP in wait-for-SIPI, the BSP restarts at reset. */
+	cpu->mp_state = cpu->index == 0 ? VCPU_MP_RUNNABLE : VCPU_MP_INIT_RECEIVED;
+}
+
+static void do_sipi(struct emu_cpu *cpu, uint8_t vec)
+{
+	cpu->seg[SEG_CS].selector = (uint16_t)(vec << 8);
+	cpu->seg[SEG_CS].base = (uint64_t)vec << 12;
+	cpu->rip = cpu->next_rip = 0;
+	cpu->mp_state = VCPU_MP_RUNNABLE;
+	cpu->halted = false;
+	emu_update_mode(cpu);
+}
+
+/* Returns a VCPU_EXIT_* to leave the run loop, or -1 to go on. */
+static int events(struct emu_cpu *cpu)
+{
+	if (cpu->v && atomic_load_explicit(&cpu->v->kicked, memory_order_relaxed))
+		return VCPU_EXIT_KICK;
+	atomic_store_explicit(&cpu->poke, false, memory_order_relaxed);
+	if (atomic_exchange(&cpu->tlb_flush_req, false))
+		emu_tlb_flush(cpu, false);
+	cpu->check_irq = false;
+	bool intc = has_intc(cpu);
+	if (intc) {
+		uint8_t vec = 0;
+		int what = intc_take_init_sipi(cpu->m, cpu->index, &vec);
+		if (what == 1)
+			do_init(cpu);
+		else if (what == 2 && cpu->mp_state == VCPU_MP_INIT_RECEIVED)
+			do_sipi(cpu, vec);
+	}
+	if (cpu->mp_state != VCPU_MP_RUNNABLE)
+		return VCPU_EXIT_HLT;
+
+	cpu->insn_rsp = cpu->regs[REG_RSP];
+	if (cpu->pending.exception_injected) {
+		cpu->pending.exception_injected = 0;
+		cpu->delivering = cpu->pending.exception_nr;
+		emu_deliver(cpu, cpu->pending.exception_nr, cpu->pending.exception_has_error,
+			    cpu->pending.exception_error, EV_FAULT);
+		cpu->delivering = -1;
+		return -1;
+	}
+	if (cpu->pending.interrupt_injected) {
+		cpu->pending.interrupt_injected = 0;
+		emu_deliver(cpu, cpu->pending.interrupt_nr, false, 0, EV_EXT);
+		return -1;
+	}
+	if (cpu->intr_shadow) {
+		cpu->check_irq = true;   /* look again after the shadowed instruction */
+		return cpu->halted ? VCPU_EXIT_HLT : -1;
+	}
+	if (!cpu->nmi_masked && (cpu->pending.nmi_pending || (intc && intc_nmi_take(cpu->m,
+										   cpu->index)))) {
+		cpu->pending.nmi_pending = 0;
+		emu_deliver(cpu, EXC_NMI, false, 0, EV_EXT);
+		return -1;
+	}
+	if ((cpu->rflags & FL_IF) && intc && intc_irq_pending(cpu->m, cpu->index)) {
+		int vec = intc_irq_ack(cpu->m, cpu->index);
+		if (vec >= 0) {
+			emu_deliver(cpu, vec, false, 0, EV_EXT);
+			cpu->check_irq = true;   /* more may be pending */
+			return -1;
+		}
+	}
+	if (cpu->halted)
+		return VCPU_EXIT_HLT;
+	return -1;
+}
+
+/* --- Fetch and the decoded-instruction cache ------------------------------------------ */
+
+static void handle_fault(struct emu_cpu *cpu)
+{
+	int vec = cpu->exc_vec;
+	uint32_t err = cpu->exc_err;
+	bool has = cpu->exc_has_err;
+
+	if (cpu->delivering < 0) {
+		cpu->regs[REG_RSP] = cpu->insn_rsp;
+	} else {
+		int first = cpu->delivering;
+		bool c1 = first == EXC_DE || (first >= EXC_TS && first <= EXC_GP);
+		bool c2 = vec == EXC_DE || (vec >= EXC_TS && vec <= EXC_GP);
+		if (first == EXC_DF) {
+			cpu->shutdown = true;
+			cpu->delivering = -1;
+			return;
+		}
+		if ((c1 && c2) || (first == EXC_PF && (c2 || vec == EXC_PF))) {
+			vec = EXC_DF;
+			err = 0;
+			has = true;
+		}
+	}
+	cpu->intr_shadow = 0;
+	cpu->halted = false;
+	cpu->delivering = vec;
+	emu_deliver(cpu, vec, has, err, EV_FAULT);
+	cpu->delivering = -1;
+}
+
+static inline uint32_t icache_hash(uintptr_t host)
+{
+	return (uint32_t)((host ^ (host >> 12)) & (EMU_ICACHE_SIZE - 1));
+}
+
+/* Decodes the instruction at CS:RIP into cpu->in (or returns a cached copy). */
+static struct emu_insn *fetch_decode(struct emu_cpu *cpu)
+{
+	uint64_t lin;
+	const struct vcpu_segment *cs = &cpu->seg[SEG_CS];
+	if (cpu->code64) {
+		lin = cpu->rip;
+		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
+			emu_raise(cpu, EXC_GP, 0);
+	} else {
+		if (cpu->rip > cs->limit)
+			emu_raise(cpu, EXC_GP, 0);
+		lin = (uint32_t)(cs->base + cpu->rip);
+	}
+	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[ACC_EXEC] != (lin & ~0xfffULL)) {
+		emu_translate(cpu, lin, ACC_EXEC, emu_user(cpu));
+	}
+	struct emu_insn *in = &cpu->in;
+	if (e->tag[ACC_EXEC] == (lin & ~0xfffULL)) {
+		const uint8_t *p = (const uint8_t *)(e->addend + (uintptr_t)lin);
+		unsigned avail = 4096 - (unsigned)(lin & 0xfff);
+		if (avail >= 15) {
+			uintptr_t host = (uintptr_t)p;
+			struct emu_icache_entry *ce = &cpu->icache[icache_hash(host)];
+			if (ce->host == host && ce->mode == cpu->code_size &&
+			    !memcmp(ce->bytes, p, ce->insn.len))
+				return &ce->insn;
+			if (emu_decode(cpu, p, avail, in) == 0) {
+				ce->host = host;
+				ce->mode = cpu->code_size;
+				memcpy(ce->bytes, p, in->len);
+				ce->insn = *in;
+				goto limit;
+			}
+		}
+		uint8_t buf[16];
+		unsigned n = avail < 15 ? avail : 15;
+		memcpy(buf, p, n);
+		while (emu_decode(cpu, buf, n, in) == -EAGAIN)
+			buf[n] = (uint8_t)emu_read_lin_slow(cpu, lin + n, 1, ACC_EXEC, emu_user(cpu)), n++;
+	} else {
+		/* Code outside RAM (MMIO): fetch byte by byte as the decoder asks. */
+		uint8_t buf[16];
+		unsigned n = 0;
+		do
+			buf[n] = (uint8_t)emu_read_lin_slow(cpu, lin + n, 1, ACC_EXEC, emu_user(cpu)), n++;
+		while (emu_decode(cpu, buf, n, in) == -EAGAIN);
+	}
+limit:
+	if (!cpu->code64 && cpu->rip + in->len - 1 > cs->limit)
+		emu_raise(cpu, EXC_GP, 0);
+	return in;
+}
+
+int emu_step(struct emu_cpu *cpu, uint64_t n)
+{
+	cpu->budget = n;
+	cpu->shutdown = false;
+	if (setjmp(cpu->jmp)) {
+		handle_fault(cpu);
+		if (cpu->shutdown)
+			return VCPU_EXIT_SHUTDOWN;
+	}
+	while (cpu->budget) {
+		if (__builtin_expect(cpu->check_irq || cpu->halted || !(cpu->icount & 4095) ||
+				     atomic_load_explicit(&cpu->poke, memory_order_relaxed), 0)) {
+			int r = events(cpu);
+			if (r >= 0)
+				return r;
+		}
+		cpu->insn_rsp = cpu->regs[REG_RSP];
+		struct emu_insn *in = fetch_decode(cpu);
+		uint8_t shadow = cpu->intr_shadow;
+		bool tf = cpu->rflags & FL_TF;
+		cpu->next_rip = cpu->rip + in->len;
+		if (!cpu->code64)
+			cpu->next_rip &= cpu->code_size == 2 ? 0xffff : 0xffffffff;
+		emu_exec(cpu, in);
+		cpu->rip = cpu->next_rip;
+		cpu->budget--;
+		cpu->icount++;
+		if (shadow) {
+			cpu->intr_shadow = 0;
+			cpu->check_irq = true;
+		}
+		if (__builtin_expect(tf, 0)) {
+			cpu->dr6 |= 1u << 14;   /* BS: single step */
+			cpu->delivering = EXC_DB;
+			emu_deliver(cpu, EXC_DB, false, 0, EV_FAULT);
+			cpu->delivering = -1;
+		}
+	}
+	return -1;
+}
+
+/* --- Backend operations --------------------------------------------------------------------- */
+
+static int emu_probe(char *why, size_t why_len)
+{
+	return 0;
+}
+
+static int emu_vm_create(struct machine *m)
+{
+	struct emu_vm *vm = calloc(1, sizeof(*vm));
+	if (!vm)
+		return -ENOMEM;
+	pthread_mutex_init(&vm->lock_mutex, NULL);
+	m->cpu_priv = vm;
+	return 0;
+}
+
+static void emu_vm_destroy(struct machine *m)
+{
+	struct emu_vm *vm = m->cpu_priv;
+	if (!vm)
+		return;
+	pthread_mutex_destroy(&vm->lock_mutex);
+	free(vm);
+	m->cpu_priv = NULL;
+}
+
+static int emu_mem_sync(struct machine *m)
+{
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		struct emu_cpu *cpu = m->vcpus[i] ? m->vcpus[i]->backend : NULL;
+		if (cpu) {
+			atomic_store(&cpu->tlb_flush_req, true);
+			atomic_store(&cpu->poke, true);
+		}
+	}
+	return 0;
+}
+
+static int emu_vcpu_create(struct vcpu *v)
+{
+	struct emu_cpu *cpu = emu_cpu_new(v);
+	if (!cpu)
+		return -ENOMEM;
+	v->backend = cpu;
+	return 0;
+}
+
+static void emu_vcpu_destroy(struct vcpu *v)
+{
+	emu_cpu_free(v->backend);
+	v->backend = NULL;
+}
+
+static enum vcpu_exit emu_vcpu_run(struct vcpu *v)
+{
+	struct emu_cpu *cpu = v->backend;
+	for (;;) {
+		int r = emu_step(cpu, 1u << 20);
+		if (r >= 0)
+			return (enum vcpu_exit)r;
+		if (atomic_load(&v->kicked))
+			return VCPU_EXIT_KICK;
+	}
+}
+
+static void emu_vcpu_kick(struct vcpu *v)
+{
+	struct emu_cpu *cpu = v->backend;
+	if (cpu)
+		atomic_store(&cpu->poke, true);
+}
+
+static int emu_get_state(struct vcpu *v, struct vcpu_state *s)
+{
+	emu_state_get(v->backend, s);
+	return 0;
+}
+
+static int emu_set_state(struct vcpu *v, const struct vcpu_state *s)
+{
+	emu_state_set(v->backend, s);
+	return 0;
+}
+
+const struct cpu_backend cpu_backend_emu = {
+	.name = "emu",
+	.probe = emu_probe,
+	.vm_create = emu_vm_create,
+	.vm_destroy = emu_vm_destroy,
+	.mem_sync = emu_mem_sync,
+	.vcpu_create = emu_vcpu_create,
+	.vcpu_destroy = emu_vcpu_destroy,
+	.vcpu_run = emu_vcpu_run,
+	.vcpu_kick = emu_vcpu_kick,
+	.get_state = emu_get_state,
+	.set_state = emu_set_state,
+};

@@ -1,0 +1,450 @@
+/*
+ * Internal interface of the x86-64 emulator (cpu/emu). Not used outside
+ * src/cpu/emu and its unit tests.
+ *
+ * Design note — how an instruction runs:
+ *   emu_step() fetches at CS:RIP through the exec TLB, decodes into a
+ *   struct emu_insn (decode.c; or takes it from the decoded-instruction
+ *   cache, keyed by the host address of the instruction's first byte —
+ *   i.e. by guest physical location — and verified byte for byte against
+ *   guest memory on every hit, so code written by this vCPU, another vCPU
+ *   or device DMA can never run stale), then emu_exec() (exec.c)
+ *   dispatches on the opcode.
+ *
+ * Invariants:
+ *   - cpu->rip is the address of the instruction being executed until it
+ *     completes; handlers that branch write cpu->next_rip. A fault anywhere
+ *     longjmps to the step loop with rip still at the faulting instruction,
+ *     so handlers read and check everything before they write registers.
+ *   - The arithmetic flags (CF PF AF ZF SF OF) live in cpu->rflags only when
+ *     cc_op == CC_EAGER; otherwise they are a function of (cc_op, cc_a,
+ *     cc_b, cc_res, cc_size, cc_cin) computed on demand (alu.c).
+ *   - The TLB (mmu.c) holds only translations whose permissions were
+ *     checked for the privilege of the array it lives in (tlb[0]
+ *     supervisor, tlb[1] user); it is flushed on every change of CR0, CR3
+ *     (global entries kept), CR4 or EFER and per page on INVLPG.
+ */
+#ifndef NYX_CPU_EMU_EMU_H
+#define NYX_CPU_EMU_EMU_H
+
+#include <setjmp.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/machine.h"
+#include "cpu/cpu.h"
+
+/* Exception vectors. */
+enum {
+	EXC_DE = 0, EXC_DB = 1, EXC_NMI = 2, EXC_BP = 3, EXC_OF = 4, EXC_BR = 5, EXC_UD = 6,
+	EXC_NM = 7, EXC_DF = 8, EXC_TS = 10, EXC_NP = 11, EXC_SS = 12, EXC_GP = 13,
+	EXC_PF = 14, EXC_MF = 16, EXC_AC = 17, EXC_MC = 18, EXC_XM = 19,
+};
+
+/* RFLAGS bits. */
+#define FL_CF (1u << 0)
+#define FL_PF (1u << 2)
+#define FL_AF (1u << 4)
+#define FL_ZF (1u << 6)
+#define FL_SF (1u << 7)
+#define FL_TF (1u << 8)
+#define FL_IF (1u << 9)
+#define FL_DF (1u << 10)
+#define FL_OF (1u << 11)
+#define FL_IOPL (3u << 12)
+#define FL_NT (1u << 14)
+#define FL_RF (1u << 16)
+#define FL_VM (1u << 17)
+#define FL_AC (1u << 18)
+#define FL_VIF (1u << 19)
+#define FL_VIP (1u << 20)
+#define FL_ID (1u << 21)
+#define FL_ARITH (FL_CF | FL_PF | FL_AF | FL_ZF | FL_SF | FL_OF)
+
+#define CR0_PE (1u << 0)
+#define CR0_MP (1u << 1)
+#define CR0_EM (1u << 2)
+#define CR0_TS (1u << 3)
+#define CR0_ET (1u << 4)
+#define CR0_NE (1u << 5)
+#define CR0_WP (1u << 16)
+#define CR0_AM (1u << 18)
+#define CR0_NW (1u << 29)
+#define CR0_CD (1u << 30)
+#define CR0_PG (1u << 31)
+
+#define CR4_VME (1u << 0)
+#define CR4_PVI (1u << 1)
+#define CR4_TSD (1u << 2)
+#define CR4_DE (1u << 3)
+#define CR4_PSE (1u << 4)
+#define CR4_PAE (1u << 5)
+#define CR4_MCE (1u << 6)
+#define CR4_PGE (1u << 7)
+#define CR4_PCE (1u << 8)
+#define CR4_OSFXSR (1u << 9)
+#define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_FSGSBASE (1u << 16)
+
+#define EFER_SCE (1u << 0)
+#define EFER_LME (1u << 8)
+#define EFER_LMA (1u << 10)
+#define EFER_NXE (1u << 11)
+
+/* MSR numbers. */
+#define MSR_TSC 0x10
+#define MSR_APIC_BASE 0x1b
+#define MSR_FEATURE_CONTROL 0x3a
+#define MSR_TSC_ADJUST 0x3b
+#define MSR_SYSENTER_CS 0x174
+#define MSR_SYSENTER_ESP 0x175
+#define MSR_SYSENTER_EIP 0x176
+#define MSR_MISC_ENABLE 0x1a0
+#define MSR_PAT 0x277
+#define MSR_TSC_DEADLINE 0x6e0
+#define MSR_EFER 0xc0000080
+#define MSR_STAR 0xc0000081
+#define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083
+#define MSR_SFMASK 0xc0000084
+#define MSR_FS_BASE 0xc0000100
+#define MSR_GS_BASE 0xc0000101
+#define MSR_KERNEL_GS_BASE 0xc0000102
+#define MSR_TSC_AUX 0xc0000103
+
+/* Lazy-flag operations (alu.c). */
+enum { CC_EAGER, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC };
+
+/* Memory access kinds, also the TLB tag selector. */
+enum emu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
+
+#define EMU_TLB_SIZE 256
+struct emu_tlb_entry {
+	uint64_t tag[3];         /* page-aligned linear address per access kind; 1 = empty */
+	uintptr_t addend;        /* host pointer = addend + linear */
+	bool global;
+};
+
+/* Decoded instruction. op: 0x000-0x0ff one-byte map, 0x100-0x1ff 0F map. */
+struct emu_insn {
+	uint16_t op;
+	uint8_t len;
+	uint8_t opsize;          /* 1 is never used here: byte ops use insn bit 0 */
+	uint8_t addrsize;        /* 2, 4, 8 */
+	uint8_t rex;             /* REX byte or 0 */
+	uint8_t seg;             /* segment of the memory operand */
+	uint8_t rep;             /* 0, 0xf2, 0xf3 */
+	uint8_t lock;
+	uint8_t p66;             /* 66 prefix seen */
+	uint8_t has_modrm;
+	uint8_t mod, reg, rm;    /* reg and rm include REX.R / REX.B */
+	uint8_t base, index, scale;   /* index 0xff = none; base 0xff = none, 0xfe = RIP */
+	int64_t disp;
+	uint64_t imm, imm2;
+};
+
+struct emu_vm;
+
+/* Decoded-instruction cache entry. */
+#define EMU_ICACHE_SIZE 4096
+struct emu_icache_entry {
+	uintptr_t host;          /* host address of the first byte; 0 = empty */
+	uint8_t mode;            /* code size the entry was decoded for */
+	uint8_t bytes[15];
+	struct emu_insn insn;
+};
+
+struct emu_cpu {
+	struct vcpu *v;
+	struct machine *m;
+	struct emu_vm *vm;
+	unsigned index;
+
+	uint64_t regs[REG_COUNT];
+	uint64_t rip, next_rip;
+	uint64_t rflags;         /* arithmetic bits valid only when cc_op == CC_EAGER */
+	uint64_t cc_a, cc_b, cc_res;
+	uint8_t cc_op, cc_size, cc_cin;
+
+	struct vcpu_segment seg[SEG_COUNT], ldt, tr;
+	struct vcpu_dtable gdt, idt;
+	uint64_t cr0, cr2, cr3, cr4, efer, xcr0;
+	uint64_t dr[4], dr6, dr7;
+	uint64_t star, lstar, cstar, sfmask, kernel_gs_base;
+	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
+	uint64_t apic_base, pat, misc_enable, tsc_aux, tsc_offset;
+	uint64_t mtrr[32];       /* MTRRs and misc MSRs (system.c misc_slot): stored only */
+	uint8_t fxsave[512];     /* FXSAVE image (control words; x87/SSE are stage 2) */
+
+	/* Derived mode, recomputed by emu_update_mode(). */
+	unsigned cpl;
+	bool code64;             /* 64-bit code segment in long mode */
+	uint8_t code_size;       /* 2, 4 or 8: default operand/address size */
+	uint8_t stack_size;      /* 2, 4 or 8 */
+	bool paging;
+
+	uint8_t intr_shadow;     /* 1 after STI / MOV SS / POP SS for one insn */
+	bool halted;
+	bool nmi_masked;
+	bool check_irq;          /* poll the interrupt controller before the next insn */
+	uint32_t mp_state;
+	struct vcpu_events pending;   /* event injected by set_state, delivered on run */
+
+	/* Exception in flight (except.c). */
+	jmp_buf jmp;
+	int exc_vec;
+	uint32_t exc_err;
+	bool exc_has_err;
+	int delivering;          /* vector being delivered, -1 if none */
+	bool shutdown;
+	uint64_t budget;         /* instructions left in this emu_step() */
+	uint64_t insn_rsp;       /* RSP before the current instruction (fault rollback) */
+	atomic_bool poke;        /* vcpu_kick from the interrupt hardware: recheck events */
+	atomic_bool tlb_flush_req;   /* memory map changed (mem_sync) */
+	struct vcpu_state *scratch;  /* INIT reset state, allocated once */
+
+	struct emu_tlb_entry *tlbc;   /* tlb[cpl == 3] */
+	struct emu_tlb_entry tlb[2][EMU_TLB_SIZE];
+	struct emu_icache_entry *icache;
+
+	struct emu_insn in;      /* instruction being executed */
+	uint64_t icount;
+	struct log_ratelimit rl_ud, rl_msr, rl_misc;
+};
+
+/* Per-machine emulator state (cpu_priv). */
+struct emu_vm {
+	pthread_mutex_t lock_mutex;   /* LOCKed accesses that cannot use host atomics */
+};
+
+static inline struct emu_cpu *emu_cpu_of(struct vcpu *v) { return v->backend; }
+
+/* --- emu.c ---------------------------------------------------------------- */
+/* Runs up to n instructions (interrupts and exceptions delivered on the way).
+ * Returns VCPU_EXIT_* when the vCPU must stop, or -1 when n ran out. */
+int emu_step(struct emu_cpu *cpu, uint64_t n);
+void emu_update_mode(struct emu_cpu *cpu);
+void emu_state_get(struct emu_cpu *cpu, struct vcpu_state *s);
+void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s);
+/* Creates a CPU for tests and the backend: cpu->v may be a bare struct vcpu. */
+struct emu_cpu *emu_cpu_new(struct vcpu *v);
+void emu_cpu_free(struct emu_cpu *cpu);
+
+/* --- decode.c --------------------------------------------------------------- */
+/* Decodes at most `avail` bytes: 0, -EAGAIN if more bytes are needed, or
+ * raises #UD/#GP through emu_raise. */
+int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu_insn *in);
+
+/* --- exec.c ----------------------------------------------------------------- */
+void emu_exec(struct emu_cpu *cpu, struct emu_insn *in);
+__attribute__((noreturn)) void emu_unimplemented(struct emu_cpu *cpu, struct emu_insn *in);
+uint64_t emu_ea(struct emu_cpu *cpu, const struct emu_insn *in);
+uint64_t emu_rm_read(struct emu_cpu *cpu, struct emu_insn *in, unsigned size);
+void emu_rm_write(struct emu_cpu *cpu, struct emu_insn *in, unsigned size, uint64_t val);
+void emu_push(struct emu_cpu *cpu, unsigned size, uint64_t val);
+/* Read-modify-write: new = fn(old, arg); returns old. `atomic` (LOCK, XCHG)
+ * uses a host compare-and-swap when the operand is in RAM, else the
+ * machine-wide lock. */
+typedef uint64_t (*emu_rmw_fn)(struct emu_cpu *cpu, uint64_t old, uint64_t arg, unsigned size,
+			       unsigned op);
+uint64_t emu_mem_rmw(struct emu_cpu *cpu, uint64_t lin, unsigned size, emu_rmw_fn fn,
+		     uint64_t arg, unsigned op, bool atomic);
+uint64_t emu_rm_rmw(struct emu_cpu *cpu, struct emu_insn *in, unsigned size, emu_rmw_fn fn,
+		    uint64_t arg, unsigned op);
+uint64_t emu_pop(struct emu_cpu *cpu, unsigned size);
+
+/* --- alu.c ------------------------------------------------------------------ */
+uint64_t emu_get_flags(struct emu_cpu *cpu);
+void emu_set_flags(struct emu_cpu *cpu, uint64_t fl);   /* raw: every bit written */
+bool emu_cond(struct emu_cpu *cpu, unsigned cc);
+uint64_t emu_alu(struct emu_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsigned size);
+void emu_exec_alu_group(struct emu_cpu *cpu, struct emu_insn *in, unsigned op, unsigned size,
+			uint64_t src, bool to_reg);
+bool emu_exec_alu(struct emu_cpu *cpu, struct emu_insn *in);
+
+/* --- control.c -------------------------------------------------------------- */
+bool emu_exec_control(struct emu_cpu *cpu, struct emu_insn *in);
+void emu_far_jump(struct emu_cpu *cpu, uint16_t sel, uint64_t off, bool call, unsigned opsize);
+void emu_far_return(struct emu_cpu *cpu, unsigned opsize, unsigned pop);
+void emu_iret(struct emu_cpu *cpu, unsigned opsize);
+/* Loads CS from a checked descriptor d at privilege cpl (mode not updated). */
+void emu_load_cs(struct emu_cpu *cpu, uint16_t sel, uint64_t d, unsigned cpl);
+/* SS:SP for ring `rpl` from the current TSS (raises #TS). */
+void emu_tss_stack(struct emu_cpu *cpu, unsigned rpl, uint16_t *ss, uint64_t *sp);
+/* Checks a stack selector for privilege cpl; returns its descriptor (0 for
+ * a null SS allowed in long mode). */
+uint64_t emu_check_new_ss(struct emu_cpu *cpu, uint16_t ss, unsigned cpl, int exc);
+void emu_set_ss(struct emu_cpu *cpu, uint16_t ss, uint64_t d, unsigned cpl);
+
+/* --- string.c --------------------------------------------------------------- */
+bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in);
+
+/* --- system.c --------------------------------------------------------------- */
+bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in);
+int emu_rdmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t *val);
+int emu_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val);
+uint64_t emu_tsc(struct emu_cpu *cpu);
+void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val);
+
+bool emu_io_allowed(struct emu_cpu *cpu, uint16_t port, unsigned size);
+
+/* --- mmu.c ------------------------------------------------------------------ */
+void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global);
+void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin);
+/* Segment:offset -> linear with limit/type/canonical checks (raises). */
+uint64_t emu_linear(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+		    enum emu_access acc);
+uint64_t emu_read_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size,
+			   enum emu_access acc, bool user);
+void emu_write_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64_t val,
+			bool user);
+/* Translates lin for acc/user (raises #PF); returns the guest physical address. */
+uint64_t emu_translate(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bool user);
+/* Host pointer for a RAM access not crossing a page, or NULL (MMIO, ROM
+ * write, page crossing). Raises #PF like the access would. */
+void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc);
+uint64_t emu_phys_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size);
+void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t val);
+/* Implicit supervisor accesses (descriptor tables, TSS, IDT). */
+uint64_t emu_sys_read(struct emu_cpu *cpu, uint64_t lin, unsigned size);
+void emu_sys_write(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64_t val);
+/* Segment register loads with every protected-mode check. */
+void emu_load_seg(struct emu_cpu *cpu, unsigned seg, uint16_t sel);
+void emu_seg_real(struct emu_cpu *cpu, unsigned seg, uint16_t sel);
+/* Reads the 8-byte descriptor for sel (GDT or LDT); raises `exc`(sel) if
+ * outside the table. */
+uint64_t emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int exc);
+void emu_desc_to_seg(uint64_t d, uint16_t sel, struct vcpu_segment *s);
+void emu_set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d);
+
+/* --- except.c --------------------------------------------------------------- */
+__attribute__((noreturn)) void emu_raise(struct emu_cpu *cpu, int vec, uint32_t err);
+__attribute__((noreturn)) void emu_raise_noerr(struct emu_cpu *cpu, int vec);
+/* Kinds of event for emu_deliver(). */
+enum emu_event {
+	EV_FAULT,    /* exception: returns to the faulting instruction */
+	EV_SOFT,     /* INT n / INT3 / INTO: gate DPL checked, returns after it */
+	EV_TRAP,     /* INT1 and single-step: no DPL check, returns after it */
+	EV_EXT,      /* external interrupt or NMI, between instructions */
+};
+/* Delivers vector through the IVT (real mode) or IDT. */
+void emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err, enum emu_event kind);
+bool emu_exc_has_error(int vec);
+
+/* --- helpers ---------------------------------------------------------------- */
+static inline uint64_t emu_mask(unsigned size)
+{
+	return size >= 8 ? ~0ULL : (1ULL << (size * 8)) - 1;
+}
+
+static inline uint64_t emu_sext(uint64_t v, unsigned size)
+{
+	switch (size) {
+	case 1: return (uint64_t)(int64_t)(int8_t)v;
+	case 2: return (uint64_t)(int64_t)(int16_t)v;
+	case 4: return (uint64_t)(int64_t)(int32_t)v;
+	default: return v;
+	}
+}
+
+static inline uint64_t emu_reg_get(struct emu_cpu *cpu, const struct emu_insn *in, unsigned r,
+				   unsigned size)
+{
+	if (size == 1) {
+		if (!in->rex && r >= 4 && r < 8)
+			return (cpu->regs[r - 4] >> 8) & 0xff;
+		return cpu->regs[r] & 0xff;
+	}
+	return cpu->regs[r] & emu_mask(size);
+}
+
+static inline void emu_reg_set(struct emu_cpu *cpu, const struct emu_insn *in, unsigned r,
+			       unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1:
+		if (!in->rex && r >= 4 && r < 8)
+			cpu->regs[r - 4] = (cpu->regs[r - 4] & ~0xff00ULL) | ((v & 0xff) << 8);
+		else
+			cpu->regs[r] = (cpu->regs[r] & ~0xffULL) | (v & 0xff);
+		break;
+	case 2: cpu->regs[r] = (cpu->regs[r] & ~0xffffULL) | (v & 0xffff); break;
+	case 4: cpu->regs[r] = (uint32_t)v; break;
+	default: cpu->regs[r] = v; break;
+	}
+}
+
+static inline uint64_t emu_load_host(const void *p, unsigned size)
+{
+	switch (size) {
+	case 1: return *(const uint8_t *)p;
+	case 2: { uint16_t v; memcpy(&v, p, 2); return v; }
+	case 4: { uint32_t v; memcpy(&v, p, 4); return v; }
+	default: { uint64_t v; memcpy(&v, p, 8); return v; }
+	}
+}
+
+static inline void emu_store_host(void *p, unsigned size, uint64_t v)
+{
+	switch (size) {
+	case 1: *(uint8_t *)p = (uint8_t)v; break;
+	case 2: { uint16_t x = (uint16_t)v; memcpy(p, &x, 2); break; }
+	case 4: { uint32_t x = (uint32_t)v; memcpy(p, &x, 4); break; }
+	default: memcpy(p, &v, 8); break;
+	}
+}
+
+static inline bool emu_user(const struct emu_cpu *cpu) { return cpu->cpl == 3; }
+
+static inline uint64_t emu_read_lin(struct emu_cpu *cpu, uint64_t lin, unsigned size,
+				   enum emu_access acc)
+{
+	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[acc] == (lin & ~0xfffULL) && (lin & 0xfff) + size <= 4096)
+		return emu_load_host((void *)(e->addend + (uintptr_t)lin), size);
+	return emu_read_lin_slow(cpu, lin, size, acc, emu_user(cpu));
+}
+
+static inline void emu_write_lin(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64_t v)
+{
+	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[ACC_WRITE] == (lin & ~0xfffULL) && (lin & 0xfff) + size <= 4096) {
+		emu_store_host((void *)(e->addend + (uintptr_t)lin), size, v);
+		return;
+	}
+	emu_write_lin_slow(cpu, lin, size, v, emu_user(cpu));
+}
+
+static inline uint64_t emu_read(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size)
+{
+	return emu_read_lin(cpu, emu_linear(cpu, seg, off, size, ACC_READ), size, ACC_READ);
+}
+
+static inline void emu_write(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+			     uint64_t v)
+{
+	emu_write_lin(cpu, emu_linear(cpu, seg, off, size, ACC_WRITE), size, v);
+}
+
+static inline uint64_t emu_stack_mask(const struct emu_cpu *cpu)
+{
+	return emu_mask(cpu->stack_size);
+}
+
+static inline uint64_t emu_rsp(const struct emu_cpu *cpu)
+{
+	return cpu->regs[REG_RSP] & emu_stack_mask(cpu);
+}
+
+static inline void emu_set_rsp(struct emu_cpu *cpu, uint64_t v)
+{
+	uint64_t m = emu_stack_mask(cpu);
+	cpu->regs[REG_RSP] = m == ~0ULL ? v : (cpu->regs[REG_RSP] & ~m) | (v & m);
+}
+
+#define EMU_LOG(cpu, lvl, ...) LOG((cpu)->m ? (cpu)->m->log : NULL, lvl, "emu", __VA_ARGS__)
+
+#endif

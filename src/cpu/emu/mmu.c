@@ -1,0 +1,506 @@
+/*
+ * Memory management of the emulated CPU: segmentation (descriptor caches,
+ * limit/type/privilege checks), paging (2-level with PSE/PSE-36, PAE,
+ * 4-level; NX, global pages, CR0.WP, accessed/dirty bits), the software TLB
+ * and guest-physical access (RAM/ROM by host pointer, the per-vCPU LAPIC
+ * page, everything else to the MMIO bus).
+ *
+ * Design note — TLB: direct mapped, EMU_TLB_SIZE entries for supervisor
+ * and as many for user accesses (cpu->tlbc points at the set of the current
+ * CPL). An entry maps one linear 4 KiB page to host memory (addend) and has
+ * a tag per access kind; a tag is set only when the page walk allowed that
+ * kind at that privilege: read always, exec unless NX, write only once the
+ * walk has set the dirty bit and the page is RAM (ROM and MMIO never get a
+ * write tag, so those writes take the slow path where they are dropped or
+ * dispatched). Pages holding MMIO or the LAPIC get no entry at all.
+ * PAE PDPTEs are read at walk time rather than cached at CR3 load (a guest
+ * that edits live PDPTEs without reloading CR3 sees the edit earlier than on
+ * hardware; no known guest relies on the difference).
+ */
+#include "cpu/emu/emu.h"
+#include "hw/intc/intc.h"
+
+#define PTE_P (1ULL << 0)
+#define PTE_W (1ULL << 1)
+#define PTE_U (1ULL << 2)
+#define PTE_A (1ULL << 5)
+#define PTE_D (1ULL << 6)
+#define PTE_PS (1ULL << 7)
+#define PTE_G (1ULL << 8)
+#define PTE_NX (1ULL << 63)
+#define PHYS_BITS 40
+#define PHYS_MASK (((1ULL << PHYS_BITS) - 1) & ~0xfffULL)
+
+#define PF_P (1u << 0)
+#define PF_W (1u << 1)
+#define PF_U (1u << 2)
+#define PF_RSVD (1u << 3)
+#define PF_I (1u << 4)
+
+void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global)
+{
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
+			struct emu_tlb_entry *e = &cpu->tlb[s][i];
+			if (keep_global && e->global)
+				continue;
+			e->tag[0] = e->tag[1] = e->tag[2] = 1;
+			e->global = false;
+		}
+}
+
+void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
+{
+	uint64_t page = lin & ~0xfffULL;
+	for (unsigned s = 0; s < 2; s++) {
+		struct emu_tlb_entry *e = &cpu->tlb[s][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+		if (e->tag[0] == page || e->tag[1] == page || e->tag[2] == page) {
+			e->tag[0] = e->tag[1] = e->tag[2] = 1;
+			e->global = false;
+		}
+	}
+}
+
+/* --- Guest physical access -------------------------------------------------- */
+
+static inline bool is_apic(struct emu_cpu *cpu, uint64_t gpa)
+{
+	return (cpu->apic_base & (1u << 11)) && (gpa & ~0xfffULL) == (cpu->apic_base & PHYS_MASK);
+}
+
+static uint8_t *ram_ptr(struct emu_cpu *cpu, uint64_t gpa, unsigned size, bool write)
+{
+	struct mem_region *r = mem_find(&cpu->m->mem, gpa);
+	if (!r || gpa + size > r->gpa + r->size)
+		return NULL;
+	if (write && r->kind != MEM_RAM)
+		return NULL;
+	return r->host + (gpa - r->gpa);
+}
+
+uint64_t emu_phys_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size)
+{
+	if (is_apic(cpu, gpa))
+		return intc_lapic_read(cpu->m, cpu->index, gpa & 0xfff, size);
+	uint8_t *p = ram_ptr(cpu, gpa, size, false);
+	if (p)
+		return emu_load_host(p, size);
+	struct mem_region *r = mem_find(&cpu->m->mem, gpa);
+	if (r && size > 1) {   /* straddles the end of a region: bytewise */
+		uint64_t v = 0;
+		for (unsigned i = 0; i < size; i++)
+			v |= emu_phys_read(cpu, gpa + i, 1) << (8 * i);
+		return v;
+	}
+	return machine_mmio_read(cpu->m, gpa, size) & emu_mask(size);
+}
+
+void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t val)
+{
+	if (is_apic(cpu, gpa)) {
+		intc_lapic_write(cpu->m, cpu->index, gpa & 0xfff, val, size);
+		cpu->check_irq = true;
+		return;
+	}
+	struct mem_region *r = mem_find(&cpu->m->mem, gpa);
+	if (r) {
+		if (gpa + size > r->gpa + r->size) {
+			for (unsigned i = 0; i < size; i++)
+				emu_phys_write(cpu, gpa + i, 1, val >> (8 * i));
+			return;
+		}
+		if (r->kind == MEM_RAM)
+			emu_store_host(r->host + (gpa - r->gpa), size, val);
+		return;   /* ROM: dropped */
+	}
+	machine_mmio_write(cpu->m, gpa, size, val);
+	cpu->check_irq = true;
+}
+
+/* --- Page walk ----------------------------------------------------------------- */
+
+struct walk {
+	uint64_t gpa;
+	bool write_ok, exec_ok, global, dirty;
+};
+
+static uint64_t pt_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size)
+{
+	return emu_phys_read(cpu, gpa, size);
+}
+
+static void pt_set(struct emu_cpu *cpu, uint64_t gpa, uint64_t bits, unsigned size)
+{
+	uint8_t *p = ram_ptr(cpu, gpa, size, true);
+	if (!p)
+		return;
+	if (size == 8)
+		__atomic_fetch_or((uint64_t *)(void *)p, bits, __ATOMIC_SEQ_CST);
+	else
+		__atomic_fetch_or((uint32_t *)(void *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
+}
+
+__attribute__((noreturn)) static void page_fault(struct emu_cpu *cpu, uint64_t lin, uint32_t err,
+						 enum emu_access acc, bool user)
+{
+	if (acc == ACC_WRITE)
+		err |= PF_W;
+	if (user)
+		err |= PF_U;
+	if (acc == ACC_EXEC && (cpu->efer & EFER_NXE) && (cpu->cr4 & CR4_PAE))
+		err |= PF_I;
+	cpu->cr2 = lin;
+	emu_raise(cpu, EXC_PF, err);
+}
+
+static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bool user,
+		      struct walk *w)
+{
+	uint64_t ent_addr[4], ent[4];
+	unsigned levels = 0, esz;
+	uint64_t gpa, rsvd_hi = 0;
+	bool nxe = cpu->efer & EFER_NXE;
+	bool w_all = true, u_all = true, nx_any = false;
+
+	if (!cpu->paging) {
+		w->gpa = (cpu->efer & EFER_LMA) ? lin : (uint32_t)lin;
+		w->write_ok = w->exec_ok = w->dirty = true;
+		w->global = false;
+		return;
+	}
+	if (!(cpu->cr4 & CR4_PAE)) {
+		/* 32-bit paging. */
+		esz = 4;
+		uint64_t pde_a = (cpu->cr3 & 0xfffff000) + ((lin >> 22) & 0x3ff) * 4;
+		uint64_t pde = pt_read(cpu, pde_a, 4);
+		if (!(pde & PTE_P))
+			page_fault(cpu, lin, 0, acc, user);
+		ent_addr[levels] = pde_a;
+		ent[levels++] = pde;
+		if ((pde & PTE_PS) && (cpu->cr4 & CR4_PSE)) {
+			if (pde & (1u << 21))
+				page_fault(cpu, lin, PF_P | PF_RSVD, acc, user);
+			gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) | (lin & 0x3ff000);
+		} else {
+			uint64_t pte_a = (pde & 0xfffff000) + ((lin >> 12) & 0x3ff) * 4;
+			uint64_t pte = pt_read(cpu, pte_a, 4);
+			if (!(pte & PTE_P))
+				page_fault(cpu, lin, 0, acc, user);
+			ent_addr[levels] = pte_a;
+			ent[levels++] = pte;
+			gpa = pte & 0xfffff000;
+		}
+	} else {
+		esz = 8;
+		rsvd_hi = ~PHYS_MASK & 0x7ffffffffffff000ULL;
+		if (!nxe)
+			rsvd_hi |= PTE_NX;
+		uint64_t table;
+		int level;
+		if (cpu->efer & EFER_LMA) {
+			table = cpu->cr3 & PHYS_MASK;
+			level = 4;
+		} else {
+			uint64_t pdpte_a = (cpu->cr3 & 0xffffffe0) + ((lin >> 30) & 3) * 8;
+			uint64_t pdpte = pt_read(cpu, pdpte_a, 8);
+			if (!(pdpte & PTE_P))
+				page_fault(cpu, lin, 0, acc, user);
+			if (pdpte & (rsvd_hi | PTE_NX | 0x1e6))
+				page_fault(cpu, lin, PF_P | PF_RSVD, acc, user);
+			table = pdpte & PHYS_MASK;
+			level = 2;
+		}
+		for (;; level--) {
+			unsigned shift = 12 + 9 * (level - 1);
+			uint64_t a = table + ((lin >> shift) & 0x1ff) * 8;
+			uint64_t e = pt_read(cpu, a, 8);
+			if (!(e & PTE_P))
+				page_fault(cpu, lin, 0, acc, user);
+			uint64_t rs = rsvd_hi;
+			if (level == 4)
+				rs |= PTE_PS | PTE_G;
+			if ((level == 2 || level == 3) && (e & PTE_PS))
+				rs |= ((1ULL << shift) - 1) & ~0x1fffULL;   /* bits 13..shift-1 */
+			if (e & rs)
+				page_fault(cpu, lin, PF_P | PF_RSVD, acc, user);
+			ent_addr[levels] = a;
+			ent[levels++] = e;
+			if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
+				uint64_t off_mask = (1ULL << shift) - 1;
+				gpa = (e & PHYS_MASK & ~off_mask) | (lin & off_mask & ~0xfffULL);
+				break;
+			}
+			table = e & PHYS_MASK;
+		}
+	}
+	for (unsigned i = 0; i < levels; i++) {
+		w_all &= !!(ent[i] & PTE_W);
+		u_all &= !!(ent[i] & PTE_U);
+		if (nxe && esz == 8 && (ent[i] & PTE_NX))
+			nx_any = true;
+	}
+	uint64_t leaf = ent[levels - 1];
+	if (user && !u_all)
+		page_fault(cpu, lin, PF_P, acc, user);
+	bool write_ok = w_all || (!user && !(cpu->cr0 & CR0_WP));
+	if (acc == ACC_WRITE && !write_ok)
+		page_fault(cpu, lin, PF_P, acc, user);
+	if (acc == ACC_EXEC && nx_any)
+		page_fault(cpu, lin, PF_P, acc, user);
+	/* Accessed and dirty bits, as the hardware walker sets them. */
+	for (unsigned i = 0; i < levels; i++)
+		if (!(ent[i] & PTE_A))
+			pt_set(cpu, ent_addr[i], PTE_A, esz);
+	bool dirty = leaf & PTE_D;
+	if (acc == ACC_WRITE && !dirty) {
+		pt_set(cpu, ent_addr[levels - 1], PTE_D, esz);
+		dirty = true;
+	}
+	w->gpa = gpa;
+	w->write_ok = write_ok;
+	w->exec_ok = !nx_any;
+	w->global = (leaf & PTE_G) && (cpu->cr4 & CR4_PGE);
+	w->dirty = dirty;
+}
+
+static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct walk *w)
+{
+	uint64_t gpa = w->gpa & ~0xfffULL;
+	if (is_apic(cpu, gpa))
+		return;
+	struct mem_region *r = mem_find(&cpu->m->mem, gpa);
+	if (!r || gpa + 4096 > r->gpa + r->size)
+		return;
+	uint64_t page = lin & ~0xfffULL;
+	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	uintptr_t addend = (uintptr_t)(r->host + (gpa - r->gpa)) - (uintptr_t)page;
+	if (e->addend != addend || (e->tag[0] != page && e->tag[1] != page && e->tag[2] != page))
+		e->tag[0] = e->tag[1] = e->tag[2] = 1;
+	e->addend = addend;
+	e->global = w->global;
+	e->tag[ACC_READ] = page;
+	if (w->exec_ok)
+		e->tag[ACC_EXEC] = page;
+	if (w->write_ok && w->dirty && r->kind == MEM_RAM)
+		e->tag[ACC_WRITE] = page;
+}
+
+uint64_t emu_translate(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bool user)
+{
+	struct walk w;
+	walk_page(cpu, lin, acc, user, &w);
+	tlb_fill(cpu, lin, user, &w);
+	return w.gpa | (lin & 0xfff);
+}
+
+static inline uint64_t lin_wrap(struct emu_cpu *cpu, uint64_t lin)
+{
+	return (cpu->efer & EFER_LMA) ? lin : (uint32_t)lin;
+}
+
+uint64_t emu_read_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size,
+			   enum emu_access acc, bool user)
+{
+	if ((lin & 0xfff) + size > 4096) {
+		uint64_t v = 0;
+		for (unsigned i = 0; i < size; i++)
+			v |= emu_read_lin_slow(cpu, lin_wrap(cpu, lin + i), 1, acc, user) << (8 * i);
+		return v;
+	}
+	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[acc] == (lin & ~0xfffULL))
+		return emu_load_host((void *)(e->addend + (uintptr_t)lin), size);
+	uint64_t gpa = emu_translate(cpu, lin, acc, user);
+	return emu_phys_read(cpu, gpa, size);
+}
+
+void emu_write_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64_t val,
+			bool user)
+{
+	if ((lin & 0xfff) + size > 4096) {
+		/* Check both pages before writing any byte. */
+		uint64_t lin2 = lin_wrap(cpu, (lin | 0xfff) + 1);
+		uint64_t g1 = emu_translate(cpu, lin, ACC_WRITE, user);
+		uint64_t g2 = emu_translate(cpu, lin2, ACC_WRITE, user);
+		unsigned n1 = 4096 - (lin & 0xfff);
+		for (unsigned i = 0; i < size; i++)
+			emu_phys_write(cpu, i < n1 ? g1 + i : g2 + (i - n1), 1, val >> (8 * i));
+		return;
+	}
+	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[ACC_WRITE] == (lin & ~0xfffULL)) {
+		emu_store_host((void *)(e->addend + (uintptr_t)lin), size, val);
+		return;
+	}
+	uint64_t gpa = emu_translate(cpu, lin, ACC_WRITE, user);
+	emu_phys_write(cpu, gpa, size, val);
+}
+
+void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc)
+{
+	if ((lin & 0xfff) + size > 4096)
+		return NULL;
+	bool user = emu_user(cpu);
+	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[acc] != (lin & ~0xfffULL)) {
+		emu_translate(cpu, lin, acc, user);
+		if (e->tag[acc] != (lin & ~0xfffULL))
+			return NULL;
+	}
+	return (void *)(e->addend + (uintptr_t)lin);
+}
+
+uint64_t emu_sys_read(struct emu_cpu *cpu, uint64_t lin, unsigned size)
+{
+	return emu_read_lin_slow(cpu, lin_wrap(cpu, lin), size, ACC_READ, false);
+}
+
+void emu_sys_write(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64_t val)
+{
+	emu_write_lin_slow(cpu, lin_wrap(cpu, lin), size, val, false);
+}
+
+/* --- Segmentation -------------------------------------------------------------- */
+
+uint64_t emu_linear(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size,
+		    enum emu_access acc)
+{
+	const struct vcpu_segment *s = &cpu->seg[seg];
+	if (cpu->code64) {
+		uint64_t lin = off + (seg >= SEG_FS ? s->base : 0);
+		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
+			emu_raise(cpu, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
+		return lin;
+	}
+	int exc = seg == SEG_SS ? EXC_SS : EXC_GP;
+	if ((cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM)) {
+		if (s->unusable)
+			emu_raise(cpu, exc, 0);
+		if (acc == ACC_WRITE && (s->type & 0xa) != 0x2)
+			emu_raise(cpu, exc, 0);
+		if (acc == ACC_READ && (s->type & 0xa) == 0x8)
+			emu_raise(cpu, exc, 0);
+	}
+	uint64_t last = off + size - 1;
+	if ((s->type & 0xc) == 0x4) {   /* expand-down data */
+		uint64_t top = s->db ? 0xffffffffULL : 0xffff;
+		if (off <= s->limit || last > top)
+			emu_raise(cpu, exc, 0);
+	} else if (last > s->limit) {
+		emu_raise(cpu, exc, 0);
+	}
+	return (uint32_t)(s->base + off);
+}
+
+void emu_desc_to_seg(uint64_t d, uint16_t sel, struct vcpu_segment *s)
+{
+	uint32_t limit = (uint32_t)((d & 0xffff) | ((d >> 32) & 0xf0000));
+	s->selector = sel;
+	s->base = ((d >> 16) & 0xffffff) | ((d >> 32) & 0xff000000);
+	s->type = (d >> 40) & 0xf;
+	s->s = (d >> 44) & 1;
+	s->dpl = (d >> 45) & 3;
+	s->present = (d >> 47) & 1;
+	s->avl = (d >> 52) & 1;
+	s->l = (d >> 53) & 1;
+	s->db = (d >> 54) & 1;
+	s->g = (d >> 55) & 1;
+	s->limit = s->g ? (limit << 12) | 0xfff : limit;
+	s->unusable = 0;
+}
+
+uint64_t emu_read_desc(struct emu_cpu *cpu, uint16_t sel, int exc)
+{
+	uint64_t base;
+	uint32_t limit;
+	if (sel & 4) {
+		if (cpu->ldt.unusable || !cpu->ldt.present)
+			emu_raise(cpu, exc, sel & 0xfffc);
+		base = cpu->ldt.base;
+		limit = cpu->ldt.limit;
+	} else {
+		base = cpu->gdt.base;
+		limit = cpu->gdt.limit;
+	}
+	if ((uint32_t)(sel & ~7u) + 7 > limit)
+		emu_raise(cpu, exc, sel & 0xfffc);
+	return emu_sys_read(cpu, base + (sel & ~7u), 8);
+}
+
+void emu_set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d)
+{
+	if (d & (1ULL << 40))
+		return;
+	uint64_t base = (sel & 4) ? cpu->ldt.base : cpu->gdt.base;
+	uint64_t a = base + (sel & ~7u) + 5;
+	emu_sys_write(cpu, a, 1, ((d >> 40) & 0xff) | 1);
+}
+
+void emu_seg_real(struct emu_cpu *cpu, unsigned seg, uint16_t sel)
+{
+	struct vcpu_segment *s = &cpu->seg[seg];
+	s->selector = sel;
+	s->base = (uint64_t)sel << 4;
+	s->present = 1;
+	s->unusable = 0;
+	s->s = 1;
+	if (cpu->rflags & FL_VM) {
+		s->limit = 0xffff;
+		s->type = seg == SEG_CS ? 0xb : 0x3;
+		s->dpl = 3;
+		s->db = s->g = s->l = 0;
+	} else if (seg == SEG_CS) {
+		s->type = 0xb;   /* real mode: the limit and most attributes stay */
+		s->l = 0;
+	}
+	if (seg == SEG_SS || seg == SEG_CS)
+		emu_update_mode(cpu);
+}
+
+void emu_load_seg(struct emu_cpu *cpu, unsigned seg, uint16_t sel)
+{
+	if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM)) {
+		emu_seg_real(cpu, seg, sel);
+		return;
+	}
+	struct vcpu_segment *s = &cpu->seg[seg];
+	unsigned rpl = sel & 3, cpl = cpu->cpl;
+	if (!(sel & ~3u)) {
+		if (seg == SEG_SS && !(cpu->code64 && cpl < 3 && rpl == cpl))
+			emu_raise(cpu, EXC_GP, 0);
+		s->selector = sel;
+		s->unusable = 1;
+		s->present = 0;
+		s->base = 0;
+		s->limit = 0;
+		s->type = seg == SEG_SS ? 0x3 : 0;
+		s->dpl = (uint8_t)rpl;
+		s->s = 1;
+		s->db = 1;
+		if (seg == SEG_SS)
+			emu_update_mode(cpu);
+		return;
+	}
+	uint64_t d = emu_read_desc(cpu, sel, EXC_GP);
+	struct vcpu_segment n;
+	emu_desc_to_seg(d, sel, &n);
+	if (seg == SEG_SS) {
+		if (rpl != cpl || !n.s || (n.type & 0xa) != 0x2 || n.dpl != cpl)
+			emu_raise(cpu, EXC_GP, sel & 0xfffc);
+		if (!n.present)
+			emu_raise(cpu, EXC_SS, sel & 0xfffc);
+	} else {
+		if (!n.s || (n.type & 0xa) == 0x8)
+			emu_raise(cpu, EXC_GP, sel & 0xfffc);
+		bool conforming_code = (n.type & 0xc) == 0xc;
+		if (!conforming_code && (rpl > n.dpl || cpl > n.dpl))
+			emu_raise(cpu, EXC_GP, sel & 0xfffc);
+		if (!n.present)
+			emu_raise(cpu, EXC_NP, sel & 0xfffc);
+	}
+	emu_set_accessed(cpu, sel, d);
+	n.type |= 1;
+	*s = n;
+	if (seg == SEG_SS)
+		emu_update_mode(cpu);
+}

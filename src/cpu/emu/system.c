@@ -1,0 +1,766 @@
+/*
+ * System instructions: MOV to/from CR and DR, CLTS, LMSW/SMSW,
+ * LGDT/LIDT/SGDT/SIDT, LLDT/SLDT, LTR/STR, LAR/LSL/VERR/VERW, INVLPG,
+ * CPUID, RDMSR/WRMSR, RDTSC/RDTSCP/RDPMC, HLT, CLI/STI, IN/OUT (with IOPL
+ * and the TSS I/O permission bitmap), SYSCALL/SYSRET, SYSENTER/SYSEXIT,
+ * SWAPGS, fences, CLFLUSH, LDMXCSR/STMXCSR, UD0/UD1/UD2.
+ *
+ * Design note — MSRs: the architectural ones the emulator implements are
+ * fields of struct emu_cpu; MTRRs and a few identification/feature MSRs
+ * firmware and kernels read (microcode signature, MCG, DEBUGCTL, feature
+ * control) live in a small table that accepts writes and returns them; any
+ * other index raises #GP, as on hardware.
+ */
+#include "cpu/emu/emu.h"
+#include "hw/intc/intc.h"
+
+uint64_t emu_tsc(struct emu_cpu *cpu)
+{
+	return intc_guest_tsc(cpu->m) + cpu->tsc_offset;
+}
+
+static bool canonical(uint64_t v)
+{
+	return (uint64_t)((int64_t)(v << 16) >> 16) == v;
+}
+
+static void require_cpl0(struct emu_cpu *cpu)
+{
+	if (cpu->cpl != 0)
+		emu_raise(cpu, EXC_GP, 0);
+}
+
+static void require_pmode(struct emu_cpu *cpu)
+{
+	if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM))
+		emu_raise(cpu, EXC_UD, 0);
+}
+
+bool emu_io_allowed(struct emu_cpu *cpu, uint16_t port, unsigned size)
+{
+	if (!(cpu->cr0 & CR0_PE))
+		return true;
+	unsigned iopl = (cpu->rflags >> 12) & 3;
+	if (!(cpu->rflags & FL_VM) && cpu->cpl <= iopl)
+		return true;
+	const struct vcpu_segment *tr = &cpu->tr;
+	if (tr->unusable || (tr->type & 7) != 3 || tr->limit < 0x67)
+		return false;
+	uint32_t base = (uint32_t)emu_sys_read(cpu, tr->base + 0x66, 2);
+	uint32_t byte = base + port / 8;
+	if (byte + 1 > tr->limit)
+		return false;
+	uint32_t bits = (uint32_t)emu_sys_read(cpu, tr->base + byte, 2);
+	return !((bits >> (port & 7)) & ((1u << size) - 1));
+}
+
+/* --- MSRs ----------------------------------------------------------------------- */
+
+static bool misc_msr(uint32_t msr)
+{
+	return (msr >= 0x200 && msr <= 0x20f) || msr == 0x250 || msr == 0x258 || msr == 0x259 ||
+	       (msr >= 0x268 && msr <= 0x26f) || msr == 0x2ff || msr == 0x3a || msr == 0x8b ||
+	       msr == 0x1d9 || msr == 0x17a || msr == 0x17 || msr == 0x79 ||
+	       (msr >= 0x400 && msr < 0x400 + 4 * 10);
+}
+
+static unsigned misc_slot(uint32_t msr)
+{
+	if (msr >= 0x200 && msr <= 0x20f) return msr - 0x200;          /* 0..15 */
+	if (msr >= 0x268 && msr <= 0x26f) return 16 + (msr - 0x268);   /* 16..23 */
+	switch (msr) {
+	case 0x250: return 24;
+	case 0x258: return 25;
+	case 0x259: return 26;
+	case 0x2ff: return 27;
+	case 0x3a: return 28;
+	case 0x1d9: return 29;
+	case 0x17a: return 30;
+	default: return 31;    /* write-ignored, reads 0 */
+	}
+}
+
+int emu_rdmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
+{
+	switch (msr) {
+	case MSR_TSC: *val = emu_tsc(cpu); return 0;
+	case MSR_APIC_BASE:
+		*val = cpu->m && cpu->m->intc ? intc_get_apic_base(cpu->m, cpu->index) :
+						cpu->apic_base;
+		return 0;
+	case MSR_SYSENTER_CS: *val = cpu->sysenter_cs; return 0;
+	case MSR_SYSENTER_ESP: *val = cpu->sysenter_esp; return 0;
+	case MSR_SYSENTER_EIP: *val = cpu->sysenter_eip; return 0;
+	case MSR_MISC_ENABLE: *val = cpu->misc_enable; return 0;
+	case MSR_PAT: *val = cpu->pat; return 0;
+	case MSR_EFER: *val = cpu->efer; return 0;
+	case MSR_STAR: *val = cpu->star; return 0;
+	case MSR_LSTAR: *val = cpu->lstar; return 0;
+	case MSR_CSTAR: *val = cpu->cstar; return 0;
+	case MSR_SFMASK: *val = cpu->sfmask; return 0;
+	case MSR_FS_BASE: *val = cpu->seg[SEG_FS].base; return 0;
+	case MSR_GS_BASE: *val = cpu->seg[SEG_GS].base; return 0;
+	case MSR_KERNEL_GS_BASE: *val = cpu->kernel_gs_base; return 0;
+	case MSR_TSC_AUX: *val = cpu->tsc_aux; return 0;
+	case MSR_TSC_DEADLINE: *val = intc_get_tsc_deadline(cpu->m, cpu->index); return 0;
+	case 0xfe: *val = 0x508; return 0;   /* MTRRcap: 8 variable, fixed, WC */
+	case 0x179: *val = 0; return 0;      /* MCG_CAP: no banks */
+	}
+	if (msr >= 0x800 && msr <= 0x8ff) {
+		if (!(cpu->apic_base & (1u << 10)))
+			return -1;
+		return intc_lapic_rdmsr(cpu->m, cpu->index, msr, val) ? 0 : -1;
+	}
+	if (misc_msr(msr)) {
+		*val = misc_slot(msr) < 31 ? cpu->mtrr[misc_slot(msr)] : 0;
+		return 0;
+	}
+	return -1;
+}
+
+static bool pat_valid(uint64_t v)
+{
+	for (unsigned i = 0; i < 8; i++) {
+		unsigned t = (v >> (8 * i)) & 0xff;
+		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
+			return false;
+	}
+	return true;
+}
+
+int emu_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
+{
+	switch (msr) {
+	case MSR_TSC:
+		cpu->tsc_offset = val - intc_guest_tsc(cpu->m);
+		return 0;
+	case MSR_APIC_BASE:
+		if (cpu->m && cpu->m->intc) {
+			/* The interrupt hardware owns the register (EN, EXTD, BSP). */
+			if (!intc_set_apic_base(cpu->m, cpu->index, val))
+				return -1;
+		} else if ((val & ~(0xfffff000ULL | 0x900)) || (val >> 40)) {
+			return -1;
+		}
+		cpu->apic_base = val;
+		emu_tlb_flush(cpu, false);
+		return 0;
+	case MSR_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; return 0;
+	case MSR_SYSENTER_ESP:
+		if (!canonical(val))
+			return -1;
+		cpu->sysenter_esp = val;
+		return 0;
+	case MSR_SYSENTER_EIP:
+		if (!canonical(val))
+			return -1;
+		cpu->sysenter_eip = val;
+		return 0;
+	case MSR_MISC_ENABLE:
+		cpu->misc_enable = (cpu->misc_enable & ~0x400004ULL) | (val & 0x400004ULL);
+		return 0;
+	case MSR_PAT:
+		if (!pat_valid(val))
+			return -1;
+		cpu->pat = val;
+		return 0;
+	case MSR_EFER: {
+		uint64_t allowed = EFER_SCE | EFER_LME | EFER_NXE;
+		if (val & ~(allowed | EFER_LMA))
+			return -1;
+		if ((cpu->cr0 & CR0_PG) && ((val ^ cpu->efer) & EFER_LME))
+			return -1;
+		cpu->efer = (val & allowed) | (cpu->efer & EFER_LMA);
+		emu_tlb_flush(cpu, false);
+		emu_update_mode(cpu);
+		return 0;
+	}
+	case MSR_STAR: cpu->star = val; return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+		if (!canonical(val))
+			return -1;
+		*(msr == MSR_LSTAR ? &cpu->lstar : &cpu->cstar) = val;
+		return 0;
+	case MSR_SFMASK: cpu->sfmask = val & 0xffffffff; return 0;
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		if (!canonical(val))
+			return -1;
+		if (msr == MSR_KERNEL_GS_BASE)
+			cpu->kernel_gs_base = val;
+		else
+			cpu->seg[msr == MSR_FS_BASE ? SEG_FS : SEG_GS].base = val;
+		return 0;
+	case MSR_TSC_AUX:
+		if (val >> 32)
+			return -1;
+		cpu->tsc_aux = val;
+		return 0;
+	case MSR_TSC_DEADLINE:
+		intc_set_tsc_deadline(cpu->m, cpu->index, val);
+		cpu->check_irq = true;
+		return 0;
+	}
+	if (msr >= 0x800 && msr <= 0x8ff) {
+		if (!(cpu->apic_base & (1u << 10)))
+			return -1;
+		cpu->check_irq = true;
+		return intc_lapic_wrmsr(cpu->m, cpu->index, msr, val) ? 0 : -1;
+	}
+	if (misc_msr(msr)) {
+		if (misc_slot(msr) < 31)
+			cpu->mtrr[misc_slot(msr)] = val;
+		return 0;
+	}
+	return -1;
+}
+
+/* --- Control registers ----------------------------------------------------------- */
+
+void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
+{
+	switch (n) {
+	case 0: {
+		uint64_t old = cpu->cr0;
+		if (val >> 32)
+			emu_raise(cpu, EXC_GP, 0);
+		val |= CR0_ET;
+		if ((val & CR0_PG) && !(val & CR0_PE))
+			emu_raise(cpu, EXC_GP, 0);
+		if ((val & CR0_NW) && !(val & CR0_CD))
+			emu_raise(cpu, EXC_GP, 0);
+		if ((val & CR0_PG) && !(old & CR0_PG) && (cpu->efer & EFER_LME)) {
+			if (!(cpu->cr4 & CR4_PAE) || cpu->seg[SEG_CS].l)
+				emu_raise(cpu, EXC_GP, 0);
+			cpu->efer |= EFER_LMA;
+		}
+		if (!(val & CR0_PG) && (old & CR0_PG) && (cpu->efer & EFER_LMA)) {
+			if (cpu->code64)
+				emu_raise(cpu, EXC_GP, 0);
+			cpu->efer &= ~(uint64_t)EFER_LMA;
+		}
+		cpu->cr0 = val;
+		if ((old ^ val) & (CR0_PG | CR0_PE | CR0_WP))
+			emu_tlb_flush(cpu, false);
+		emu_update_mode(cpu);
+		return;
+	}
+	case 2:
+		cpu->cr2 = val;
+		return;
+	case 3:
+		if ((cpu->efer & EFER_LMA) && (val >> 40))
+			emu_raise(cpu, EXC_GP, 0);
+		cpu->cr3 = (cpu->efer & EFER_LMA) ? val : (uint32_t)val;
+		emu_tlb_flush(cpu, true);
+		return;
+	case 4: {
+		uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
+				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+		if (val & ~allowed)
+			emu_raise(cpu, EXC_GP, 0);
+		if ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))
+			emu_raise(cpu, EXC_GP, 0);
+		uint64_t old = cpu->cr4;
+		cpu->cr4 = val;
+		if ((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE))
+			emu_tlb_flush(cpu, false);
+		return;
+	}
+	case 8:
+		if (val >> 4)
+			emu_raise(cpu, EXC_GP, 0);
+		intc_set_tpr(cpu->m, cpu->index, (uint8_t)(val << 4));
+		cpu->check_irq = true;
+		return;
+	default:
+		emu_raise(cpu, EXC_UD, 0);
+	}
+}
+
+static uint64_t read_cr(struct emu_cpu *cpu, unsigned n)
+{
+	switch (n) {
+	case 0: return cpu->cr0;
+	case 2: return cpu->cr2;
+	case 3: return cpu->cr3;
+	case 4: return cpu->cr4;
+	case 8: return intc_get_tpr(cpu->m, cpu->index) >> 4;
+	default: emu_raise(cpu, EXC_UD, 0);
+	}
+}
+
+static void exec_mov_dr(struct emu_cpu *cpu, struct emu_insn *in, bool to_dr)
+{
+	unsigned n = in->reg;
+	require_cpl0(cpu);
+	if ((n == 4 || n == 5) && (cpu->cr4 & CR4_DE))
+		emu_raise(cpu, EXC_UD, 0);
+	if (n == 4 || n == 5)
+		n += 2;
+	if (n > 7)
+		emu_raise(cpu, EXC_UD, 0);
+	unsigned size = cpu->code64 ? 8 : 4;
+	if (!to_dr) {
+		uint64_t v = n < 4 ? cpu->dr[n] : n == 6 ? cpu->dr6 : cpu->dr7;
+		emu_reg_set(cpu, in, in->rm, size, v);
+		return;
+	}
+	uint64_t v = emu_reg_get(cpu, in, in->rm, size);
+	if (n >= 6 && (v >> 32))
+		emu_raise(cpu, EXC_GP, 0);
+	if (n < 4)
+		cpu->dr[n] = v;
+	else if (n == 6)
+		cpu->dr6 = (v & 0x1e00f) | 0xffff0ff0;
+	else
+		cpu->dr7 = (v & 0xffff2bff) | 0x400;
+}
+
+/* --- Descriptor tables --------------------------------------------------------------- */
+
+static void exec_grp6(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned r = in->reg & 7;
+	require_pmode(cpu);
+	switch (r) {
+	case 0: case 1: {
+		uint16_t sel = r == 0 ? cpu->ldt.selector : cpu->tr.selector;
+		if (in->mod == 3)
+			emu_reg_set(cpu, in, in->rm, in->opsize, sel);
+		else
+			emu_rm_write(cpu, in, 2, sel);
+		return;
+	}
+	case 2: case 3: {
+		require_cpl0(cpu);
+		uint16_t sel = (uint16_t)emu_rm_read(cpu, in, 2);
+		bool lma = cpu->efer & EFER_LMA;
+		struct vcpu_segment *dst = r == 2 ? &cpu->ldt : &cpu->tr;
+		if (!(sel & ~3u)) {
+			if (r == 3)
+				emu_raise(cpu, EXC_GP, 0);
+			memset(dst, 0, sizeof(*dst));
+			dst->selector = sel;
+			dst->unusable = 1;
+			return;
+		}
+		if (sel & 4)
+			emu_raise(cpu, EXC_GP, sel & 0xfffc);
+		uint64_t d = emu_read_desc(cpu, sel, EXC_GP);
+		struct vcpu_segment s;
+		emu_desc_to_seg(d, sel, &s);
+		bool ok = r == 2 ? s.type == 2 : (lma ? s.type == 9 : (s.type == 1 || s.type == 9));
+		if (s.s || !ok)
+			emu_raise(cpu, EXC_GP, sel & 0xfffc);
+		if (!s.present)
+			emu_raise(cpu, EXC_NP, sel & 0xfffc);
+		if (lma) {
+			uint64_t hi = emu_sys_read(cpu, cpu->gdt.base + (sel & ~7u) + 8, 8);
+			s.base |= (hi & 0xffffffff) << 32;
+		}
+		if (r == 3) {   /* mark busy */
+			emu_sys_write(cpu, cpu->gdt.base + (sel & ~7u) + 5, 1,
+				      ((d >> 40) & 0xff) | 2);
+			s.type |= 2;
+		}
+		*dst = s;
+		return;
+	}
+	case 4: case 5: {   /* VERR / VERW */
+		uint16_t sel = (uint16_t)emu_rm_read(cpu, in, 2);
+		bool ok = false;
+		uint64_t base = (sel & 4) ? cpu->ldt.base : cpu->gdt.base;
+		uint32_t lim = (sel & 4) ? cpu->ldt.limit : cpu->gdt.limit;
+		if ((sel & ~3u) && (uint32_t)(sel & ~7u) + 7 <= lim && !((sel & 4) && cpu->ldt.unusable)) {
+			struct vcpu_segment s;
+			emu_desc_to_seg(emu_sys_read(cpu, base + (sel & ~7u), 8), sel, &s);
+			bool conf = (s.type & 0xc) == 0xc;
+			if (s.s && (conf || (s.dpl >= cpu->cpl && s.dpl >= (sel & 3u)))) {
+				if (r == 4)
+					ok = !(s.type & 8) || (s.type & 2);
+				else
+					ok = !(s.type & 8) && (s.type & 2);
+			}
+		}
+		uint64_t fl = emu_get_flags(cpu) & ~(uint64_t)FL_ZF;
+		emu_set_flags(cpu, fl | (ok ? FL_ZF : 0));
+		return;
+	}
+	default:
+		emu_unimplemented(cpu, in);
+	}
+}
+
+static void exec_lar_lsl(struct emu_cpu *cpu, struct emu_insn *in, bool lsl)
+{
+	require_pmode(cpu);
+	uint16_t sel = (uint16_t)emu_rm_read(cpu, in, 2);
+	uint64_t base = (sel & 4) ? cpu->ldt.base : cpu->gdt.base;
+	uint32_t lim = (sel & 4) ? cpu->ldt.limit : cpu->gdt.limit;
+	bool ok = false;
+	uint64_t d = 0;
+	if ((sel & ~3u) && (uint32_t)(sel & ~7u) + 7 <= lim && !((sel & 4) && cpu->ldt.unusable)) {
+		d = emu_sys_read(cpu, base + (sel & ~7u), 8);
+		struct vcpu_segment s;
+		emu_desc_to_seg(d, sel, &s);
+		bool conf = s.s && (s.type & 0xc) == 0xc;
+		bool priv = conf || (s.dpl >= cpu->cpl && s.dpl >= (sel & 3u));
+		if (s.s) {
+			ok = priv;
+		} else {
+			static const bool lar_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [4] = 1, [5] = 1,
+							 [9] = 1, [11] = 1, [12] = 1 };
+			static const bool lsl_ok[16] = { [1] = 1, [2] = 1, [3] = 1, [9] = 1, [11] = 1 };
+			bool t = lsl ? lsl_ok[s.type] : lar_ok[s.type];
+			if (cpu->efer & EFER_LMA)
+				t = t && (s.type == 2 || s.type == 9 || s.type == 11 ||
+					  (!lsl && s.type == 12));
+			ok = priv && t;
+		}
+		if (ok) {
+			uint64_t v = lsl ? s.limit : (d >> 32) & 0x00f0ff00;
+			emu_reg_set(cpu, in, in->reg, in->opsize, v);
+		}
+	}
+	uint64_t fl = emu_get_flags(cpu) & ~(uint64_t)FL_ZF;
+	emu_set_flags(cpu, fl | (ok ? FL_ZF : 0));
+}
+
+static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned r = in->reg & 7;
+	if (in->mod == 3) {
+		unsigned rm = in->rm & 7;
+		if (r == 7 && rm == 0) {   /* SWAPGS */
+			if (!cpu->code64)
+				emu_raise(cpu, EXC_UD, 0);
+			require_cpl0(cpu);
+			uint64_t t = cpu->seg[SEG_GS].base;
+			cpu->seg[SEG_GS].base = cpu->kernel_gs_base;
+			cpu->kernel_gs_base = t;
+			return;
+		}
+		if (r == 7 && rm == 1) {   /* RDTSCP */
+			if ((cpu->cr4 & CR4_TSD) && cpu->cpl)
+				emu_raise(cpu, EXC_GP, 0);
+			uint64_t t = emu_tsc(cpu);
+			cpu->regs[REG_RAX] = (uint32_t)t;
+			cpu->regs[REG_RDX] = t >> 32;
+			cpu->regs[REG_RCX] = (uint32_t)cpu->tsc_aux;
+			return;
+		}
+		if (r == 4) {   /* SMSW reg */
+			emu_reg_set(cpu, in, in->rm, in->opsize, cpu->cr0);
+			return;
+		}
+		if (r == 6) {
+			require_cpl0(cpu);
+			uint64_t v = emu_reg_get(cpu, in, in->rm, 2);
+			emu_write_cr(cpu, 0, (cpu->cr0 & ~0xeULL) | (v & 0xf) | (cpu->cr0 & 1));
+			return;
+		}
+		emu_unimplemented(cpu, in);
+	}
+	uint64_t ea = emu_ea(cpu, in);
+	switch (r) {
+	case 0: case 1: {
+		if ((cpu->cr0 & CR0_PE) && (cpu->rflags & FL_VM))
+			require_cpl0(cpu);
+		struct vcpu_dtable *t = r == 0 ? &cpu->gdt : &cpu->idt;
+		unsigned bsize = cpu->code64 ? 8 : 4;
+		emu_linear(cpu, in->seg, ea, 2 + bsize, ACC_WRITE);
+		emu_write(cpu, in->seg, ea, 2, t->limit);
+		emu_write(cpu, in->seg, (ea + 2) & emu_mask(in->addrsize), bsize, t->base);
+		return;
+	}
+	case 2: case 3: {
+		require_cpl0(cpu);
+		unsigned bsize = cpu->code64 ? 8 : 4;
+		uint16_t lim = (uint16_t)emu_read(cpu, in->seg, ea, 2);
+		uint64_t base = emu_read(cpu, in->seg, (ea + 2) & emu_mask(in->addrsize), bsize);
+		if (!cpu->code64 && in->opsize == 2)
+			base &= 0xffffff;
+		if (cpu->code64 && !canonical(base))
+			emu_raise(cpu, EXC_GP, 0);
+		struct vcpu_dtable *t = r == 2 ? &cpu->gdt : &cpu->idt;
+		t->limit = lim;
+		t->base = base;
+		return;
+	}
+	case 4:
+		emu_rm_write(cpu, in, 2, cpu->cr0);
+		return;
+	case 6: {
+		require_cpl0(cpu);
+		uint64_t v = emu_rm_read(cpu, in, 2);
+		emu_write_cr(cpu, 0, (cpu->cr0 & ~0xeULL) | (v & 0xf) | (cpu->cr0 & 1));
+		return;
+	}
+	case 7: {
+		require_cpl0(cpu);
+		uint64_t lin = cpu->code64 ? ea + (in->seg >= SEG_FS ? cpu->seg[in->seg].base : 0) :
+					     (uint32_t)(cpu->seg[in->seg].base + ea);
+		emu_tlb_flush_page(cpu, lin);
+		return;
+	}
+	default:
+		emu_unimplemented(cpu, in);
+	}
+}
+
+/* --- Fast system calls ---------------------------------------------------------------- */
+
+static void flat_seg(struct vcpu_segment *s, uint16_t sel, uint8_t type, unsigned dpl, bool l,
+		     bool db)
+{
+	memset(s, 0, sizeof(*s));
+	s->selector = sel;
+	s->limit = 0xffffffff;
+	s->type = type;
+	s->s = 1;
+	s->dpl = (uint8_t)dpl;
+	s->present = 1;
+	s->l = l;
+	s->db = db;
+	s->g = 1;
+}
+
+static void exec_syscall(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!(cpu->efer & EFER_SCE) || !cpu->code64)
+		emu_raise(cpu, EXC_UD, 0);
+	uint16_t sel = (uint16_t)(cpu->star >> 32);
+	uint64_t fl = emu_get_flags(cpu);
+	cpu->regs[REG_RCX] = cpu->next_rip;
+	cpu->regs[REG_R11] = fl & ~(uint64_t)FL_RF;
+	flat_seg(&cpu->seg[SEG_CS], sel & 0xfffc, 0xb, 0, true, false);
+	flat_seg(&cpu->seg[SEG_SS], (uint16_t)(sel + 8), 0x3, 0, false, true);
+	emu_set_flags(cpu, fl & ~cpu->sfmask & ~(uint64_t)FL_RF);
+	cpu->cpl = 0;
+	emu_update_mode(cpu);
+	cpu->next_rip = cpu->lstar;
+}
+
+static void exec_sysret(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!(cpu->efer & EFER_SCE) || !cpu->code64)
+		emu_raise(cpu, EXC_UD, 0);
+	require_cpl0(cpu);
+	uint16_t sel = (uint16_t)(cpu->star >> 48);
+	bool to64 = in->opsize == 8;
+	uint64_t rip = to64 ? cpu->regs[REG_RCX] : (uint32_t)cpu->regs[REG_RCX];
+	if (to64 && !canonical(rip))
+		emu_raise(cpu, EXC_GP, 0);
+	if (to64)
+		flat_seg(&cpu->seg[SEG_CS], (uint16_t)((sel + 16) | 3), 0xb, 3, true, false);
+	else
+		flat_seg(&cpu->seg[SEG_CS], (uint16_t)(sel | 3), 0xb, 3, false, true);
+	/* SS keeps a flat cache; only the selector and DPL change (Intel). */
+	flat_seg(&cpu->seg[SEG_SS], (uint16_t)((sel + 8) | 3), 0x3, 3, false, true);
+	emu_set_flags(cpu, (cpu->regs[REG_R11] & 0x3c7fd7) | 2);
+	cpu->cpl = 3;
+	emu_update_mode(cpu);
+	cpu->next_rip = rip;
+	cpu->check_irq = true;
+}
+
+static void exec_sysenter(struct emu_cpu *cpu)
+{
+	if (!(cpu->cr0 & CR0_PE) || !(cpu->sysenter_cs & 0xfffc))
+		emu_raise(cpu, EXC_GP, 0);
+	bool lma = cpu->efer & EFER_LMA;
+	uint16_t cs = cpu->sysenter_cs & 0xfffc;
+	emu_set_flags(cpu, emu_get_flags(cpu) & ~(uint64_t)(FL_VM | FL_IF | FL_RF));
+	flat_seg(&cpu->seg[SEG_CS], cs, 0xb, 0, lma, !lma);
+	flat_seg(&cpu->seg[SEG_SS], (uint16_t)(cs + 8), 0x3, 0, false, true);
+	cpu->cpl = 0;
+	emu_update_mode(cpu);
+	cpu->regs[REG_RSP] = lma ? cpu->sysenter_esp : (uint32_t)cpu->sysenter_esp;
+	cpu->next_rip = lma ? cpu->sysenter_eip : (uint32_t)cpu->sysenter_eip;
+}
+
+static void exec_sysexit(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM) || !(cpu->sysenter_cs & 0xfffc))
+		emu_raise(cpu, EXC_GP, 0);
+	require_cpl0(cpu);
+	bool to64 = in->opsize == 8;
+	uint16_t cs = (uint16_t)cpu->sysenter_cs;
+	if (to64) {
+		if (!canonical(cpu->regs[REG_RDX]) || !canonical(cpu->regs[REG_RCX]))
+			emu_raise(cpu, EXC_GP, 0);
+		flat_seg(&cpu->seg[SEG_CS], (uint16_t)((cs + 32) | 3), 0xb, 3, true, false);
+		flat_seg(&cpu->seg[SEG_SS], (uint16_t)((cs + 40) | 3), 0x3, 3, false, true);
+	} else {
+		flat_seg(&cpu->seg[SEG_CS], (uint16_t)((cs + 16) | 3), 0xb, 3, false, true);
+		flat_seg(&cpu->seg[SEG_SS], (uint16_t)((cs + 24) | 3), 0x3, 3, false, true);
+	}
+	cpu->cpl = 3;
+	emu_update_mode(cpu);
+	cpu->regs[REG_RSP] = to64 ? cpu->regs[REG_RCX] : (uint32_t)cpu->regs[REG_RCX];
+	cpu->next_rip = to64 ? cpu->regs[REG_RDX] : (uint32_t)cpu->regs[REG_RDX];
+}
+
+static void exec_cpuid(struct emu_cpu *cpu)
+{
+	struct cpuid_regs r;
+	unsigned n = cpu->m ? cpu->m->nvcpus : 1;
+	uint32_t leaf = (uint32_t)cpu->regs[REG_RAX], sub = (uint32_t)cpu->regs[REG_RCX];
+	cpuid_model(cpu->index, n ? n : 1, leaf, sub, &r);
+	if (leaf == 1 && !(cpu->apic_base & (1u << 11)))
+		r.edx &= ~(1u << 9);   /* APIC bit follows IA32_APIC_BASE.EN */
+	cpu->regs[REG_RAX] = r.eax;
+	cpu->regs[REG_RBX] = r.ebx;
+	cpu->regs[REG_RCX] = r.ecx;
+	cpu->regs[REG_RDX] = r.edx;
+}
+
+static void exec_io(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned op = in->op;
+	unsigned size = (op & 1) ? (in->opsize == 2 ? 2 : 4) : 1;
+	uint16_t port = op < 0xe8 ? (uint16_t)(in->imm & 0xff) : (uint16_t)cpu->regs[REG_RDX];
+	if (!emu_io_allowed(cpu, port, size))
+		emu_raise(cpu, EXC_GP, 0);
+	if (!(op & 2)) {
+		uint64_t v = machine_pio_read(cpu->m, port, size);
+		emu_reg_set(cpu, in, REG_RAX, size, v);
+	} else {
+		machine_pio_write(cpu->m, port, size, cpu->regs[REG_RAX] & emu_mask(size));
+	}
+	cpu->check_irq = true;
+}
+
+bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned op = in->op;
+	uint64_t v;
+
+	switch (op) {
+	case 0xe4: case 0xe5: case 0xe6: case 0xe7:
+	case 0xec: case 0xed: case 0xee: case 0xef:
+		exec_io(cpu, in);
+		return true;
+	case 0xf4:
+		require_cpl0(cpu);
+		cpu->halted = true;
+		return true;
+	case 0xfa: case 0xfb: {
+		uint64_t fl = emu_get_flags(cpu);
+		unsigned iopl = (fl >> 12) & 3;
+		if ((cpu->cr0 & CR0_PE) && ((fl & FL_VM) ? iopl < 3 : cpu->cpl > iopl))
+			emu_raise(cpu, EXC_GP, 0);
+		if (op == 0xfa) {
+			cpu->rflags &= ~(uint64_t)FL_IF;
+		} else {
+			if (!(cpu->rflags & FL_IF))
+				cpu->intr_shadow = 1;
+			cpu->rflags |= FL_IF;
+			cpu->check_irq = true;
+		}
+		return true;
+	}
+	case 0x100: exec_grp6(cpu, in); return true;
+	case 0x101: exec_grp7(cpu, in); return true;
+	case 0x102: exec_lar_lsl(cpu, in, false); return true;
+	case 0x103: exec_lar_lsl(cpu, in, true); return true;
+	case 0x105: exec_syscall(cpu, in); return true;
+	case 0x107: exec_sysret(cpu, in); return true;
+	case 0x106:
+		require_cpl0(cpu);
+		cpu->cr0 &= ~(uint64_t)CR0_TS;
+		return true;
+	case 0x108: case 0x109:
+		require_cpl0(cpu);
+		return true;
+	case 0x10b: case 0x1b9: case 0x1ff:
+		emu_raise(cpu, EXC_UD, 0);
+	case 0x120: case 0x122: {
+		unsigned n = in->reg;
+		require_cpl0(cpu);
+		unsigned size = cpu->code64 ? 8 : 4;
+		if (op == 0x120) {
+			emu_reg_set(cpu, in, in->rm, size, read_cr(cpu, n));
+		} else {
+			v = emu_reg_get(cpu, in, in->rm, size);
+			emu_write_cr(cpu, n, v);
+		}
+		return true;
+	}
+	case 0x121: exec_mov_dr(cpu, in, false); return true;
+	case 0x123: exec_mov_dr(cpu, in, true); return true;
+	case 0x130: case 0x132: {
+		require_cpl0(cpu);
+		uint32_t msr = (uint32_t)cpu->regs[REG_RCX];
+		if (op == 0x130) {
+			v = (cpu->regs[REG_RDX] << 32) | (uint32_t)cpu->regs[REG_RAX];
+			if (emu_wrmsr(cpu, msr, v) < 0) {
+				if (log_ratelimit_ok(&cpu->rl_msr, 10))
+					EMU_LOG(cpu, LOG_DEBUG, "cpu%u: wrmsr %#x = %#llx -> #GP",
+						cpu->index, msr, (unsigned long long)v);
+				emu_raise(cpu, EXC_GP, 0);
+			}
+		} else {
+			if (emu_rdmsr(cpu, msr, &v) < 0) {
+				if (log_ratelimit_ok(&cpu->rl_msr, 10))
+					EMU_LOG(cpu, LOG_DEBUG, "cpu%u: rdmsr %#x -> #GP", cpu->index,
+						msr);
+				emu_raise(cpu, EXC_GP, 0);
+			}
+			cpu->regs[REG_RAX] = (uint32_t)v;
+			cpu->regs[REG_RDX] = v >> 32;
+		}
+		return true;
+	}
+	case 0x131:
+		if ((cpu->cr4 & CR4_TSD) && cpu->cpl)
+			emu_raise(cpu, EXC_GP, 0);
+		v = emu_tsc(cpu);
+		cpu->regs[REG_RAX] = (uint32_t)v;
+		cpu->regs[REG_RDX] = v >> 32;
+		return true;
+	case 0x133:
+		if (!(cpu->cr4 & CR4_PCE) && cpu->cpl)
+			emu_raise(cpu, EXC_GP, 0);
+		emu_raise(cpu, EXC_GP, 0);   /* no performance counters */
+	case 0x134: exec_sysenter(cpu); return true;
+	case 0x135: exec_sysexit(cpu, in); return true;
+	case 0x1a2: exec_cpuid(cpu); return true;
+	case 0x1ae: {
+		unsigned r = in->reg & 7;
+		if (in->mod == 3) {
+			if (r >= 5)
+				return true;   /* LFENCE, MFENCE, SFENCE */
+			emu_unimplemented(cpu, in);
+		}
+		if (r == 7) {   /* CLFLUSH: faults like a byte read */
+			emu_read(cpu, in->seg, emu_ea(cpu, in), 1);
+			return true;
+		}
+		if (r == 2 || r == 3) {   /* LDMXCSR / STMXCSR */
+			if ((cpu->cr0 & CR0_EM) || !(cpu->cr4 & CR4_OSFXSR))
+				emu_raise(cpu, EXC_UD, 0);
+			if (cpu->cr0 & CR0_TS)
+				emu_raise(cpu, EXC_NM, 0);
+			uint64_t ea = emu_ea(cpu, in);
+			if (r == 3) {
+				uint32_t m;
+				memcpy(&m, cpu->fxsave + 24, 4);
+				emu_write(cpu, in->seg, ea, 4, m);
+			} else {
+				uint32_t m = (uint32_t)emu_read(cpu, in->seg, ea, 4);
+				if (m & ~0xffffu)
+					emu_raise(cpu, EXC_GP, 0);
+				memcpy(cpu->fxsave + 24, &m, 4);
+			}
+			return true;
+		}
+		emu_unimplemented(cpu, in);
+	}
+	default:
+		return false;
+	}
+}

@@ -1,0 +1,363 @@
+@@ rm_add_sub_flags code16 0x1000
+	mov $0x7f, %al
+	add $1, %al
+	pushfw
+	popw 0x4000
+	mov $0, %cl
+	sub $1, %cl
+	pushfw
+	popw 0x4002
+	hlt
+@@ rm_adc_sbb_inc code16 0x1000
+	stc
+	mov $0xffff, %ax
+	adc $0, %ax
+	pushfw
+	popw 0x4000
+	inc %ax
+	pushfw
+	popw 0x4002
+	clc
+	mov $0, %dx
+	sbb $1, %dx
+	pushfw
+	popw 0x4004
+	stc
+	mov $5, %si
+	sbb $2, %si
+	pushfw
+	popw 0x4006
+	hlt
+@@ rm_muldiv code16 0x1000
+	mov $0x1234, %ax
+	mov $0x100, %bx
+	mul %bx
+	pushfw
+	popw 0x4000
+	mov %ax, 0x4010
+	mov %dx, 0x4012
+	mov $-3, %ax
+	mov $7, %cx
+	imul %cx
+	pushfw
+	popw 0x4002
+	mov %ax, 0x4004
+	mov %dx, 0x4006
+	mov $0, %dx
+	mov $1000, %ax
+	mov $7, %cx
+	div %cx
+	mov %ax, 0x4008
+	mov %dx, 0x400a
+	mov $-1000, %ax
+	cwd
+	mov $7, %cx
+	idiv %cx
+	hlt
+@@ rm_div_zero code16 0x1000
+	mov $0, %bl
+	mov $5, %ax
+	div %bl
+	hlt
+@@ rm_div_overflow code16 0x1000
+	mov $1, %bl
+	mov $0x1000, %ax
+	div %bl
+	hlt
+@@ rm_handler_hlt code16 0x8000
+	hlt
+@@ rm_shifts code16 0x1000
+	mov $0x81, %al
+	stc
+	rcl $1, %al
+	pushfw
+	popw 0x4000
+	mov %al, 0x4002
+	mov $0x01, %bl
+	clc
+	rcr $1, %bl
+	pushfw
+	popw 0x4004
+	mov %bl, 0x4006
+	mov $0x8000, %ax
+	sar $15, %ax
+	mov %ax, 0x4008
+	mov $0x1234, %ax
+	mov $0x5678, %dx
+	shld $4, %dx, %ax
+	pushfw
+	popw 0x400a
+	mov %ax, 0x400c
+	mov $0x1234, %ax
+	shrd $4, %dx, %ax
+	mov %ax, 0x400e
+	mov $0x96, %cl
+	rol $4, %cl
+	mov %cl, 0x4010
+	hlt
+@@ rm_bcd code16 0x1000
+	mov $0x79, %al
+	mov $0x35, %bl
+	add %bl, %al
+	daa
+	pushfw
+	popw 0x4000
+	mov %al, 0x4002
+	mov $0x35, %al
+	mov $0x47, %bl
+	sub %bl, %al
+	das
+	pushfw
+	popw 0x4004
+	mov %al, 0x4006
+	mov $0x000d, %ax
+	aaa
+	mov %ax, 0x4008
+	mov $63, %al
+	aam
+	mov %ax, 0x400a
+	mov $0x0603, %ax
+	aad
+	mov %ax, 0x400c
+	hlt
+@@ rm_strings code16 0x1000
+	cld
+	mov $0x4000, %si
+	mov $0x4100, %di
+	mov $16, %cx
+	rep movsb
+	mov $0xaa55, %ax
+	mov $0x4200, %di
+	mov $8, %cx
+	rep stosw
+	mov $0x4000, %di
+	mov $7, %al
+	mov $16, %cx
+	repne scasb
+	pushfw
+	popw 0x4300
+	mov %cx, 0x4302
+	mov %di, 0x4304
+	std
+	mov $0x400f, %si
+	lodsb
+	cld
+	mov %al, 0x4306
+	mov %si, 0x4308
+	movb $0xab, 0x4400
+	mov $0x4400, %si
+	mov $0x4401, %di
+	mov $8, %cx
+	rep movsb
+	mov $0x4000, %si
+	mov $0x4100, %di
+	mov $16, %cx
+	repe cmpsb
+	mov %cx, 0x430a
+	hlt
+@@ rm_stack code16 0x1000
+	mov $0x1111, %ax
+	mov $0x2222, %cx
+	mov $0x3333, %dx
+	mov $0x4444, %bx
+	mov $0x5555, %bp
+	mov $0x6666, %si
+	mov $0x7777, %di
+	pusha
+	mov %sp, 0x4000
+	xor %ax, %ax
+	xor %cx, %cx
+	xor %dx, %dx
+	xor %bx, %bx
+	xor %bp, %bp
+	xor %si, %si
+	xor %di, %di
+	popa
+	mov %bp, 0x4008
+	call func
+	hlt
+func:
+	enter $4, $0
+	mov %sp, 0x4004
+	mov %bp, 0x4006
+	leave
+	mov $0xbeef, %ax
+	ret
+@@ rm_int code16 0x1000
+	int $0x21
+	mov $0x66, %cl
+	hlt
+@@ rm_int_handler code16 0x8000
+	mov $0x55, %bl
+	pushfw
+	popw 0x4000
+	iret
+@@ rm_to_pm code16 0x1000
+	cli
+	lgdtl gdtr
+	mov %cr0, %eax
+	or $1, %eax
+	mov %eax, %cr0
+	ljmpl $0x08, $pm32
+.code32
+pm32:
+	mov $0x10, %ax
+	mov %ax, %ds
+	mov %ax, %ss
+	mov $0x7000, %esp
+	movl $0xfeedface, 0x4000
+	push $0x12345678
+	pop %ebx
+	hlt
+.p2align 3
+gdtr:
+	.word 0x6f
+	.long 0x800
+@@ pm_misc code32 0x1000
+	mov $0x12345678, %eax
+	bswap %eax
+	mov %eax, 0x4000
+	mov $0x00001000, %ebx
+	bsf %ebx, %ecx
+	mov %ecx, 0x4004
+	mov $0x80000001, %ebx
+	bsr %ebx, %edx
+	mov %edx, 0x4008
+	mov $35, %ecx
+	bts %ecx, 0x400c
+	btl $3, 0x4010
+	setc 0x4014
+	mov $5, %eax
+	movl $5, 0x4018
+	mov $9, %ecx
+	lock cmpxchg %ecx, 0x4018
+	setz 0x401c
+	mov $7, %eax
+	cmpxchg %ecx, 0x4018
+	mov %eax, 0x4020
+	mov $10, %eax
+	movl $32, 0x4024
+	lock xadd %eax, 0x4024
+	mov %eax, 0x4028
+	movsbl 0x402c, %eax
+	mov %eax, 0x4030
+	mov $-1, %ebx
+	cmp $0, %ebx
+	setl 0x4034
+	seta 0x4035
+	setb 0x4036
+	mov $111, %esi
+	mov $222, %edi
+	cmp %esi, %edi
+	cmovg %esi, %edi
+	mov %edi, 0x4038
+	mov $0x80, %al
+	cbw
+	cwde
+	cdq
+	mov %edx, 0x403c
+	lea 0x10(%ebx,%esi,4), %eax
+	mov %eax, 0x4040
+	mov $0x4050, %ebx
+	mov $3, %al
+	xlat
+	mov %al, 0x4044
+	mov $0x11223344, %eax
+	xchg %eax, 0x4048
+	mov %eax, 0x404c
+	hlt
+@@ pm_load_np code32 0x1000
+	mov $0x60, %ax
+	mov %ax, %ds
+	hlt
+@@ pm_load_bad code32 0x1000
+	mov $0x1000, %ax
+	mov %ax, %es
+	hlt
+@@ pm_ud2 code32 0x1000
+	nop
+	ud2
+	hlt
+@@ pm_paging code32 0x1000
+	mov 0x5000, %eax
+	hlt
+@@ pm_paging_wp code32 0x1000
+	movl $0x77, 0x6000
+	mov 0x6000, %ebx
+	hlt
+@@ pm_user_call code32 0x1000
+	lcall $0x50, $0
+	hlt
+@@ pm_gate_target code32 0x8000
+	mov %esp, %ebx
+	mov %ss, %ecx
+	mov 12(%esp), %edx
+	hlt
+@@ pm_iret_user code32 0x1000
+	push $0x3b
+	push $0x6000
+	pushf
+	push $0x33
+	push $user
+	iret
+user:
+	mov %cs, %eax
+	mov %ss, %ebx
+	int $0x40
+	hlt
+@@ lm_basic code64 0x1000
+	mov $0x123456789abcdef0, %rax
+	mov %rax, %r9
+	add %r9, %r9
+	mov %r9, data(%rip)
+	movslq data2(%rip), %r10
+	push %r10
+	pop %r11
+	mov $0xffffffff, %eax
+	mov $-1, %rcx
+	mov %ecx, %ecx
+	mov $0x1122334455667788, %rdx
+	mov $0x99, %dl
+	mov %dl, %sil
+	hlt
+data:
+	.quad 0
+data2:
+	.long 0x80000000
+@@ lm_sysret code64 0x1000
+	mov $user, %rcx
+	mov $0x202, %r11
+	sysretq
+user:
+	mov $42, %rdi
+	syscall
+	hlt
+@@ lm_int_ist code64 0x1000
+	int $0x80
+	hlt
+@@ lm_int_handler code64 0x8000
+	mov %rsp, %rbx
+	mov 8(%rsp), %rcx
+	iretq
+@@ lm_cpuid code64 0x1000
+	xor %eax, %eax
+	cpuid
+	mov %ebx, 0x4000
+	mov %edx, 0x4004
+	mov %ecx, 0x4008
+	mov $1, %eax
+	cpuid
+	mov %eax, 0x400c
+	mov $0x40000000, %eax
+	cpuid
+	mov %ebx, 0x4010
+	mov %ecx, 0x4014
+	mov %edx, 0x4018
+	hlt
+@@ lm_pf code64 0x1000
+	movq $1, 0x5000
+	hlt
+@@ lm_pf_handler code64 0x8000
+	mov %cr2, %rax
+	pop %rbx
+	hlt
