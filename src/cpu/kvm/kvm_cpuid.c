@@ -1,8 +1,8 @@
 /*
- * CPUID for KVM vCPUs: what the host's KVM supports, with the topology of
- * this VM (APIC IDs, logical counts), the hypervisor bit, and our own
- * hypervisor leaf "NyxNyxNyxNyx" replacing KVM's paravirtual leaves, so the
- * guest sees the same identity on both backends.
+ * CPUID for KVM vCPUs: the shared model (cpu/cpuid.c) — the same identity
+ * and feature set the emulator presents — with every feature bit also
+ * masked by what this host's KVM supports, so both backends give the guest
+ * the same processor wherever the host allows it.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -28,54 +28,73 @@ struct kvm_cpuid2 *kvm_cpuid_supported(int kvm_fd)
 	return NULL;
 }
 
+static const struct kvm_cpuid_entry2 *host_leaf(const struct kvm_cpuid2 *sup, uint32_t fn,
+						 uint32_t index)
+{
+	for (unsigned i = 0; i < sup->nent; i++)
+		if (sup->entries[i].function == fn &&
+		    (!(sup->entries[i].flags & KVM_CPUID_FLAG_SIGNIFCANT_INDEX) ||
+		     sup->entries[i].index == index))
+			return &sup->entries[i];
+	return NULL;
+}
+
+/* Leaves whose registers are feature bitmaps: masked by host support.
+ * Leaf 1 ECX bit 31 (hypervisor) and EDX bit 28 (HTT) describe the VM, not
+ * the host, and are kept from the model. */
+static void mask_features(struct kvm_cpuid_entry2 *e, const struct kvm_cpuid2 *sup)
+{
+	const struct kvm_cpuid_entry2 *h = host_leaf(sup, e->function, e->index);
+	switch (e->function) {
+	case 1: {
+		uint32_t keep_ecx = e->ecx & (1u << 31), keep_edx = e->edx & (1u << 28);
+		e->ecx = (h ? e->ecx & h->ecx : 0) | keep_ecx;
+		e->edx = (h ? e->edx & h->edx : 0) | keep_edx;
+		break;
+	}
+	case 7:
+	case 0x80000001:
+		e->ebx = h ? e->ebx & h->ebx : 0;
+		e->ecx = h ? e->ecx & h->ecx : 0;
+		e->edx = h ? e->edx & h->edx : 0;
+		break;
+	}
+}
+
 int kvm_cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *sup)
 {
 	struct kvm_vcpu *kc = v->backend;
-	unsigned ncpu = v->m->nvcpus ? v->m->nvcpus : v->m->cfg.cpus;
-	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + (sup->nent + 2) * sizeof(c->entries[0]));
+	unsigned ncpu = v->m->cfg.cpus ? v->m->cfg.cpus : 1;
+	enum { MAX_ENTRIES = 64 };
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAX_ENTRIES * sizeof(c->entries[0]));
 	if (!c)
 		return -ENOMEM;
+	struct cpuid_regs r;
+	cpuid_model(v->index, ncpu, 0, 0, &r);
+	uint32_t max_basic = r.eax;
+	cpuid_model(v->index, ncpu, 0x80000000, 0, &r);
+	uint32_t max_ext = r.eax;
+	const uint32_t ranges[][2] = { { 0, max_basic }, { 0x40000000, 0x40000000 },
+				       { 0x80000000, max_ext } };
 	unsigned n = 0;
-	for (unsigned i = 0; i < sup->nent; i++) {
-		struct kvm_cpuid_entry2 e = sup->entries[i];
-		if (e.function >= 0x40000000 && e.function < 0x40000100)
-			continue;   /* KVM's paravirtual leaves: replaced below */
-		switch (e.function) {
-		case 1:
-			e.ebx = (e.ebx & 0x0000FFFF) | (v->index << 24) |
-				((ncpu > 255 ? 255 : ncpu) << 16);
-			e.ecx |= 1u << 31;          /* hypervisor present */
-			if (ncpu > 1)
-				e.edx |= 1u << 28;  /* HTT: the count in EBX is valid */
-			break;
-		case 0xB:
-		case 0x1F:
-			e.edx = v->index;            /* x2APIC ID */
-			if (e.index == 0) {
-				e.eax = 0;
-				e.ebx = 1;
-				e.ecx = (e.ecx & ~0xFF00u) | (1 << 8);   /* SMT level */
-			} else if (e.index == 1) {
-				unsigned shift = 0;
-				while ((1u << shift) < ncpu)
-					shift++;
-				e.eax = shift;
-				e.ebx = ncpu;
-				e.ecx = (e.ecx & ~0xFF00u) | (2 << 8);   /* core level */
+	for (unsigned g = 0; g < 3; g++) {
+		for (uint32_t fn = ranges[g][0]; fn <= ranges[g][1] && n < MAX_ENTRIES; fn++) {
+			bool indexed = fn == 4 || fn == 7 || fn == 0xB;
+			for (uint32_t idx = 0; idx < (indexed ? 4u : 1u) && n < MAX_ENTRIES; idx++) {
+				cpuid_model(v->index, ncpu, fn, idx, &r);
+				struct kvm_cpuid_entry2 *e = &c->entries[n++];
+				memset(e, 0, sizeof(*e));
+				e->function = fn;
+				e->index = idx;
+				e->flags = indexed ? KVM_CPUID_FLAG_SIGNIFCANT_INDEX : 0;
+				e->eax = r.eax;
+				e->ebx = r.ebx;
+				e->ecx = r.ecx;
+				e->edx = r.edx;
+				mask_features(e, sup);
 			}
-			break;
 		}
-		c->entries[n++] = e;
 	}
-	/* Hypervisor leaf: max leaf and the 12-byte signature in EBX ECX EDX. */
-	struct kvm_cpuid_entry2 hv;
-	memset(&hv, 0, sizeof(hv));
-	hv.function = 0x40000000;
-	hv.eax = 0x40000000;
-	memcpy(&hv.ebx, "NyxN", 4);
-	memcpy(&hv.ecx, "yxNy", 4);
-	memcpy(&hv.edx, "xNyx", 4);
-	c->entries[n++] = hv;
 	c->nent = n;
 	int rc = ioctl(kc->fd, KVM_SET_CPUID2, c) ? -errno : 0;
 	free(c);

@@ -17,7 +17,7 @@
 struct guest_mem;
 
 #define VIRTQ_MAX_SIZE 1024
-#define VIRTQ_MAX_SEGS 1024
+#define VIRTQ_MAX_SEGS 256
 
 #define VIRTQ_DESC_F_NEXT 1
 #define VIRTQ_DESC_F_WRITE 2
