@@ -108,6 +108,7 @@ struct vcpu {
 struct event_loop;
 struct loop_timer;
 struct intc;
+struct pci_bus;
 
 struct machine {
 	struct machine_config cfg;
@@ -126,6 +127,7 @@ struct machine {
 	uint8_t *boot_ram;               /* RAM image after loading (direct boot) */
 	void *board;                     /* hw/pc board state */
 	struct intc *intc;               /* hw/intc, when the machine emulates the irqchip */
+	struct pci_bus *pci;             /* PCI bus 0 (hw/pci), once the board built it */
 
 	pthread_mutex_t lock;
 	pthread_cond_t cond;

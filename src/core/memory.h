@@ -27,12 +27,15 @@
 #include <pthread.h>
 
 #define MEM_PAGE_SIZE 4096ULL
-#define MEM_MAX_REGIONS 16
+#define MEM_MAX_REGIONS 32
 #define MEM_4G 0x100000000ULL
 #define MEM_PCI_HOLE_START_MAX 0xE0000000ULL
 #define MEM_PCI_HOLE_START_LARGE 0xC0000000ULL
 
-enum mem_kind { MEM_RAM, MEM_ROM };
+/* MEM_RAM_RO: guest RAM the guest may currently not write (chipset shadow
+ * control, i440FX PAM): a slice of the RAM mapping, refused by gpa_write and
+ * mapped read-only by the backends, like ROM, but never freed on its own. */
+enum mem_kind { MEM_RAM, MEM_ROM, MEM_RAM_RO };
 
 struct mem_region {
 	uint64_t gpa;
@@ -61,6 +64,15 @@ void mem_destroy(struct guest_mem *mem);
 /* Adds a read-only region holding a copy of data (firmware). */
 int mem_add_rom(struct guest_mem *mem, uint64_t gpa, const void *data, uint64_t size,
 		const char *name);
+
+/*
+ * Makes the RAM pages [gpa, gpa+size) read-only (ro) or writable again by
+ * splitting/merging RAM regions (mem_readonly.c). Page aligned; every page
+ * must be RAM. Regions that change get fresh slot numbers; the caller then
+ * calls the backend's mem_sync. -EINVAL, -ENOSPC (too many regions) or
+ * -ENOMEM with nothing changed.
+ */
+int mem_set_readonly(struct guest_mem *mem, uint64_t gpa, uint64_t size, bool ro);
 
 /* Region containing gpa, or NULL (then the address is MMIO or unmapped). */
 struct mem_region *mem_find(struct guest_mem *mem, uint64_t gpa);

@@ -72,7 +72,7 @@ static int set_slot(struct kvm_vm *kv, const struct mem_region *r, uint32_t flag
 {
 	struct kvm_userspace_memory_region mr = {
 		.slot = r->slot,
-		.flags = flags | (r->kind == MEM_ROM ? KVM_MEM_READONLY : 0),
+		.flags = flags | (r->kind != MEM_RAM && r->size ? KVM_MEM_READONLY : 0),
 		.guest_phys_addr = r->gpa,
 		.memory_size = r->size,
 		.userspace_addr = (uintptr_t)r->host,
@@ -80,19 +80,46 @@ static int set_slot(struct kvm_vm *kv, const struct mem_region *r, uint32_t flag
 	return ioctl(kv->vm_fd, KVM_SET_USER_MEMORY_REGION, &mr) ? -errno : 0;
 }
 
+static bool region_same(const struct mem_region *a, const struct mem_region *b)
+{
+	return a->slot == b->slot && a->gpa == b->gpa && a->size == b->size &&
+	       a->host == b->host && a->kind == b->kind;
+}
+
+/* Makes KVM's slots match the region list: removed or changed regions are
+ * deleted first (a slot cannot change size, and the new pieces may overlap
+ * the old ones), then new regions are added. */
 static int kvm_mem_sync(struct machine *m)
 {
 	struct kvm_vm *kv = m->cpu_priv;
-	pthread_mutex_lock(&m->mem.lock);
+	struct guest_mem *mem = &m->mem;
+	pthread_mutex_lock(&mem->lock);
 	int rc = 0;
-	for (unsigned i = kv->nslots; i < m->mem.nregions && !rc; i++) {
-		const struct mem_region *r = &m->mem.regions[i];
-		rc = set_slot(kv, r, kv->dirty_logging && r->kind == MEM_RAM ?
-					    KVM_MEM_LOG_DIRTY_PAGES : 0);
-		if (!rc)
-			kv->nslots = i + 1;
+	for (unsigned i = 0; i < kv->nslots && !rc; i++) {
+		bool still = false;
+		for (unsigned j = 0; j < mem->nregions && !still; j++)
+			still = region_same(&kv->synced[i], &mem->regions[j]);
+		if (!still) {
+			struct mem_region gone = kv->synced[i];
+			gone.size = 0;
+			gone.kind = MEM_RAM;
+			rc = set_slot(kv, &gone, 0);
+		}
 	}
-	pthread_mutex_unlock(&m->mem.lock);
+	for (unsigned j = 0; j < mem->nregions && !rc; j++) {
+		const struct mem_region *r = &mem->regions[j];
+		bool known = false;
+		for (unsigned i = 0; i < kv->nslots && !known; i++)
+			known = region_same(&kv->synced[i], r);
+		if (!known)
+			rc = set_slot(kv, r, kv->dirty_logging && r->kind == MEM_RAM ?
+						    KVM_MEM_LOG_DIRTY_PAGES : 0);
+	}
+	if (!rc) {
+		memcpy(kv->synced, mem->regions, mem->nregions * sizeof(*mem->regions));
+		kv->nslots = mem->nregions;
+	}
+	pthread_mutex_unlock(&mem->lock);
 	return rc;
 }
 

@@ -6,6 +6,8 @@
 #include <pthread.h>
 #include <stdbool.h>
 
+#include "core/memory.h"
+
 struct vcpu;
 struct vcpu_state;
 
@@ -13,6 +15,9 @@ struct kvm_vm {
 	int kvm_fd, vm_fd;
 	int run_size;
 	unsigned nslots;         /* memory regions already given to KVM */
+	/* The region list as KVM last saw it: mem_sync deletes slots that
+	 * left or changed (PAM read-only splits) before adding new ones. */
+	struct mem_region synced[MEM_MAX_REGIONS];
 	bool dirty_logging;
 	struct kvm_cpuid2 *cpuid;   /* host-supported, filtered */
 };

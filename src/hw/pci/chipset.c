@@ -1,0 +1,109 @@
+/*
+ * Builds the PC chipset (chipset.h) on a machine: PCI bus 0, the i440FX
+ * host bridge, the PIIX3 ISA bridge with PIRQ routing, the PIIX IDE
+ * function with the configured IDE disks, and PIIX4 power management.
+ * One machine device resets them all (bus reset) and frees them at the end.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/machine.h"
+#include "hw/pci/chipset.h"
+#include "hw/storage/piix_ide.h"
+
+void pc_chipset_destroy(struct pc_chipset *cs)
+{
+	if (!cs)
+		return;
+	/* The bus first: it unmaps every BAR while the functions still exist. */
+	pci_bus_destroy(cs->bus);
+	if (cs->ide)
+		piix_ide_destroy(cs->ide);
+	if (cs->pm.pci.config)
+		piix4_pm_destroy(&cs->pm);
+	pci_device_free(&cs->host.pci);
+	pci_device_free(&cs->isa.pci);
+	if (cs->m && cs->m->pci == cs->bus)
+		cs->m->pci = NULL;
+	free(cs);
+}
+
+void pc_chipset_reset(struct pc_chipset *cs)
+{
+	pci_bus_reset(cs->bus);
+	if (cs->ide)
+		piix_ide_reset(cs->ide);
+}
+
+struct pc_chipset *pc_chipset_create(struct machine *m, char *err, size_t err_len)
+{
+	struct pc_chipset *cs = calloc(1, sizeof(*cs));
+	if (!cs) {
+		snprintf(err, err_len, "chipset: out of memory");
+		return NULL;
+	}
+	cs->m = m;
+	cs->bus = pci_bus_create(m, &m->pio, &m->mmio);
+	if (!cs->bus) {
+		snprintf(err, err_len, "pci: cannot claim the configuration ports 0xcf8/0xcfc");
+		goto fail;
+	}
+	int rc = i440fx_init(&cs->host, m);
+	if (!rc)
+		rc = pci_bus_add(cs->bus, &cs->host.pci);
+	if (!rc)
+		rc = piix3_init(&cs->isa, m);
+	if (!rc)
+		rc = pci_bus_add(cs->bus, &cs->isa.pci);
+	if (rc) {
+		snprintf(err, err_len, "pci: cannot create the host or ISA bridge: %s",
+			 strerror(-rc));
+		goto fail;
+	}
+	pci_bus_set_pirq_router(cs->bus, piix3_set_pirq, &cs->isa);
+
+	rc = piix_ide_create(m, cs->bus, &cs->ide, err, err_len);
+	if (rc)
+		goto fail;
+
+	rc = piix4_pm_init(&cs->pm, m);
+	if (!rc)
+		rc = pci_bus_add(cs->bus, &cs->pm.pci);
+	if (!rc)
+		rc = piix4_pm_attach(&cs->pm, &m->pio);
+	if (rc) {
+		snprintf(err, err_len, "piix4-pm: cannot create power management (ports 0x%x, 0xb2): %s",
+			 0xafe0, strerror(-rc));
+		goto fail;
+	}
+	m->pci = cs->bus;
+	return cs;
+fail:
+	pc_chipset_destroy(cs);
+	return NULL;
+}
+
+static void chipset_dev_reset(void *opaque) { pc_chipset_reset(opaque); }
+static void chipset_dev_destroy(void *opaque) { pc_chipset_destroy(opaque); }
+
+static const struct device_ops chipset_device_ops = {
+	.type = "pc-chipset",
+	.state_version = 1,
+	.reset = chipset_dev_reset,
+	.destroy = chipset_dev_destroy,
+};
+
+int pc_chipset_init(struct machine *m, char *err, size_t err_len)
+{
+	struct pc_chipset *cs = pc_chipset_create(m, err, err_len);
+	if (!cs)
+		return -EINVAL;
+	int rc = machine_add_device(m, &chipset_device_ops, cs, "chipset");
+	if (rc) {
+		snprintf(err, err_len, "chipset: cannot register: %s", strerror(-rc));
+		pc_chipset_destroy(cs);
+		return rc;
+	}
+	return 0;
+}
