@@ -21,6 +21,7 @@
 #include "hw/pc/reset.h"
 #include "hw/pc/rtc.h"
 #include "hw/pc/serial.h"
+#include "hw/pci/chipset.h"
 
 #define PC_STATE_VERSION 1
 
@@ -150,5 +151,6 @@ int pc_board_init(struct machine *m, char *err, size_t err_len)
 			 strerror(-ret));
 		return ret;
 	}
-	return 0;
+	/* PCI bus 0: i440FX, PIIX3, IDE with the configured disks, PIIX4 PM. */
+	return pc_chipset_init(m, err, err_len);
 }
