@@ -354,6 +354,10 @@ static void fw_cfg_dma_transfer(struct fw_cfg *fc)
 		length = 0;
 
 	struct fw_cfg_item *it = fc->cur_valid ? item_of(fc, fc->cur_key) : NULL;
+	LOG(fc->log, LOG_DEBUG, "fw_cfg", "DMA %s key 0x%04x%s%s offset %u length %u at 0x%llx",
+	    read ? "read" : write ? "write" : length ? "skip" : "nop", fc->cur_key,
+	    it && it->name[0] ? " " : "", it ? it->name : "", fc->cur_off, length,
+	    (unsigned long long)addr);
 	while (length && !(result & FW_CFG_DMA_ERROR)) {
 		uint32_t n;
 

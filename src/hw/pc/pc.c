@@ -16,6 +16,7 @@
 #include "core/state.h"
 #include "hw/pc/debugcon.h"
 #include "hw/pc/debugexit.h"
+#include "hw/pc/fw_cfg.h"
 #include "hw/pc/i8042.h"
 #include "hw/pc/post.h"
 #include "hw/pc/reset.h"
@@ -152,5 +153,9 @@ int pc_board_init(struct machine *m, char *err, size_t err_len)
 		return ret;
 	}
 	/* PCI bus 0: i440FX, PIIX3, IDE with the configured disks, PIIX4 PM. */
-	return pc_chipset_init(m, err, err_len);
+	ret = pc_chipset_init(m, err, err_len);
+	if (ret)
+		return ret;
+	/* Firmware configuration (fw_cfg): RAM map, ACPI and SMBIOS tables. */
+	return fw_cfg_init(m, err, err_len);
 }
