@@ -17,6 +17,8 @@
  *    the date, not kept separately).
  *  - UIP (A bit 7) is set during the last 244 us (8 ticks) of each second;
  *    the update completes at the second boundary.
+ *  - PF is set whatever PIE says (datasheet: "independent of the state of
+ *    the PIE bit"); QEMU only sets it while PIE or SQWE is on.
  *  - Flags in register C are computed from the divider ticks that passed
  *    since the last evaluation: PF when a periodic boundary (rate from A)
  *    was crossed, UF when a second boundary was crossed with the clock
@@ -508,10 +510,11 @@ static void rtc_init_cmos(struct rtc *r)
 	r->cmos[0x5C] = (uint8_t)(v >> 8);
 	r->cmos[0x5D] = (uint8_t)(v >> 16);
 	r->cmos[0x5F] = (uint8_t)(cpus - 1);
-	/* Boot order: first device hard disk, no second or third; skip the
-	 * floppy boot signature check. */
-	r->cmos[0x3D] = 0x02;
-	r->cmos[0x38] = 0x01;
+	/* Boot order as QEMU's default "cad": hard disk (2), floppy (1),
+	 * CD-ROM (3), one nibble each; 0x38 bit 0 clear = check the floppy
+	 * boot signature. */
+	r->cmos[0x3D] = 0x12;
+	r->cmos[0x38] = 0x30;
 	/* Standard checksum over 0x10-0x2D, big endian at 0x2E. */
 	for (unsigned i = 0x10; i <= 0x2D; i++)
 		sum += r->cmos[i];

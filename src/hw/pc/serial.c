@@ -29,7 +29,9 @@
  *  - MSR: outside loopback the inputs are those of an attached terminal
  *    (CTS, DSR, DCD asserted); in loopback they follow MCR (RTS->CTS,
  *    DTR->DSR, OUT1->RI, OUT2->DCD). Delta bits record changes (RI: the
- *    trailing edge) until MSR is read.
+ *    trailing edge) until MSR is read, in loopback too (QEMU shows no
+ *    deltas there; Linux masks them off when it probes).
+ *  - MCR resets to 0 as the datasheet says (QEMU starts with OUT2 set).
  * Invariants: rx_count <= SERIAL_FIFO_SIZE; LSR.DR == (rx_count > 0).
  * Locking: s->lock guards all registers (vCPU threads and the loop thread's
  * backend input and timeout timer). It is held while calling the chardev
