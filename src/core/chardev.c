@@ -22,6 +22,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -76,12 +77,44 @@ static void stdio_restore(void)
 		tcsetattr(STDIN_FILENO, TCSANOW, &stdio_saved_tios);
 }
 
+/*
+ * ^C (ISIG stays on) or a kill would end the process without atexit:
+ * put the terminal back, then die of the signal as before. Installed only
+ * where the signal still has its default action, so a handler of the
+ * program's own (a graceful stop that ends in chardev_close) wins.
+ */
+static void stdio_on_fatal_signal(int sig)
+{
+	if (atomic_load(&stdio_raw))
+		tcsetattr(STDIN_FILENO, TCSANOW, &stdio_saved_tios);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void stdio_catch_fatal_signals(void)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT };
+
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		struct sigaction old, sa = { .sa_handler = stdio_on_fatal_signal };
+
+		if (sigaction(sigs[i], NULL, &old) == 0 && old.sa_handler == SIG_DFL) {
+			sigemptyset(&sa.sa_mask);
+			sa.sa_flags = SA_RESETHAND;
+			sigaction(sigs[i], &sa, NULL);
+		}
+	}
+}
+
 static void stdio_make_raw(void)
 {
 	static atomic_bool atexit_done;
 	struct termios t;
 
-	if (!isatty(STDIN_FILENO) || tcgetattr(STDIN_FILENO, &stdio_saved_tios))
+	/* Not a terminal, or we run in the background (tcsetattr would stop
+	 * us with SIGTTOU): leave the terminal alone. */
+	if (!isatty(STDIN_FILENO) || tcgetpgrp(STDIN_FILENO) != getpgrp() ||
+	    tcgetattr(STDIN_FILENO, &stdio_saved_tios))
 		return;
 	t = stdio_saved_tios;
 	/* Keys go to the guest unmodified; ISIG stays so ^C still stops nyx. */
@@ -93,8 +126,10 @@ static void stdio_make_raw(void)
 	if (tcsetattr(STDIN_FILENO, TCSANOW, &t))
 		return;
 	atomic_store(&stdio_raw, true);
-	if (!atomic_exchange(&atexit_done, true))
+	if (!atomic_exchange(&atexit_done, true)) {
 		atexit(stdio_restore);
+		stdio_catch_fatal_signals();
+	}
 }
 
 static void chardev_close_client(struct chardev *c);
