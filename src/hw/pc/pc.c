@@ -23,6 +23,7 @@
 #include "hw/pc/rtc.h"
 #include "hw/pc/serial.h"
 #include "hw/pci/chipset.h"
+#include "hw/storage/storage.h"
 
 #define PC_STATE_VERSION 1
 
@@ -154,6 +155,8 @@ int pc_board_init(struct machine *m, char *err, size_t err_len)
 	}
 	/* PCI bus 0: i440FX, PIIX3, IDE with the configured disks, PIIX4 PM. */
 	ret = pc_chipset_init(m, err, err_len);
+	if (!ret)
+		ret = storage_init(m, err, err_len);
 	if (ret)
 		return ret;
 	/* Firmware configuration (fw_cfg): RAM map, ACPI and SMBIOS tables. */

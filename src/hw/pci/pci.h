@@ -148,6 +148,9 @@ void pci_bus_set_pirq_router(struct pci_bus *bus, pci_pirq_fn fn, void *opaque);
 /* Adds an initialised device at its devfn; -EEXIST if the slot is taken. */
 int pci_bus_add(struct pci_bus *bus, struct pci_device *d);
 struct pci_device *pci_bus_find(struct pci_bus *bus, unsigned devfn);
+/* Takes a function off the bus: BARs unmapped, INTx released, slot freed.
+ * A device model calls it before freeing a device the bus still holds. */
+void pci_bus_remove(struct pci_bus *bus, struct pci_device *d);
 /* A configuration cycle as the guest would issue it (under the bus lock).
  * Nonexistent functions read all ones and ignore writes. */
 uint32_t pci_bus_config_read(struct pci_bus *bus, unsigned devfn, unsigned off, unsigned size);

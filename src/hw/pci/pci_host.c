@@ -113,23 +113,37 @@ struct pci_bus *pci_bus_create(struct machine *m, struct bus *pio, struct bus *m
 	return bus;
 }
 
+/* Caller holds the bus lock (or owns the bus exclusively). */
+static void detach(struct pci_bus *bus, struct pci_device *d)
+{
+	for (unsigned b = 0; b <= PCI_NUM_BARS; b++) {
+		struct pci_bar *bar = &d->bars[b];
+		if (bar->size && bar->addr != PCI_BAR_UNMAPPED)
+			bus_unregister(bar->type == PCI_BAR_IO ? bus->pio : bus->mmio, bar->addr,
+				       bar->opaque);
+		bar->addr = PCI_BAR_UNMAPPED;
+	}
+	pci_set_irq(d, 0);
+	bus->devs[d->devfn] = NULL;
+	d->bus = NULL;
+}
+
+void pci_bus_remove(struct pci_bus *bus, struct pci_device *d)
+{
+	if (!bus || !d || d->bus != bus)
+		return;
+	pthread_mutex_lock(&bus->lock);
+	detach(bus, d);
+	pthread_mutex_unlock(&bus->lock);
+}
+
 void pci_bus_destroy(struct pci_bus *bus)
 {
 	if (!bus)
 		return;
-	for (unsigned i = 0; i < 256; i++) {
-		struct pci_device *d = bus->devs[i];
-		if (!d)
-			continue;
-		for (unsigned b = 0; b <= PCI_NUM_BARS; b++) {
-			struct pci_bar *bar = &d->bars[b];
-			if (bar->size && bar->addr != PCI_BAR_UNMAPPED)
-				bus_unregister(bar->type == PCI_BAR_IO ? bus->pio : bus->mmio,
-					       bar->addr, bar->opaque);
-			bar->addr = PCI_BAR_UNMAPPED;
-		}
-		d->bus = NULL;
-	}
+	for (unsigned i = 0; i < 256; i++)
+		if (bus->devs[i])
+			detach(bus, bus->devs[i]);
 	bus_unregister(bus->pio, CONFADD_PORT, bus);
 	bus_unregister(bus->pio, CONFDATA_PORT, bus);
 	pthread_mutex_destroy(&bus->lock);

@@ -27,11 +27,8 @@ struct block_backend *block_open(const struct disk_config *dc, char *err, size_t
 		close(fd);
 		fmt = n == sizeof(head) && !memcmp(head, qcow2_magic, 4) ? DISK_FMT_QCOW2 : DISK_FMT_RAW;
 	}
-	if (fmt == DISK_FMT_QCOW2) {
-		snprintf(err, err_len, "disk %s: qcow2 not supported yet (convert it with "
-			 "'qemu-img convert -O raw')", dc->path);
-		return NULL;
-	}
+	if (fmt == DISK_FMT_QCOW2)
+		return block_qcow2_open(dc->path, dc->readonly, err, err_len);
 	return block_raw_open(dc->path, dc->readonly, err, err_len);
 }
 

@@ -44,6 +44,9 @@ struct block_backend *block_open(const struct disk_config *dc, char *err, size_t
 /* Raw image file (or block device) at path. */
 struct block_backend *block_raw_open(const char *path, bool readonly, char *err,
 				     size_t err_len);
+/* qcow2 image (versions 2 and 3) at path. */
+struct block_backend *block_qcow2_open(const char *path, bool readonly, char *err,
+				       size_t err_len);
 void block_close(struct block_backend *b);
 
 /* Range-checked wrappers: -EINVAL outside the disk, -EROFS for read-only. */
