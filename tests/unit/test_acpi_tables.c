@@ -42,16 +42,21 @@ struct placed {
 	uint8_t rsdp[36];
 };
 
-static int place(struct placed *p, unsigned ncpus, uint64_t below_4g, uint64_t above_4g)
+static int place_cfg(struct placed *p, const struct acpi_config *c)
 {
-	struct acpi_config c;
-	acpi_config_pc(&c, ncpus, below_4g, above_4g);
-	if (acpi_build(&c, &p->b))
+	if (acpi_build(c, &p->b))
 		return -1;
 	p->t = malloc(p->b.tables.len);
 	if (!p->t || p->b.rsdp.len != 36)
 		return -1;
 	return acpi_place(&p->b, p->t, TABLES_ADDR, p->rsdp, RSDP_ADDR);
+}
+
+static int place(struct placed *p, unsigned ncpus, uint64_t below_4g, uint64_t above_4g)
+{
+	struct acpi_config c;
+	acpi_config_pc(&c, ncpus, below_4g, above_4g);
+	return place_cfg(p, &c);
 }
 
 static void unplace(struct placed *p)
@@ -109,7 +114,12 @@ TEST(acpi_rsdp_and_root_tables)
 TEST(acpi_fadt_fields)
 {
 	struct placed p;
-	REQUIRE(place(&p, 1, 128 << 20, 0) == 0);
+	struct acpi_config c;
+	/* The PM block where SeaBIOS puts it once it sees etc/table-loader
+	 * (fw_cfg_pc.c rebuilds the FADT for wherever firmware put it). */
+	acpi_config_pc(&c, 1, 128 << 20, 0);
+	c.pm_base = 0x600;
+	REQUIRE(place_cfg(&p, &c) == 0);
 	const uint8_t *rsdt = at(&p, rd(p.rsdp + 16, 4));
 	REQUIRE(rsdt);
 	const uint8_t *f = at(&p, rd(rsdt + 36, 4));
@@ -381,8 +391,11 @@ TEST(acpi_iasl_disassembles_dsdt)
 TEST(acpi_iasl_decodes_fadt_madt_hpet)
 {
 	struct placed p;
+	struct acpi_config c;
 	char dir[] = "/tmp/nyx-acpi-XXXXXX";
-	REQUIRE(place(&p, 2, 128 << 20, 0) == 0);
+	acpi_config_pc(&c, 2, 128 << 20, 0);
+	c.pm_base = 0x600;
+	REQUIRE(place_cfg(&p, &c) == 0);
 	REQUIRE(mkdtemp(dir));
 	REQUIRE(dump_tables(&p, dir) == 0);
 

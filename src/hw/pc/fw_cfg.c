@@ -58,6 +58,8 @@ struct fw_cfg_item {
 	bool writable;
 	fw_cfg_write_cb cb;
 	void *cb_opaque;
+	fw_cfg_select_cb select_cb;
+	void *select_opaque;
 	char name[FW_CFG_FILE_NAME_LEN];   /* files only */
 };
 
@@ -275,6 +277,19 @@ int fw_cfg_add_file(struct fw_cfg *fc, const char *name, const void *data, size_
 	return fw_cfg_add_file_writable(fc, name, data, len, NULL, NULL);
 }
 
+int fw_cfg_set_select_cb(struct fw_cfg *fc, const char *name, fw_cfg_select_cb cb,
+			 void *opaque)
+{
+	for (unsigned i = 0; i < fc->nfiles; i++) {
+		if (!strcmp(fc->files[i].name, name)) {
+			fc->files[i].select_cb = cb;
+			fc->files[i].select_opaque = opaque;
+			return 0;
+		}
+	}
+	return -ENOENT;
+}
+
 const uint8_t *fw_cfg_file_data(struct fw_cfg *fc, const char *name, size_t *len)
 {
 	for (unsigned i = 0; i < fc->nfiles; i++) {
@@ -289,9 +304,13 @@ const uint8_t *fw_cfg_file_data(struct fw_cfg *fc, const char *name, size_t *len
 
 static void fw_cfg_select(struct fw_cfg *fc, uint16_t key)
 {
+	struct fw_cfg_item *it = item_of(fc, key);
+
 	fc->cur_key = key;
 	fc->cur_off = 0;
-	fc->cur_valid = item_of(fc, key) != NULL;
+	fc->cur_valid = it != NULL;
+	if (it && it->select_cb)
+		it->select_cb(it->select_opaque, it->data, it->len);
 }
 
 static uint8_t fw_cfg_read_byte(struct fw_cfg *fc)

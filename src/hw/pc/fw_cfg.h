@@ -78,6 +78,16 @@ int fw_cfg_add_file(struct fw_cfg *fc, const char *name, const void *data, size_
 /* A file the guest may overwrite (same size) through DMA writes. */
 int fw_cfg_add_file_writable(struct fw_cfg *fc, const char *name, const void *data,
 			     size_t len, fw_cfg_write_cb cb, void *opaque);
+/*
+ * Called (under the device lock) each time the guest selects the file,
+ * before it reads: it may rewrite the contents in place, same size, to
+ * reflect what the guest has set up meanwhile (QEMU rebuilds its ACPI
+ * tables this way once firmware has programmed the chipset).
+ */
+typedef void (*fw_cfg_select_cb)(void *opaque, uint8_t *data, uint32_t len);
+int fw_cfg_set_select_cb(struct fw_cfg *fc, const char *name, fw_cfg_select_cb cb,
+			 void *opaque);
+
 /* Current contents of a file (NULL if absent); for the VMM side. */
 const uint8_t *fw_cfg_file_data(struct fw_cfg *fc, const char *name, size_t *len);
 

@@ -13,8 +13,10 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "core/log.h"
 #include "core/machine.h"
 #include "hw/pc/smbios.h"
+#include "hw/pci/pci.h"
 #include "hw/pci/piix4_pm.h"
 #include "hw/storage/ide.h"
 
@@ -59,14 +61,60 @@ static int add_e820(struct fw_cfg *fc, const struct guest_mem *mem)
 	return fw_cfg_add_file(fc, "etc/e820", t, n * E820_ENTRY_SIZE);
 }
 
-static int add_acpi(struct fw_cfg *fc, const struct machine *m)
+/*
+ * Where the PIIX4 PM registers are: firmware chooses (PMBA, config 0x40,
+ * enabled by PMREGMISC bit 0, config 0x80; 82371AB datasheet 3.4.2). SeaBIOS
+ * puts them at 0x600 when it sees etc/table-loader, OVMF at 0xB000, so the
+ * FADT must be written after firmware programmed the chipset, as QEMU does.
+ */
+#define PIIX4_CFG_PMBA 0x40
+#define PIIX4_CFG_PMREGMISC 0x80
+
+static uint16_t pc_acpi_pm_base(struct machine *m)
+{
+	unsigned devfn = PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN);
+
+	if (m->pci && pci_bus_find(m->pci, devfn) &&
+	    (pci_bus_config_read(m->pci, devfn, PIIX4_CFG_PMREGMISC, 1) & 1)) {
+		uint32_t pmba = pci_bus_config_read(m->pci, devfn, PIIX4_CFG_PMBA, 4) & 0xFFC0;
+		if (pmba)
+			return (uint16_t)pmba;
+	}
+	return PIIX4_PM_BASE;
+}
+
+static int pc_acpi_build(struct machine *m, struct acpi_build *b)
 {
 	struct acpi_config c;
-	struct acpi_build b;
-	int err;
 
 	acpi_config_pc(&c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
-	err = acpi_build(&c, &b);
+	c.pm_base = pc_acpi_pm_base(m);
+	return acpi_build(&c, b);
+}
+
+/* Select callback of etc/acpi/tables: the same tables with the PM block
+ * where firmware put it. The layout does not depend on it, so the size
+ * cannot change; if it somehow did, the old tables stay. */
+static void pc_acpi_refresh(void *opaque, uint8_t *data, uint32_t len)
+{
+	struct machine *m = opaque;
+	struct acpi_build b;
+
+	if (pc_acpi_build(m, &b))
+		return;
+	if (b.tables.len == len)
+		memcpy(data, b.tables.buf, len);
+	else
+		LOG(m->log, LOG_ERROR, "fw_cfg", "ACPI tables changed size (%u -> %zu); kept the old",
+		    len, b.tables.len);
+	acpi_build_free(&b);
+}
+
+static int add_acpi(struct fw_cfg *fc, struct machine *m)
+{
+	struct acpi_build b;
+	int err = pc_acpi_build(m, &b);
+
 	if (err)
 		return err;
 	err = fw_cfg_add_file(fc, ACPI_FILE_TABLES, b.tables.buf, b.tables.len);
@@ -74,6 +122,8 @@ static int add_acpi(struct fw_cfg *fc, const struct machine *m)
 		err = fw_cfg_add_file(fc, ACPI_FILE_RSDP, b.rsdp.buf, b.rsdp.len);
 	if (!err)
 		err = fw_cfg_add_file(fc, ACPI_FILE_LOADER, b.loader.cmds.buf, b.loader.cmds.len);
+	if (!err)
+		err = fw_cfg_set_select_cb(fc, ACPI_FILE_TABLES, pc_acpi_refresh, m);
 	acpi_build_free(&b);
 	return err;
 }

@@ -1,0 +1,85 @@
+/*
+ * fw_cfg + chipset: the FADT firmware reads describes the PIIX4 PM block
+ * where that firmware put it (PMBA), as on QEMU: SeaBIOS moves it to 0x600
+ * when it finds etc/table-loader (src/fw/paravirt.c), OVMF programs 0xB000
+ * (PcdAcpiPmBaseAddress). Config cycles go through ports 0xCF8/0xCFC.
+ */
+#include "harness.h"
+
+#include "hw/pc/fw_cfg.h"
+#include "hw/pci/piix4_pm.h"
+#include "pc_fixture.h"
+
+static uint64_t rd_le(const uint8_t *p, unsigned n)
+{
+	uint64_t v = 0;
+	for (unsigned i = 0; i < n; i++)
+		v |= (uint64_t)p[i] << (8 * i);
+	return v;
+}
+
+/* Selects etc/acpi/tables through the ports and reads it whole; returns
+ * the FADT's offset in buf, or -1. */
+static long read_fadt(struct fw_cfg *fc, uint8_t *buf, size_t cap)
+{
+	uint8_t cnt[4], e[64];
+	uint16_t key = 0;
+	uint32_t size = 0;
+
+	fw_cfg_io_write(fc, FW_CFG_PORT_SEL, FW_CFG_FILE_DIR, 2);
+	for (int i = 0; i < 4; i++)
+		cnt[i] = (uint8_t)fw_cfg_io_read(fc, FW_CFG_PORT_DATA, 1);
+	uint32_t n = (uint32_t)cnt[0] << 24 | cnt[1] << 16 | cnt[2] << 8 | cnt[3];
+	for (uint32_t i = 0; i < n; i++) {
+		for (int j = 0; j < 64; j++)
+			e[j] = (uint8_t)fw_cfg_io_read(fc, FW_CFG_PORT_DATA, 1);
+		if (!strcmp((char *)e + 8, "etc/acpi/tables")) {
+			size = (uint32_t)e[0] << 24 | e[1] << 16 | e[2] << 8 | e[3];
+			key = (uint16_t)(e[4] << 8 | e[5]);
+		}
+	}
+	if (!key || size > cap)
+		return -1;
+	fw_cfg_io_write(fc, FW_CFG_PORT_SEL, key, 2);
+	for (uint32_t i = 0; i < size; i++)
+		buf[i] = (uint8_t)fw_cfg_io_read(fc, FW_CFG_PORT_DATA, 1);
+	for (uint32_t o = 0; o + 244 <= size; o += 4)
+		if (!memcmp(buf + o, "FACP", 4))
+			return o;
+	return -1;
+}
+
+TEST(fwcfg_fadt_follows_firmware_pm_base)
+{
+	struct fixture f;
+	char err[256];
+	static uint8_t buf[65536];
+	unsigned pm = PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN);
+
+	REQUIRE(fixture_init(&f) == 0);
+	f.m->cfg.cpus = 1;
+	struct fw_cfg *fc = fw_cfg_new(&f.m->mem, NULL);
+	REQUIRE(fc);
+	REQUIRE(fw_cfg_pc_populate(fc, f.m, err, sizeof(err)) == 0);
+
+	/* OVMF: PMBA = 0xB000 (bit 0 reads as I/O), then PMREGMISC enable. */
+	cfg_write(&f, pm, 0x40, 4, 0xB000 | 1);
+	cfg_write(&f, pm, 0x80, 1, 1);
+	long o = read_fadt(fc, buf, sizeof(buf));
+	REQUIRE(o >= 0);
+	CHECK_EQ(rd_le(buf + o + 56, 4), 0xB000);     /* PM1a_EVT_BLK */
+	CHECK_EQ(rd_le(buf + o + 64, 4), 0xB004);     /* PM1a_CNT_BLK */
+	CHECK_EQ(rd_le(buf + o + 76, 4), 0xB008);     /* PM_TMR_BLK */
+	CHECK_EQ(rd_le(buf + o + 152, 8), 0xB000);    /* X_PM1a_EVT_BLK */
+
+	/* SeaBIOS with etc/table-loader present: 0x600. */
+	cfg_write(&f, pm, 0x40, 4, 0x600 | 1);
+	o = read_fadt(fc, buf, sizeof(buf));
+	REQUIRE(o >= 0);
+	CHECK_EQ(rd_le(buf + o + 56, 4), 0x600);
+	CHECK_EQ(rd_le(buf + o + 76, 4), 0x608);
+	CHECK_EQ(rd_le(buf + o + 212, 8), 0x608);    /* X_PM_TMR_BLK */
+
+	fw_cfg_free(fc);
+	fixture_fini(&f);
+}
