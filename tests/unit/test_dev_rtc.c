@@ -235,54 +235,56 @@ TEST(dev_rtc_update_and_alarm_interrupts)
 	rig_free(&r);
 }
 
-TEST(dev_rtc_memory_size_128m)
+/* The memory-size and CPU-count bytes, register by register. A guest
+ * reading them on qemu-system-x86_64 -M pc (7.2) sees the same values. */
+static const uint8_t mem_regs[] = { 0x15, 0x16, 0x17, 0x18, 0x30, 0x31, 0x34, 0x35,
+				    0x5B, 0x5C, 0x5D, 0x5F };
+
+static void check_mem_regs(uint64_t ram, unsigned cpus, const uint8_t want[sizeof mem_regs])
 {
 	struct dev_rig r;
 	struct fake_clock clk;
 
+	REQUIRE(rtc_setup(&r, &clk, ram, cpus));
+	for (unsigned i = 0; i < sizeof mem_regs; i++) {
+		uint8_t got = cmos_read(&r, mem_regs[i]);
+
+		if (got != want[i]) {
+			char m[128];
+
+			snprintf(m, sizeof m, "CMOS 0x%02x = 0x%02x, want 0x%02x (%llu MiB)",
+				 mem_regs[i], got, want[i], (unsigned long long)(ram >> 20));
+			test_fail(__FILE__, __LINE__, m);
+		}
+	}
+	rig_free(&r);
+}
+
+TEST(dev_rtc_memory_size_128m)
+{
 	/*
 	 * 128 MiB, all below 4 GiB. Base: 640 KiB = 0x0280. Extended above
-	 * 1 MiB: 127 * 1024 = 130048 KiB > 0xFFFF -> 0xFFFF. Above 16 MiB in
-	 * 64 KiB units: 112 MiB * 16 = 1792 = 0x0700. Nothing above 4 GiB.
+	 * 1 MiB: 127 * 1024 = 130048 KiB > 0xFFFF -> 0xFFFF (0x17/0x18 and
+	 * 0x30/0x31). Above 16 MiB in 64 KiB units: 112 MiB * 16 = 1792 =
+	 * 0x0700. Nothing above 4 GiB. One CPU: 0x5F = 0.
 	 */
-	REQUIRE(rtc_setup(&r, &clk, 128ULL << 20, 1));
-	CHECK_EQ(cmos_read(&r, 0x15), 0x80);
-	CHECK_EQ(cmos_read(&r, 0x16), 0x02);
-	CHECK_EQ(cmos_read(&r, 0x17), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x18), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x30), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x31), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x34), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x35), 0x07);
-	CHECK_EQ(cmos_read(&r, 0x5B), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x5C), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x5D), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x5F), 0x00);  /* 1 CPU */
-	rig_free(&r);
+	static const uint8_t want[] = { 0x80, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0x07,
+					0x00, 0x00, 0x00, 0x00 };
+
+	check_mem_regs(128ULL << 20, 1, want);
 }
 
 TEST(dev_rtc_memory_size_5g)
 {
-	struct dev_rig r;
-	struct fake_clock clk;
-
 	/*
 	 * 5 GiB: 3 GiB below 4 GiB (the hole starts at 0xC0000000), 2 GiB
 	 * above. Above 16 MiB: (3072 - 16) MiB * 16 = 48896 = 0xBF00. Above
-	 * 4 GiB: 2 GiB / 64 KiB = 32768 = 0x008000.
+	 * 4 GiB: 2 GiB / 64 KiB = 32768 = 0x008000. Four CPUs: 0x5F = 3.
 	 */
-	REQUIRE(rtc_setup(&r, &clk, 5ULL << 30, 4));
-	CHECK_EQ(cmos_read(&r, 0x15), 0x80);
-	CHECK_EQ(cmos_read(&r, 0x16), 0x02);
-	CHECK_EQ(cmos_read(&r, 0x17), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x18), 0xFF);
-	CHECK_EQ(cmos_read(&r, 0x34), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x35), 0xBF);
-	CHECK_EQ(cmos_read(&r, 0x5B), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x5C), 0x80);
-	CHECK_EQ(cmos_read(&r, 0x5D), 0x00);
-	CHECK_EQ(cmos_read(&r, 0x5F), 0x03);  /* 4 CPUs */
-	rig_free(&r);
+	static const uint8_t want[] = { 0x80, 0x02, 0xFF, 0xFF, 0xFF, 0xFF, 0x00, 0xBF,
+					0x00, 0x80, 0x00, 0x03 };
+
+	check_mem_regs(5ULL << 30, 4, want);
 }
 
 TEST(dev_rtc_pc_cmos_layout)
