@@ -48,6 +48,7 @@ TEST_TOOLS := $(BUILD)/tests/qcow2io
 # Guest programs (tests/guest): assembled with binutils, no extra toolchain.
 include tests/guest/guest.mk
 include tests/lang/lang.mk
+include tests/fuzz/fuzz.mk
 
 test: all $(BUILD)/unit-tests $(TEST_TOOLS) guests
 	@BUILD=$(BUILD) tests/run-all

@@ -282,8 +282,8 @@ gdtr:
 	mov 0x5000, %eax
 	hlt
 @@ pm_paging_wp code32 0x1000
-	movl $0x77, 0x6000
-	mov 0x6000, %ebx
+	movl $0x77, 0x4000
+	mov 0x4000, %ebx
 	hlt
 @@ pm_user_call code32 0x1000
 	lcall $0x50, $0
@@ -360,4 +360,43 @@ user:
 @@ lm_pf_handler code64 0x8000
 	mov %cr2, %rax
 	pop %rbx
+	hlt
+@@ lm_smc code64 0x1000
+	xor %ecx, %ecx
+again:
+patch:
+	mov $1, %eax
+	movb $2, patch+1(%rip)
+	inc %ecx
+	cmp $2, %ecx
+	jne again
+	hlt
+@@ pm_io code32 0x1000
+	mov $0x5a, %al
+	out %al, $0x80
+	mov $0x81, %dx
+	mov $0x1234, %ax
+	out %ax, %dx
+	in $0x80, %al
+	mov %al, 0x4000
+	cld
+	mov $0x4100, %esi
+	mov $3, %ecx
+	mov $0x80, %dx
+	rep outsb
+	hlt
+@@ pm_x87 code32 0x1000
+	fninit
+	fnstsw %ax
+	fnstcw 0x4000
+	movw $0x27f, 0x4002
+	fldcw 0x4002
+	fnstcw 0x4004
+	hlt
+@@ rm_loop code16 0x1000
+	mov $100, %cx
+	xor %ax, %ax
+l1:
+	add %cx, %ax
+	loop l1
 	hlt
