@@ -49,6 +49,7 @@ TEST_TOOLS := $(BUILD)/tests/qcow2io
 include tests/guest/guest.mk
 include tests/lang/lang.mk
 include tests/fuzz/fuzz.mk
+include bench/emu.mk
 
 test: all $(BUILD)/unit-tests $(TEST_TOOLS) guests
 	@BUILD=$(BUILD) tests/run-all

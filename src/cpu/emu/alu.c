@@ -93,7 +93,14 @@ static void set_arith(struct emu_cpu *cpu, uint64_t mask, uint64_t f)
 
 static inline bool get_cf(struct emu_cpu *cpu)
 {
-	return emu_get_flags(cpu) & FL_CF;
+	switch (cpu->cc_op) {
+	case CC_EAGER: return cpu->rflags & FL_CF;
+	case CC_LOGIC: return false;
+	case CC_INC: case CC_DEC: return cpu->cc_cin;
+	case CC_SUB: return cpu->cc_a < cpu->cc_b;
+	case CC_ADD: return cpu->cc_res < cpu->cc_a;
+	default: return emu_get_flags(cpu) & FL_CF;
+	}
 }
 
 bool emu_cond(struct emu_cpu *cpu, unsigned cc)

@@ -361,13 +361,20 @@ static struct emu_insn *fetch_decode(struct emu_cpu *cpu)
 		if (avail >= 15) {
 			uintptr_t host = (uintptr_t)p;
 			struct emu_icache_entry *ce = &cpu->icache[icache_hash(host)];
+			uint64_t w0, w1;
+			memcpy(&w0, p, 8);
+			memcpy(&w1, p + 7, 8);
 			if (ce->host == host && ce->mode == cpu->code_size &&
-			    !memcmp(ce->bytes, p, ce->insn.len))
+			    !(((w0 ^ ce->lo) & ce->mlo) | ((w1 ^ ce->hi) & ce->mhi)))
 				return &ce->insn;
 			if (emu_decode(cpu, p, avail, in) == 0) {
+				unsigned n = in->len, n1 = n > 7 ? n - 7 : 0;
 				ce->host = host;
 				ce->mode = cpu->code_size;
-				memcpy(ce->bytes, p, in->len);
+				ce->mlo = n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
+				ce->mhi = n1 >= 8 ? ~0ULL : (1ULL << (8 * n1)) - 1;
+				ce->lo = w0 & ce->mlo;
+				ce->hi = w1 & ce->mhi;
 				ce->insn = *in;
 				goto limit;
 			}

@@ -152,8 +152,9 @@ struct emu_vm;
 #define EMU_ICACHE_SIZE 4096
 struct emu_icache_entry {
 	uintptr_t host;          /* host address of the first byte; 0 = empty */
+	uint64_t lo, hi;         /* instruction bytes 0-7 and 7-14 ... */
+	uint64_t mlo, mhi;       /* ... and which of them belong to it */
 	uint8_t mode;            /* code size the entry was decoded for */
-	uint8_t bytes[15];
 	struct emu_insn insn;
 };
 
