@@ -2,7 +2,8 @@
  * The PC board on a real machine (KVM backend): a few bytes of real-mode
  * firmware program COM1, write a POST code, read the CMOS base-memory byte
  * and leave through isa-debug-exit, so the whole path guest OUT -> bus ->
- * device -> backend is exercised with the devices pc_board_init creates.
+ * device -> backend is exercised with the devices pc_board_init creates,
+ * on both CPU backends.
  */
 #include <stdlib.h>
 #include <unistd.h>
@@ -30,7 +31,7 @@ static void board_write_image(const char *path, const uint8_t *code, size_t n)
 	}
 }
 
-TEST(dev_board_guest_reaches_uart_cmos_post_and_exit)
+static void board_run(enum accel_kind accel)
 {
 	/* mov dx,0x3F8; mov al,'O'; out dx,al; mov al,'K'; out dx,al;
 	 * mov al,0x42; out 0x80,al; mov al,0x15; out 0x70,al; in al,0x71;
@@ -51,7 +52,7 @@ TEST(dev_board_guest_reaches_uart_cmos_post_and_exit)
 	c.bios = strdup(img);
 	c.serial = strdup(spec);
 	c.mem_size = 32ULL << 20;
-	c.accel = ACCEL_KVM;
+	c.accel = accel;
 	c.timeout_s = 10;
 	c.log_level = LOG_ERROR;
 	m = machine_create(&c, err, sizeof err);
@@ -80,4 +81,14 @@ TEST(dev_board_guest_reaches_uart_cmos_post_and_exit)
 	CHECK_STR(buf, "OK");
 	unlink(out);
 	unlink(img);
+}
+
+TEST(dev_board_guest_reaches_uart_cmos_post_and_exit_kvm)
+{
+	board_run(ACCEL_KVM);
+}
+
+TEST(dev_board_guest_reaches_uart_cmos_post_and_exit_emu)
+{
+	board_run(ACCEL_EMU);
 }

@@ -3,7 +3,7 @@
  * 7.2): one real-mode guest programs the UART, the 8042, the CMOS/RTC,
  * port 0x92, 0xCF9 and the debug console the way firmware and Linux do,
  * and writes every value it reads to the debug console. The same image
- * runs on QEMU and on our machine (KVM backend); the two byte streams must
+ * runs on QEMU and on our machine (KVM and emulator backends); the streams must
  * match, except at the reads listed in dev_qemu_deviations, where we follow
  * the datasheet instead of QEMU (each says why). QEMU is the oracle here,
  * not our own output.
@@ -197,7 +197,7 @@ static int dev_qemu_run_qemu(const char *img, const char *out)
 	return -1;
 }
 
-static int dev_qemu_run_nyx(const char *img, const char *out)
+static int dev_qemu_run_nyx(const char *img, const char *out, enum accel_kind accel)
 {
 	struct machine_config c;
 	struct machine *m;
@@ -209,7 +209,7 @@ static int dev_qemu_run_nyx(const char *img, const char *out)
 	c.debugcon = strdup(out);
 	c.serial = strdup("none");
 	c.mem_size = 128ULL << 20;
-	c.accel = ACCEL_KVM;
+	c.accel = accel;
 	c.timeout_s = 30;
 	c.log_level = LOG_ERROR;
 	m = machine_create(&c, err, sizeof err);
@@ -223,24 +223,9 @@ static int dev_qemu_run_nyx(const char *img, const char *out)
 	return rc;
 }
 
-TEST(dev_qemu_same_registers_as_qemu)
+/* Compares our stream with QEMU's, read by read. */
+static void dev_qemu_compare(const char *q, long ql, const char *n, long nl, const char *backend)
 {
-	char img[256], qout[256], nout[256];
-	static char q[4096], n[4096];
-	unsigned reads;
-	long ql, nl;
-
-	rig_tmpfile(img, sizeof img, "dq.bin");
-	rig_tmpfile(qout, sizeof qout, "dq-qemu.out");
-	rig_tmpfile(nout, sizeof nout, "dq-nyx.out");
-	REQUIRE(dev_qemu_image(img, &reads));
-	/* isa-debug-exit: 0 written -> status 1 on both. */
-	CHECK_EQ(dev_qemu_run_qemu(img, qout), 1);
-	CHECK_EQ(dev_qemu_run_nyx(img, nout), 1);
-	ql = rig_slurp(qout, q, sizeof q);
-	nl = rig_slurp(nout, n, sizeof n);
-	CHECK_EQ(ql, reads);
-	CHECK_EQ(nl, reads);
 	for (long i = 0; i < ql && i < nl; i++) {
 		uint8_t qv = (uint8_t)q[i], nv = (uint8_t)n[i];
 		size_t d;
@@ -251,21 +236,50 @@ TEST(dev_qemu_same_registers_as_qemu)
 		if (d < sizeof dev_qemu_deviations / sizeof dev_qemu_deviations[0]) {
 			/* A known difference: both sides must be what we expect. */
 			if (qv != dev_qemu_deviations[d].qemu || nv != dev_qemu_deviations[d].ours) {
-				char msg[256];
+				char msg[300];
 
-				snprintf(msg, sizeof msg, "read %ld: qemu 0x%02x nyx 0x%02x, expected "
-					 "0x%02x / 0x%02x (%s)", i, qv, nv, dev_qemu_deviations[d].qemu,
-					 dev_qemu_deviations[d].ours, dev_qemu_deviations[d].why);
+				snprintf(msg, sizeof msg, "%s read %ld: qemu 0x%02x nyx 0x%02x, expected "
+					 "0x%02x / 0x%02x (%s)", backend, i, qv, nv,
+					 dev_qemu_deviations[d].qemu, dev_qemu_deviations[d].ours,
+					 dev_qemu_deviations[d].why);
 				test_fail(__FILE__, __LINE__, msg);
 			}
 		} else if (qv != nv) {
 			char msg[128];
 
-			snprintf(msg, sizeof msg, "read %ld: qemu 0x%02x, nyx 0x%02x", i, qv, nv);
+			snprintf(msg, sizeof msg, "%s read %ld: qemu 0x%02x, nyx 0x%02x", backend, i,
+				 qv, nv);
 			test_fail(__FILE__, __LINE__, msg);
 		}
 	}
+}
+
+TEST(dev_qemu_same_registers_as_qemu)
+{
+	static const struct { enum accel_kind accel; const char *name; } backends[] = {
+		{ ACCEL_KVM, "kvm" }, { ACCEL_EMU, "emu" },
+	};
+	char img[256], qout[256], nout[256];
+	static char q[4096], n[4096];
+	unsigned reads;
+	long ql, nl;
+
+	rig_tmpfile(img, sizeof img, "dq.bin");
+	rig_tmpfile(qout, sizeof qout, "dq-qemu.out");
+	rig_tmpfile(nout, sizeof nout, "dq-nyx.out");
+	REQUIRE(dev_qemu_image(img, &reads));
+	/* isa-debug-exit: 0 written -> status 1. */
+	CHECK_EQ(dev_qemu_run_qemu(img, qout), 1);
+	ql = rig_slurp(qout, q, sizeof q);
+	CHECK_EQ(ql, reads);
+	/* Every guest-visible behaviour is the same on both CPU backends. */
+	for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
+		CHECK_EQ(dev_qemu_run_nyx(img, nout, backends[b].accel), 1);
+		nl = rig_slurp(nout, n, sizeof n);
+		CHECK_EQ(nl, reads);
+		dev_qemu_compare(q, ql, n, nl, backends[b].name);
+		unlink(nout);
+	}
 	unlink(img);
 	unlink(qout);
-	unlink(nout);
 }
