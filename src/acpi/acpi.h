@@ -87,6 +87,18 @@ struct guest_mem;
 int acpi_install(struct guest_mem *mem, const struct acpi_build *b, uint64_t tables_gpa,
 		 uint64_t rsdp_gpa);
 
+/*
+ * Firmware-less boot (direct.c): installs the machine's tables in the top
+ * ACPI_DIRECT_SIZE bytes of RAM below the PCI hole, enables the PIIX4 PM
+ * block at the FADT's address, and returns the RSDP's address (for PVH's
+ * rsdp_paddr / boot_params.acpi_rsdp_addr). The loader's e820 map must mark
+ * [acpi_direct_base(), + ACPI_DIRECT_SIZE) as E820_ACPI.
+ */
+#define ACPI_DIRECT_SIZE 0x10000ULL
+struct machine;
+uint64_t acpi_direct_base(const struct guest_mem *mem);
+int acpi_direct_install(struct machine *m, uint64_t *rsdp_gpa);
+
 uint8_t acpi_checksum(const uint8_t *p, size_t len);
 
 #endif

@@ -6,6 +6,7 @@
  */
 #include "harness.h"
 
+#include "acpi/acpi.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pci/piix4_pm.h"
 #include "pc_fixture.h"
@@ -81,5 +82,37 @@ TEST(fwcfg_fadt_follows_firmware_pm_base)
 	CHECK_EQ(rd_le(buf + o + 212, 8), 0x608);    /* X_PM_TMR_BLK */
 
 	fw_cfg_free(fc);
+	fixture_fini(&f);
+}
+
+TEST(acpi_direct_boot_install)
+{
+	struct fixture f;
+	uint8_t r[36], t[244];
+	uint64_t rsdp = 0;
+	uint64_t v;
+
+	REQUIRE(fixture_init(&f) == 0);
+	f.m->cfg.cpus = 2;
+	REQUIRE(acpi_direct_install(f.m, &rsdp) == 0);
+	/* The top 64 KiB below the PCI hole (16 MiB of RAM here). */
+	CHECK_EQ(rsdp, (16 << 20) - 0x10000);
+	REQUIRE(gpa_read(&f.m->mem, rsdp, r, 36) == 0);
+	CHECK(memcmp(r, "RSD PTR ", 8) == 0);
+	uint8_t s = 0;
+	for (int i = 0; i < 36; i++)
+		s += r[i];
+	CHECK_EQ(s, 0);
+	/* XSDT -> FADT; the PM block is enabled where the FADT says. */
+	uint64_t xsdt = rd_le(r + 24, 8);
+	REQUIRE(gpa_read(&f.m->mem, xsdt, t, 44) == 0);
+	CHECK(memcmp(t, "XSDT", 4) == 0);
+	uint64_t fadt = rd_le(t + 36, 8);
+	CHECK(fadt > rsdp && fadt < (16 << 20));
+	REQUIRE(gpa_read(&f.m->mem, fadt, t, 244) == 0);
+	CHECK(memcmp(t, "FACP", 4) == 0);
+	CHECK_EQ(rd_le(t + 76, 4), 0x608);
+	CHECK(bus_read(&f.m->pio, 0x608, 4, &v));     /* the PM timer answers */
+	CHECK_EQ(cfg_read(&f, PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN), 0x40, 4) & 0xFFC0, 0x600);
 	fixture_fini(&f);
 }
