@@ -1,5 +1,5 @@
 /*
- * PIIX4 power management as SeaBIOS sets it up (PMBA 0x600, PMREGMISC,
+ * PIIX4 power management as SeaBIOS sets it up (PMBA 0xB000, PMREGMISC,
  * SMBus at 0xB100) and as an ACPI OS uses it: PM timer rate on a fake
  * clock (3.579545 MHz, 24 bits: ACPI 4.7.2.1 and 82371AB 3.5), S5 through
  * PM1_CNT, SCI_EN through the SMI command port, SCI on IRQ 9.
@@ -27,9 +27,9 @@ static int pm_fixture(struct fixture *f)
 	fake_ns = 0;
 	poweroffs = 0;
 	/* SeaBIOS piix4_pm_setup. */
-	cfg_write(f, PM, 0x40, 4, PIIX4_PM_BASE | 1);
+	cfg_write(f, PM, 0x40, 4, 0xb000 | 1);       /* as SeaBIOS 1.16 logs */
 	cfg_write(f, PM, 0x80, 1, 0x01);
-	cfg_write(f, PM, 0x90, 4, PIIX4_SMB_BASE | 1);
+	cfg_write(f, PM, 0x90, 4, 0xb100 | 1);
 	cfg_write(f, PM, 0xd2, 1, 0x09);
 	return 0;
 }
@@ -38,19 +38,19 @@ TEST(pci_pm_config_and_mapping)
 {
 	struct fixture f;
 	REQUIRE(pm_fixture(&f) == 0);
-	CHECK_EQ(cfg_read(&f, PM, 0x40, 4), 0x601);
-	CHECK_STR(bus_owner(&f.m->pio, 0x608), "piix4-pm");
+	CHECK_EQ(cfg_read(&f, PM, 0x40, 4), 0xb001);
+	CHECK_STR(bus_owner(&f.m->pio, 0xb008), "piix4-pm");
 	CHECK_STR(bus_owner(&f.m->pio, 0xb100), "piix4-smbus");
 	/* SMM looks set up already, so SeaBIOS skips its relocation. */
 	CHECK_EQ(cfg_read(&f, PM, 0x58, 4) & (1u << 25), 1u << 25);
 	/* PMIOSE off: the block disappears. */
 	cfg_write(&f, PM, 0x80, 1, 0);
-	CHECK(bus_owner(&f.m->pio, 0x608) == NULL);
+	CHECK(bus_owner(&f.m->pio, 0xb008) == NULL);
 	cfg_write(&f, PM, 0x80, 1, 1);
 	/* Base bits below bit 6 are not writable (64-byte block). */
 	cfg_write(&f, PM, 0x40, 4, 0x1234 | 1);
 	CHECK_EQ(cfg_read(&f, PM, 0x40, 4), 0x1201);
-	CHECK(bus_owner(&f.m->pio, 0x608) == NULL);
+	CHECK(bus_owner(&f.m->pio, 0xb008) == NULL);
 	CHECK_STR(bus_owner(&f.m->pio, 0x1208), "piix4-pm");
 	fixture_fini(&f);
 }
@@ -136,5 +136,32 @@ TEST(pci_pm_acpi_enable_and_sci)
 	CHECK_EQ(inp(&f, PIIX4_SMB_BASE, 1) & 0x04, 0x04);
 	outp(&f, PIIX4_SMB_BASE, 1, 0x04);
 	CHECK_EQ(inp(&f, PIIX4_SMB_BASE, 1) & 0x04, 0);
+	fixture_fini(&f);
+}
+
+TEST(pci_direct_kernel_boot_programs_the_chipset)
+{
+	/* No firmware runs before a directly booted kernel, but the FADT
+	 * points at the PM block: the board programs it as SeaBIOS would. */
+	struct fixture f;
+	char err[256];
+	REQUIRE(fixture_machine(&f) != NULL);
+	f.m->cfg.kernel = "vmlinuz";
+	REQUIRE(fixture_chipset(&f, err, sizeof(err)));
+	CHECK_EQ(cfg_read(&f, PM, 0x40, 4), 0xb001);
+	CHECK_STR(bus_owner(&f.m->pio, 0xb008), "piix4-pm");
+	CHECK_STR(bus_owner(&f.m->pio, 0xb100), "piix4-smbus");
+	CHECK_EQ(cfg_read(&f, PCI_DEVFN(1, 0), 0x60, 4), 0x0b0b0a0a);
+	CHECK_EQ(cfg_read(&f, PM, 0x3c, 1), 9);
+	/* And again after a machine reset. */
+	pc_chipset_reset(f.cs);
+	CHECK_STR(bus_owner(&f.m->pio, 0xb008), "piix4-pm");
+	/* With firmware, reset leaves the datasheet defaults for it to program. */
+	f.m->cfg.bios = "bios.bin";
+	pc_chipset_reset(f.cs);
+	CHECK_EQ(cfg_read(&f, PM, 0x40, 4), 0x0001);
+	CHECK(bus_owner(&f.m->pio, 0xb008) == NULL);
+	CHECK_EQ(cfg_read(&f, PCI_DEVFN(1, 0), 0x60, 4), 0x80808080);
+	f.m->cfg.kernel = f.m->cfg.bios = NULL;
 	fixture_fini(&f);
 }

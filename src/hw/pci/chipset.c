@@ -10,6 +10,8 @@
 
 #include "core/machine.h"
 #include "hw/pci/chipset.h"
+#include "hw/pci/piix4_pm.h"
+#include "hw/pci/pirq.h"
 #include "hw/storage/piix_ide.h"
 
 void pc_chipset_destroy(struct pc_chipset *cs)
@@ -29,11 +31,31 @@ void pc_chipset_destroy(struct pc_chipset *cs)
 	free(cs);
 }
 
+/* Direct kernel boot has no firmware to program the chipset, yet the ACPI
+ * tables point the OS at the PM block: do what SeaBIOS's pciinit would
+ * (PM base and SMBus as in piix4_pm.h, SCI line 9, PIRQA-D -> 10,10,11,11). */
+static void chipset_firmware_setup(struct pc_chipset *cs)
+{
+	struct pci_bus *bus = cs->bus;
+	unsigned pm = PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN);
+	static const uint8_t pirq_irq[PIRQ_COUNT] = { 10, 10, 11, 11 };
+	for (unsigned n = 0; n < PIRQ_COUNT; n++)
+		pci_bus_config_write(bus, PCI_DEVFN(PIRQ_PIIX3_DEV, PIRQ_PIIX3_FN),
+				     PIRQ_ROUTE_REG + n, pirq_irq[n], 1);
+	pci_bus_config_write(bus, pm, PCI_INTERRUPT_LINE, PIIX4_SCI_IRQ, 1);
+	pci_bus_config_write(bus, pm, 0x40, PIIX4_PM_BASE | 1, 4);
+	pci_bus_config_write(bus, pm, 0x80, 0x01, 1);
+	pci_bus_config_write(bus, pm, 0x90, PIIX4_SMB_BASE | 1, 4);
+	pci_bus_config_write(bus, pm, 0xd2, 0x09, 1);
+}
+
 void pc_chipset_reset(struct pc_chipset *cs)
 {
 	pci_bus_reset(cs->bus);
 	if (cs->ide)
 		piix_ide_reset(cs->ide);
+	if (cs->m->cfg.kernel && !cs->m->cfg.bios && !cs->m->cfg.uefi)
+		chipset_firmware_setup(cs);
 }
 
 struct pc_chipset *pc_chipset_create(struct machine *m, char *err, size_t err_len)
@@ -78,6 +100,8 @@ struct pc_chipset *pc_chipset_create(struct machine *m, char *err, size_t err_le
 		goto fail;
 	}
 	m->pci = cs->bus;
+	if (m->cfg.kernel && !m->cfg.bios && !m->cfg.uefi)
+		chipset_firmware_setup(cs);
 	return cs;
 fail:
 	pc_chipset_destroy(cs);

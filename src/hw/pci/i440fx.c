@@ -78,6 +78,9 @@ static void pam_apply(struct i440fx *h, uint16_t ro)
 				ro = (ro & ~(1u << s)) | (h->pam_ro & (1u << s));
 		} else {
 			any = true;
+			LOG(m->log, LOG_DEBUG, "i440fx", "PAM: 0x%llx-0x%llx now %s",
+			    SHADOW_BASE + seg * SHADOW_SEG, SHADOW_BASE + end * SHADOW_SEG - 1,
+			    want ? "read-only" : "writable");
 		}
 		seg = end;
 	}

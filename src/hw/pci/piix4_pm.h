@@ -4,13 +4,17 @@
  *
  * Addresses are the ones SeaBIOS programs and QEMU's "pc" machine reports,
  * so ACPI tables built from these constants match what the firmware set up:
- *   PM base 0x600 (config 0x40 PMBA, enabled by config 0x80 bit 0),
+ *   PM base 0xB000 (config 0x40 PMBA, enabled by config 0x80 bit 0). This
+ *   is what Debian's SeaBIOS 1.16 writes on the i440FX ("Using pmtimer,
+ *   ioport 0xb008" in its log on our machine and on QEMU); 0x600 is the
+ *   Q35/ICH9 base, not the PIIX4's,
  *   PM1a event block at base+0 (status 16 bits W1C, enable 16 bits),
  *   PM1a control at base+4 (16 bits), PM timer at base+8 (32-bit read,
  *   24 significant bits, 3.579545 MHz), GPE0 block at 0xAFE0 (2 status
  *   bytes W1C + 2 enable bytes), SCI on ISA IRQ 9 (level, active high),
  *   SMI command port 0xB2 (ACPI enable 0xF1 / disable 0xF0), SMBus host
- *   at 0xB100 (config 0x90 SMBBA, enabled by config 0xD2 bit 0).
+ *   at 0xB100 = PM base + 0x100 (config 0x90 SMBBA, enabled by config 0xD2
+ *   bit 0).
  *   S5 is SLP_TYP 0 (82371AB "soft off"; QEMU's _S5 package is {0, 0}).
  */
 #ifndef NYX_HW_PCI_PIIX4_PM_H
@@ -19,7 +23,7 @@
 #define PIIX4_PM_DEV 1
 #define PIIX4_PM_FN 3
 
-#define PIIX4_PM_BASE 0x600
+#define PIIX4_PM_BASE 0xb000
 #define PIIX4_PM_LEN 64
 #define PIIX4_PM1_EVT (PIIX4_PM_BASE + 0)
 #define PIIX4_PM1_EVT_LEN 4
