@@ -1,0 +1,2 @@
+/* exc64: exc.c built for 64-bit mode. */
+#include "exc.c"

@@ -1,0 +1,3 @@
+/* softint64: exc.c with software interrupts, built for 64-bit mode. */
+#define SOFTINT
+#include "exc.c"
