@@ -122,6 +122,9 @@ struct cpu_backend {
 	 * bitmap of region->size / 4096 bits, OR-ed into `bitmap`. */
 	int (*get_dirty_log)(struct machine *m, unsigned region, unsigned long *bitmap);
 	int (*set_dirty_logging)(struct machine *m, bool on);
+	/* Optional: signal eventfd `fd` instead of exiting to the VMM when the
+	 * guest writes `len` bytes at MMIO address `addr` (virtio notify). */
+	int (*ioeventfd)(struct machine *m, uint64_t addr, unsigned len, int fd, bool assign);
 	/* Single-step / hardware breakpoints for the gdb stub (may be NULL). */
 	int (*set_debug)(struct vcpu *v, bool single_step, const uint64_t *hw_bp, unsigned nbp);
 };

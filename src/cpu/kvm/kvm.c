@@ -446,6 +446,18 @@ static int kvm_set_debug(struct vcpu *v, bool single_step, const uint64_t *hw_bp
 	return ioctl(kc->fd, KVM_SET_GUEST_DEBUG, &dbg) ? -errno : 0;
 }
 
+static int kvm_ioeventfd(struct machine *m, uint64_t addr, unsigned len, int fd, bool assign)
+{
+	struct kvm_vm *kv = m->cpu_priv;
+	struct kvm_ioeventfd io = {
+		.addr = addr,
+		.len = len,
+		.fd = fd,
+		.flags = assign ? 0 : KVM_IOEVENTFD_FLAG_DEASSIGN,
+	};
+	return ioctl(kv->vm_fd, KVM_IOEVENTFD, &io) ? -errno : 0;
+}
+
 const struct cpu_backend cpu_backend_kvm = {
 	.name = "kvm",
 	.probe = kvm_probe,
@@ -463,4 +475,5 @@ const struct cpu_backend cpu_backend_kvm = {
 	.get_dirty_log = kvm_get_dirty_log,
 	.set_dirty_logging = kvm_set_dirty_logging,
 	.set_debug = kvm_set_debug,
+	.ioeventfd = kvm_ioeventfd,
 };

@@ -3,7 +3,10 @@
 
 #include <errno.h>
 #include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include "core/loop.h"
 #include "core/machine.h"
 
 #define VIRTIO_PCI_VENDOR 0x1AF4
@@ -265,10 +268,57 @@ static void msix_write(void *opaque, uint64_t off, uint64_t val, unsigned size)
 
 static const struct io_ops msix_ops = { msix_read, msix_write };
 
+static bool kicks_by_eventfd(struct virtio_dev *vd)
+{
+	return vd->m->cpu && vd->m->cpu->ioeventfd && vd->m->loop;
+}
+
+static void kick_event(void *opaque, int fd)
+{
+	struct virtio_dev *vd = opaque;
+	uint64_t n;
+	if (read(fd, &n, sizeof(n)) != sizeof(n))
+		return;
+	for (unsigned q = 0; q < vd->ops->nqueues; q++) {
+		if (vd->kick_fd[q] != fd)
+			continue;
+		pthread_mutex_lock(&vd->lock);
+		bool ok = virtio_driver_ok(vd) && vd->vq[q].ready;
+		pthread_mutex_unlock(&vd->lock);
+		if (ok)
+			vd->ops->queue_notify(vd, q);
+	}
+}
+
+/* Keeps the eventfds registered at wherever the notify area is mapped now
+ * (the guest moves BARs while it programs them). */
+static void sync_kick_eventfds(struct virtio_dev *vd)
+{
+	if (!kicks_by_eventfd(vd))
+		return;
+	const struct pci_bar *bar = &vd->pci.bars[BAR_REGS];
+	uint64_t base = bar->addr != PCI_BAR_UNMAPPED ? bar->addr + NOTIFY_OFF : 0;
+	if (base == vd->kick_base)
+		return;
+	for (unsigned q = 0; q < vd->ops->nqueues; q++) {
+		if (vd->kick_base)
+			vd->m->cpu->ioeventfd(vd->m, vd->kick_base + NOTIFY_MULT * q, 2,
+					      vd->kick_fd[q], false);
+		if (base && vd->m->cpu->ioeventfd(vd->m, base + NOTIFY_MULT * q, 2,
+						  vd->kick_fd[q], true)) {
+			LOG(vd->m->log, LOG_WARN, vd->pci.name,
+			    "ioeventfd for queue %u failed: kicks take the exit path", q);
+			base = 0;
+		}
+	}
+	vd->kick_base = base;
+}
+
 static void vp_config_write(struct pci_device *d, unsigned off, uint32_t val, unsigned size)
 {
 	struct virtio_dev *vd = d->opaque;
 	pci_msix_config_written(&vd->msix);
+	sync_kick_eventfds(vd);
 }
 
 static void vp_reset(struct pci_device *d)
@@ -278,6 +328,7 @@ static void vp_reset(struct pci_device *d)
 	pthread_mutex_lock(&vd->lock);
 	device_reset(vd);
 	pthread_mutex_unlock(&vd->lock);
+	sync_kick_eventfds(vd);
 }
 
 static const struct pci_device_ops vp_pci_ops = { vp_config_write, vp_reset };
@@ -287,6 +338,8 @@ int virtio_pci_init(struct virtio_dev *vd, struct machine *m, struct pci_bus *bu
 		    uint64_t features, void *opaque)
 {
 	memset(vd, 0, sizeof(*vd));
+	for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++)
+		vd->kick_fd[q] = -1;
 	vd->m = m;
 	vd->ops = ops;
 	vd->opaque = opaque;
@@ -310,12 +363,30 @@ int virtio_pci_init(struct virtio_dev *vd, struct machine *m, struct pci_bus *bu
 	add_vendor_cap(&vd->pci, 0x64, CAP_ISR, ISR_OFF, 1, 16);
 	add_vendor_cap(&vd->pci, 0x54, CAP_COMMON, COMMON_OFF, COMMON_LEN, 16);
 	device_reset(vd);
+	if (kicks_by_eventfd(vd)) {
+		for (unsigned q = 0; q < ops->nqueues; q++) {
+			vd->kick_fd[q] = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+			if (vd->kick_fd[q] < 0 || loop_add_fd(m->loop, vd->kick_fd[q], kick_event, vd))
+				return -errno ? -errno : -EIO;
+		}
+	}
 	return pci_bus_add(bus, &vd->pci);
 }
 
 void virtio_pci_destroy(struct virtio_dev *vd)
 {
 	pci_bus_remove(vd->pci.bus, &vd->pci);
+	if (vd->m && vd->m->loop) {
+		for (unsigned q = 0; q < VIRTIO_MAX_QUEUES; q++) {
+			if (vd->kick_fd[q] < 0)
+				continue;
+			if (vd->kick_base)
+				vd->m->cpu->ioeventfd(vd->m, vd->kick_base + NOTIFY_MULT * q, 2,
+						      vd->kick_fd[q], false);
+			loop_del_fd(vd->m->loop, vd->kick_fd[q]);
+			close(vd->kick_fd[q]);
+		}
+	}
 	pci_msix_destroy(&vd->msix);
 	pci_device_free(&vd->pci);
 	pthread_mutex_destroy(&vd->lock);

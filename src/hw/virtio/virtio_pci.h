@@ -72,6 +72,10 @@ struct virtio_dev {
 	uint16_t config_vector;
 	struct virtq vq[VIRTIO_MAX_QUEUES];
 	uint16_t vq_vector[VIRTIO_MAX_QUEUES];
+	/* Queue kicks through eventfds when the CPU backend can (KVM
+	 * ioeventfd): the guest's notify write then never exits to us. */
+	int kick_fd[VIRTIO_MAX_QUEUES];
+	uint64_t kick_base;          /* notify area address registered, 0 = none */
 	struct log_ratelimit rl;
 };
 
