@@ -69,3 +69,8 @@ clean:
 
 .PHONY: all test unit run bench clean guests
 -include $(LIB_OBJS:.o=.d) $(UNIT_OBJS:.o=.d) $(BUILD)/src/main.d
+
+# Benchmark programs (bench/): built by `make bench`, never by `make test`.
+$(BUILD)/bench/storage_bench: bench/storage_bench.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
