@@ -371,3 +371,80 @@ TEST(ide_disk_config_errors)
 	fixture_fini(&f);
 	unlink(img);
 }
+
+#include "core/state.h"
+
+/* Runs fn(cs) inside one state section; returns the stream. */
+static void snapshot(struct fixture *f, struct state_writer *w)
+{
+	sw_init(w);
+	sw_begin(w);
+	sw_section_begin(w, "chipset", PC_CHIPSET_STATE_VERSION);
+	pc_chipset_save(f->cs, w);
+	sw_section_end(w);
+	sw_finish(w);
+}
+
+static bool restore(struct fixture *f, struct state_writer *w, char *why, size_t len)
+{
+	struct state_reader r;
+	char name[64];
+	uint32_t version;
+	if (!sr_init(&r, w->buf, w->len) || !sr_next_section(&r, name, sizeof(name), &version)) {
+		snprintf(why, len, "%s", r.error);
+		return false;
+	}
+	pc_chipset_load(f->cs, &r, version);
+	snprintf(why, len, "%s", r.error);
+	return sr_ok(&r);
+}
+
+TEST(ide_chipset_snapshot_mid_command)
+{
+	struct fixture a, b;
+	struct state_writer w;
+	char why[256];
+	REQUIRE(ide_fixture(&a) == 0);
+	bm_setup(&a, 0x10000);
+	cfg_write(&a, PCI_DEVFN(0, 0), 0x59, 1, 0x10);       /* 0xF0000 read only */
+	cfg_write(&a, PCI_DEVFN(1, 3), 0x40, 4, 0xb001);
+	cfg_write(&a, PCI_DEVFN(1, 3), 0x80, 1, 1);
+	cfg_write(&a, PCI_DEVFN(1, 0), 0x60, 1, 10);
+	/* Halfway through a two-sector PIO read of LBA 5. */
+	task(&a, 0xe0, 5, 2, 0x20);
+	for (unsigned i = 0; i < 50; i++)
+		inp(&a, 0x1f0, 2);
+	snapshot(&a, &w);
+	REQUIRE(!w.failed);
+
+	/* Another machine on the same image takes over where it stopped. */
+	REQUIRE(fixture_machine(&b) != NULL);
+	b.m->cfg.disks[0] = (struct disk_config){ .path = img, .iface = DISK_IF_IDE };
+	b.m->cfg.ndisks = 1;
+	REQUIRE(fixture_chipset(&b, why, sizeof(why)));
+	CHECK(restore(&b, &w, why, sizeof(why)));
+	CHECK_EQ(inp(&b, 0x1f7, 1), 0x58);
+	bool same = true;
+	for (unsigned i = 50; i < 256; i++) {
+		uint16_t v = inp(&b, 0x1f0, 2);
+		same &= v == (pattern(5 * 512 + 2 * i) | pattern(5 * 512 + 2 * i + 1) << 8);
+	}
+	CHECK(same);
+	CHECK_EQ(inp(&b, 0x1f7, 1), 0x58);                   /* second sector next */
+	CHECK_EQ(inp(&b, 0x1f0, 1), pattern(6 * 512));
+	CHECK(bus_owner(&b.m->pio, BM + 2) != NULL);         /* BAR4 re-mapped */
+	CHECK_STR(bus_owner(&b.m->pio, 0xb008), "piix4-pm");
+	uint8_t x = 0;
+	CHECK_EQ(gpa_write(&b.m->mem, 0xf0000, &x, 1), -EFAULT);  /* PAM re-applied */
+	CHECK_EQ(cfg_read(&b, PCI_DEVFN(1, 0), 0x60, 1), 10);
+	fixture_fini(&b);
+
+	/* A machine without that disk refuses the snapshot, naming why. */
+	REQUIRE(fixture_machine(&b) != NULL);
+	REQUIRE(fixture_chipset(&b, why, sizeof(why)));
+	CHECK(!restore(&b, &w, why, sizeof(why)));
+	CHECK(strstr(why, "sectors") != NULL);
+	fixture_fini(&b);
+	sw_free(&w);
+	ide_fini(&a);
+}

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/state.h"
 #include "hw/pci/chipset.h"
 #include "hw/pci/piix4_pm.h"
 #include "hw/pci/pirq.h"
@@ -108,13 +109,57 @@ fail:
 	return NULL;
 }
 
+void pc_chipset_save(struct pc_chipset *cs, struct state_writer *w)
+{
+	pthread_mutex_lock(&cs->bus->lock);
+	pci_device_save(&cs->host.pci, w);
+	sw_u8(w, cs->host.pam_programmed);
+	pci_device_save(&cs->isa.pci, w);
+	piix4_pm_save(&cs->pm, w);
+	sw_u8(w, cs->ide != NULL);
+	if (cs->ide)
+		piix_ide_save(cs->ide, w);
+	pthread_mutex_unlock(&cs->bus->lock);
+}
+
+void pc_chipset_load(struct pc_chipset *cs, struct state_reader *r, uint32_t version)
+{
+	if (version != PC_CHIPSET_STATE_VERSION) {
+		sr_fail(r, "chipset: unsupported state version %u", version);
+		return;
+	}
+	pthread_mutex_lock(&cs->bus->lock);
+	pci_device_load(&cs->host.pci, r);
+	bool pam = sr_u8(r);
+	if (sr_ok(r))
+		i440fx_post_load(&cs->host, pam);
+	pci_device_load(&cs->isa.pci, r);
+	if (sr_ok(r))
+		piix3_post_load(&cs->isa);
+	piix4_pm_load(&cs->pm, r);
+	bool has_ide = sr_u8(r);
+	if (sr_ok(r) && has_ide != (cs->ide != NULL))
+		sr_fail(r, "chipset: snapshot %s an IDE function, this machine %s", has_ide ?
+			"has" : "lacks", cs->ide ? "has one" : "does not");
+	if (sr_ok(r) && cs->ide)
+		piix_ide_load(cs->ide, r);
+	pthread_mutex_unlock(&cs->bus->lock);
+}
+
 static void chipset_dev_reset(void *opaque) { pc_chipset_reset(opaque); }
+static void chipset_dev_save(void *opaque, struct state_writer *w) { pc_chipset_save(opaque, w); }
+static void chipset_dev_load(void *opaque, struct state_reader *r, uint32_t version)
+{
+	pc_chipset_load(opaque, r, version);
+}
 static void chipset_dev_destroy(void *opaque) { pc_chipset_destroy(opaque); }
 
 static const struct device_ops chipset_device_ops = {
 	.type = "pc-chipset",
-	.state_version = 1,
+	.state_version = PC_CHIPSET_STATE_VERSION,
 	.reset = chipset_dev_reset,
+	.save = chipset_dev_save,
+	.load = chipset_dev_load,
 	.destroy = chipset_dev_destroy,
 };
 

@@ -74,15 +74,24 @@ int pc_chipset_init(struct machine *m, char *err, size_t err_len);
 struct pc_chipset *pc_chipset_create(struct machine *m, char *err, size_t err_len);
 void pc_chipset_destroy(struct pc_chipset *cs);
 void pc_chipset_reset(struct pc_chipset *cs);
+/* Snapshot of every function (the machine device's section payload). */
+void pc_chipset_save(struct pc_chipset *cs, struct state_writer *w);
+void pc_chipset_load(struct pc_chipset *cs, struct state_reader *r, uint32_t version);
+#define PC_CHIPSET_STATE_VERSION 1
 
 int i440fx_init(struct i440fx *h, struct machine *m);
+/* Re-derive what follows from PAM/SMRAM or PIRQRC after a snapshot load. */
+void i440fx_post_load(struct i440fx *h, bool pam_programmed);
 int piix3_init(struct piix3 *p, struct machine *m);
+void piix3_post_load(struct piix3 *p);
 /* The PIRQ router installed on the bus (called under the bus irq lock). */
 void piix3_set_pirq(void *opaque, unsigned pirq, int level);
 int piix4_pm_init(struct piix4_pm *pm, struct machine *m);
 /* Claims the fixed GPE0 block and the APM ports 0xB2/0xB3. */
 int piix4_pm_attach(struct piix4_pm *pm, struct bus *pio);
 void piix4_pm_destroy(struct piix4_pm *pm);
+void piix4_pm_save(struct piix4_pm *pm, struct state_writer *w);
+void piix4_pm_load(struct piix4_pm *pm, struct state_reader *r);
 /* Host-side power button press: PWRBTN_STS, SCI if enabled. */
 void piix4_pm_power_button(struct piix4_pm *pm);
 /* The 24-bit ACPI PM timer value now. */

@@ -119,6 +119,14 @@ static void i440fx_reset(struct pci_device *d)
 	pam_apply(h, 0);                   /* writable until firmware programs PAM */
 }
 
+/* After a snapshot load replaced the configuration bytes. */
+void i440fx_post_load(struct i440fx *h, bool pam_programmed)
+{
+	h->smram = h->pci.config[I440FX_SMRAM];
+	h->pam_programmed = pam_programmed;
+	pam_apply(h, pam_programmed ? pam_readonly_mask(h->pci.config) : 0);
+}
+
 static const struct pci_device_ops i440fx_ops = {
 	.config_write = i440fx_config_write,
 	.reset = i440fx_reset,

@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/state.h"
 
 #define PCI_PHYS_LIMIT (1ULL << 46)  /* highest MMIO address a 64-bit BAR may use */
 
@@ -260,4 +261,45 @@ void pci_device_reset(struct pci_device *d)
 	pci_intx_update(d);
 	if (d->msi.cap)
 		pci_msi_update(d);
+}
+
+/* Snapshot of one function: its configuration bytes and INTx request.
+ * Loading refuses a space of another size or another device's IDs, then
+ * re-derives everything that follows from config (BAR mappings, INTx
+ * output, MSI decode). */
+void pci_device_save(struct pci_device *d, struct state_writer *w)
+{
+	sw_u16(w, d->cfg_size);
+	sw_bytes(w, d->config, d->cfg_size);
+	sw_u8(w, d->intx_level);
+}
+
+void pci_device_load(struct pci_device *d, struct state_reader *r)
+{
+	uint16_t size = sr_u16(r);
+	if (sr_ok(r) && size != d->cfg_size) {
+		sr_fail(r, "%s: configuration space of %u bytes, expected %u", d->name, size,
+			d->cfg_size);
+		return;
+	}
+	uint8_t *cfg = malloc(d->cfg_size);
+	if (!cfg) {
+		sr_fail(r, "%s: out of memory", d->name);
+		return;
+	}
+	sr_bytes(r, cfg, d->cfg_size);
+	uint8_t level = sr_u8(r);
+	if (sr_ok(r) && memcmp(cfg, d->config, 4)) {
+		sr_fail(r, "%s: snapshot holds device %04x:%04x, this is %04x:%04x", d->name,
+			pci_get_word(cfg), pci_get_word(cfg + 2), pci_get_word(d->config),
+			pci_get_word(d->config + 2));
+	}
+	if (sr_ok(r)) {
+		memcpy(d->config, cfg, d->cfg_size);
+		pci_update_mappings(d);
+		pci_set_irq(d, level);
+		if (d->msi.cap)
+			pci_msi_update(d);
+	}
+	free(cfg);
 }

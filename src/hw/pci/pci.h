@@ -26,6 +26,8 @@
 #include "core/log.h"
 
 struct machine;
+struct state_writer;
+struct state_reader;
 
 #define PCI_CFG_SIZE 256         /* conventional; PCIe would be 4096 */
 #define PCIE_CFG_SIZE 4096
@@ -181,6 +183,9 @@ void pci_config_write(struct pci_device *d, unsigned off, uint32_t val, unsigned
 /* Re-evaluates every BAR against the command register and maps/unmaps. */
 void pci_update_mappings(struct pci_device *d);
 void pci_device_reset(struct pci_device *d);
+/* Snapshot: configuration bytes and INTx request; load re-maps the BARs. */
+void pci_device_save(struct pci_device *d, struct state_writer *w);
+void pci_device_load(struct pci_device *d, struct state_reader *r);
 
 /* Little-endian helpers on the configuration bytes. */
 static inline uint16_t pci_get_word(const uint8_t *p) { return p[0] | p[1] << 8; }

@@ -58,6 +58,11 @@ static void piix3_relock_update(struct piix3 *p)
 		pthread_mutex_unlock(&bus->irq_lock);
 }
 
+void piix3_post_load(struct piix3 *p)
+{
+	piix3_relock_update(p);
+}
+
 static void piix3_config_write(struct pci_device *d, unsigned off, uint32_t val, unsigned size)
 {
 	if (off < PIRQ_ROUTE_REG + PIRQ_COUNT && off + size > PIRQ_ROUTE_REG)

@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/state.h"
 #include "hw/pci/chipset.h"
 #include "hw/pci/piix4_pm.h"
 
@@ -388,4 +389,51 @@ void piix4_pm_power_button(struct piix4_pm *pm)
 	pm->pm1_sts |= PIIX4_PM1_PWRBTN;
 	pm_update_sci(pm);
 	pthread_mutex_unlock(&pm->lock);
+}
+
+/* Snapshot: the function's configuration, then the PM, GPE, APM and SMBus
+ * registers. The timer is not state: it follows the machine clock. */
+void piix4_pm_save(struct piix4_pm *pm, struct state_writer *w)
+{
+	pci_device_save(&pm->pci, w);
+	pthread_mutex_lock(&pm->lock);
+	sw_u16(w, pm->pm1_sts);
+	sw_u16(w, pm->pm1_en);
+	sw_u16(w, pm->pm1_cnt);
+	sw_u16(w, pm->gpe_sts);
+	sw_u16(w, pm->gpe_en);
+	sw_u64(w, pm->tmr_epoch);
+	sw_bytes(w, pm->regs, sizeof(pm->regs));
+	sw_u8(w, pm->apmc);
+	sw_u8(w, pm->apms);
+	sw_bytes(w, pm->smb, sizeof(pm->smb));
+	pthread_mutex_unlock(&pm->lock);
+}
+
+void piix4_pm_load(struct piix4_pm *pm, struct state_reader *r)
+{
+	pci_device_load(&pm->pci, r);
+	pthread_mutex_lock(&pm->lock);
+	uint16_t sts = sr_u16(r), en = sr_u16(r), cnt = sr_u16(r);
+	uint16_t gsts = sr_u16(r), gen = sr_u16(r);
+	uint64_t epoch = sr_u64(r);
+	uint8_t regs[sizeof(pm->regs)], smb[sizeof(pm->smb)];
+	sr_bytes(r, regs, sizeof(regs));
+	uint8_t apmc = sr_u8(r), apms = sr_u8(r);
+	sr_bytes(r, smb, sizeof(smb));
+	if (sr_ok(r)) {
+		pm->pm1_sts = sts & PM1_STS_W1C;
+		pm->pm1_en = en & PM1_EN_MASK;
+		pm->pm1_cnt = cnt & PM1_CNT_MASK;
+		pm->gpe_sts = gsts;
+		pm->gpe_en = gen;
+		pm->tmr_epoch = epoch;
+		memcpy(pm->regs, regs, sizeof(regs));
+		pm->apmc = apmc;
+		pm->apms = apms;
+		memcpy(pm->smb, smb, sizeof(smb));
+		pm_update_sci(pm);
+	}
+	pthread_mutex_unlock(&pm->lock);
+	pm_remap_all(pm);
 }

@@ -204,29 +204,33 @@ static void pio_block_done(struct ide_channel *ch, struct ide_drive *d)
 		ide_set_irq(ch);
 }
 
+/* Decodes and checks the command's range and direction; false when the
+ * command already ended with an error. */
+static bool begin_transfer(struct ide_channel *ch, struct ide_drive *d, bool lba48, bool write)
+{
+	if (!decode_range(ch, d, lba48))
+		return false;
+	if (write && d->blk->readonly) {
+		cmd_error(ch, d, ATA_E_ABRT);
+		return false;
+	}
+	d->write = write;
+	return true;
+}
+
 static void start_pio(struct ide_channel *ch, struct ide_drive *d, bool lba48, bool write,
 		      unsigned block)
 {
-	if (!decode_range(ch, d, lba48))
+	if (!begin_transfer(ch, d, lba48, write))
 		return;
-	if (write && d->blk->readonly) {
-		cmd_error(ch, d, ATA_E_ABRT);
-		return;
-	}
-	d->write = write;
 	d->block = block;
 	pio_next(ch, d);
 }
 
 static void start_dma(struct ide_channel *ch, struct ide_drive *d, bool lba48, bool write)
 {
-	if (!decode_range(ch, d, lba48))
+	if (!begin_transfer(ch, d, lba48, write))
 		return;
-	if (write && d->blk->readonly) {
-		cmd_error(ch, d, ATA_E_ABRT);
-		return;
-	}
-	d->write = write;
 	d->xfer = IDE_XFER_DMA;
 	d->status = ATA_DRDY | ATA_DSC | ATA_DRQ;
 	piix_ide_dma_kick(ch);

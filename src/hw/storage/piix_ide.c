@@ -24,6 +24,7 @@
 #include <string.h>
 
 #include "core/machine.h"
+#include "core/state.h"
 #include "hw/storage/block.h"
 #include "hw/storage/ide.h"
 #include "hw/storage/ide_priv.h"
@@ -375,4 +376,111 @@ int piix_ide_create(struct machine *m, struct pci_bus *bus, struct piix_ide **ou
 fail:
 	piix_ide_destroy(ide);
 	return rc ? rc : -EINVAL;
+}
+
+/* Snapshot: the PCI function, then per channel the task file and bus
+ * master, per drive the command in progress with its data buffer. A
+ * snapshot of another disk layout (presence or size) is refused. */
+void piix_ide_save(struct piix_ide *ide, struct state_writer *w)
+{
+	pthread_mutex_lock(&ide->lock);
+	pci_device_save(&ide->pci, w);
+	for (unsigned c = 0; c < 2; c++) {
+		struct ide_channel *ch = &ide->ch[c];
+		uint8_t tf[] = { ch->feature, ch->nsector, ch->lbal, ch->lbam, ch->lbah,
+				 ch->hob_feature, ch->hob_nsector, ch->hob_lbal, ch->hob_lbam,
+				 ch->hob_lbah, ch->select, ch->devctl, ch->intrq, ch->bm_cmd,
+				 ch->bm_status };
+		sw_bytes(w, tf, sizeof(tf));
+		sw_u32(w, ch->bm_prd);
+		for (unsigned i = 0; i < 2; i++) {
+			struct ide_drive *d = &ch->drive[i];
+			sw_u64(w, d->blk ? d->sectors : 0);
+			if (!d->blk)
+				continue;
+			uint8_t b[] = { d->status, d->error, d->mult, d->wce, d->xfer_mode, d->xfer,
+					d->write };
+			sw_bytes(w, b, sizeof(b));
+			sw_u16(w, d->cur_cyls);
+			sw_u16(w, d->cur_heads);
+			sw_u16(w, d->cur_spt);
+			sw_u64(w, d->lba);
+			sw_u32(w, d->remaining);
+			sw_u32(w, d->block);
+			sw_u32(w, d->buf_pos);
+			sw_u32(w, d->buf_len);
+			sw_bytes(w, d->buf, d->buf_len);
+		}
+	}
+	pthread_mutex_unlock(&ide->lock);
+}
+
+/* Reads one drive's state; false (reader failed) if it does not fit. */
+static bool drive_load(struct ide_drive *d, struct state_reader *r, unsigned c, unsigned i)
+{
+	uint64_t sectors = sr_u64(r);
+	if (sr_ok(r) && sectors != (d->blk ? d->sectors : 0)) {
+		sr_fail(r, "ide%u-%u: snapshot disk has %llu sectors, this one %llu", c, i,
+			(unsigned long long)sectors, (unsigned long long)(d->blk ? d->sectors : 0));
+		return false;
+	}
+	if (!d->blk)
+		return sr_ok(r);
+	uint8_t b[7];
+	sr_bytes(r, b, sizeof(b));
+	uint16_t cyls = sr_u16(r), heads = sr_u16(r), spt = sr_u16(r);
+	uint64_t lba = sr_u64(r);
+	uint32_t remaining = sr_u32(r), block = sr_u32(r);
+	uint32_t pos = sr_u32(r), len = sr_u32(r);
+	if (sr_ok(r) && (len > IDE_BUF_SIZE || pos > len || b[5] > IDE_XFER_DMA ||
+			 block > IDE_MAX_MULT || b[2] > IDE_MAX_MULT || !heads || heads > 16 ||
+			 !spt)) {
+		sr_fail(r, "ide%u-%u: inconsistent drive state", c, i);
+		return false;
+	}
+	uint8_t buf[IDE_BUF_SIZE];
+	sr_bytes(r, buf, len);
+	if (!sr_ok(r))
+		return false;
+	memcpy(d->buf, buf, len);
+	d->status = b[0];
+	d->error = b[1];
+	d->mult = b[2];
+	d->wce = b[3];
+	d->xfer_mode = b[4];
+	d->xfer = b[5];
+	d->write = b[6];
+	d->cur_cyls = cyls;
+	d->cur_heads = heads;
+	d->cur_spt = spt;
+	d->lba = lba;
+	d->remaining = remaining;
+	d->block = block;
+	d->buf_pos = pos;
+	d->buf_len = len;
+	return true;
+}
+
+void piix_ide_load(struct piix_ide *ide, struct state_reader *r)
+{
+	pci_device_load(&ide->pci, r);
+	pthread_mutex_lock(&ide->lock);
+	for (unsigned c = 0; c < 2 && sr_ok(r); c++) {
+		struct ide_channel *ch = &ide->ch[c];
+		uint8_t tf[15];
+		sr_bytes(r, tf, sizeof(tf));
+		uint32_t prd = sr_u32(r);
+		if (!sr_ok(r) || !drive_load(&ch->drive[0], r, c, 0) ||
+		    !drive_load(&ch->drive[1], r, c, 1))
+			break;
+		ch->feature = tf[0]; ch->nsector = tf[1]; ch->lbal = tf[2];
+		ch->lbam = tf[3]; ch->lbah = tf[4]; ch->hob_feature = tf[5];
+		ch->hob_nsector = tf[6]; ch->hob_lbal = tf[7]; ch->hob_lbam = tf[8];
+		ch->hob_lbah = tf[9]; ch->select = tf[10]; ch->devctl = tf[11];
+		ch->intrq = tf[12]; ch->bm_cmd = tf[13] & (BM_CMD_START | BM_CMD_READ);
+		ch->bm_status = tf[14] & (BM_STS_ACTIVE | BM_STS_W1C | BM_STS_RW);
+		ch->bm_prd = prd & ~3u;
+		irq_line_set(&ch->irq, ch->intrq && !(ch->devctl & ATA_CTL_NIEN));
+	}
+	pthread_mutex_unlock(&ide->lock);
 }

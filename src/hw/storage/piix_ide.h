@@ -14,6 +14,8 @@ struct machine;
 struct pci_bus;
 struct piix_ide;
 struct block_backend;
+struct state_writer;
+struct state_reader;
 
 /* Creates the function, opens the configured IDE disks and joins the bus. */
 int piix_ide_create(struct machine *m, struct pci_bus *bus, struct piix_ide **out, char *err,
@@ -23,5 +25,8 @@ int piix_ide_create(struct machine *m, struct pci_bus *bus, struct piix_ide **ou
 int piix_ide_attach(struct piix_ide *ide, unsigned n, struct block_backend *blk);
 void piix_ide_reset(struct piix_ide *ide);
 void piix_ide_destroy(struct piix_ide *ide);
+/* Snapshot of the function, its channels and drives (chipset section). */
+void piix_ide_save(struct piix_ide *ide, struct state_writer *w);
+void piix_ide_load(struct piix_ide *ide, struct state_reader *r);
 
 #endif
