@@ -48,6 +48,15 @@ static void teardown(struct ahci_fx *x)
 	unlink(x->path);
 }
 
+/* Issues slots like a driver: write PxCI, then poll until they clear (data
+ * commands complete on I/O worker threads). */
+static void issue(struct ahci_fx *x, uint32_t slots)
+{
+	fx_mmio_write(&x->f, P0 + 0x38, slots, 4);
+	for (int i = 0; i < 2000 && (fx_mmio_read(&x->f, P0 + 0x38, 4) & slots); i++)
+		usleep(1000);
+}
+
 static void start_port(struct ahci_fx *x)
 {
 	fx_mmio_write(&x->f, P0 + 0x00, CLB, 4);
@@ -114,7 +123,7 @@ TEST(ahci_identify_through_command_list)
 	fx_mmio_write(&x.f, ABAR + 0x04, (1u << 31) | 2, 4);   /* GHC.IE */
 	fx_mmio_write(&x.f, P0 + 0x14, 0x3, 4);                 /* DHRS, PSS */
 	build(&x, 0, 0xEC, 0, 0, false, 1, 512);
-	fx_mmio_write(&x.f, P0 + 0x38, 1, 4);
+	issue(&x, 1);
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x38, 4), 0);          /* CI cleared */
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x20, 4) & 0xFF, 0x50);
 	CHECK(fx_mmio_read(&x.f, P0 + 0x10, 4) & 0x3);
@@ -156,7 +165,7 @@ TEST(ahci_dma_and_ncq_round_trip)
 	gpa_write(mem, BUF, pattern, sizeof(pattern));
 	/* WRITE DMA EXT: 8 sectors at LBA 10 from two 2 KiB PRDs. */
 	build(&x, 2, 0x35, 10, 8, true, 2, 2048);
-	fx_mmio_write(&x.f, P0 + 0x38, 1 << 2, 4);
+	issue(&x, 1 << 2);
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x20, 4) & 0x01, 0);
 	int fd = open(x.path, O_RDONLY);
 	uint8_t disk[4096];
@@ -168,7 +177,7 @@ TEST(ahci_dma_and_ncq_round_trip)
 	gpa_write(mem, BUF, zero, sizeof(zero));
 	build(&x, 5, 0x60, 10, 8, false, 1, 4096);
 	fx_mmio_write(&x.f, P0 + 0x34, 1 << 5, 4);              /* SACT */
-	fx_mmio_write(&x.f, P0 + 0x38, 1 << 5, 4);              /* CI */
+	issue(&x, 1 << 5);                                       /* CI */
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x34, 4), 0);
 	CHECK(fx_mmio_read(&x.f, P0 + 0x10, 4) & (1 << 3));     /* SDBS */
 	uint8_t sdb[8];
@@ -188,7 +197,7 @@ TEST(ahci_errors_and_hostile_pointers_are_contained)
 	start_port(&x);
 	/* Beyond the end of the disk: task-file error, ABRT|IDNF. */
 	build(&x, 0, 0x25, 2047, 2, false, 1, 1024);
-	fx_mmio_write(&x.f, P0 + 0x38, 1, 4);
+	issue(&x, 1);
 	uint32_t tfd = (uint32_t)fx_mmio_read(&x.f, P0 + 0x20, 4);
 	CHECK(tfd & 0x01);
 	CHECK((tfd >> 8) & 0x10);
@@ -196,22 +205,57 @@ TEST(ahci_errors_and_hostile_pointers_are_contained)
 	/* Command table outside RAM. */
 	uint32_t hdr[4] = { 5 | (1 << 16), 0, 0xF0000000u, 0 };
 	gpa_write(&x.f.m->mem, CLB + 32, hdr, 16);
-	fx_mmio_write(&x.f, P0 + 0x38, 2, 4);
+	issue(&x, 2);
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x38, 4), 0);
 	CHECK(fx_mmio_read(&x.f, P0 + 0x20, 4) & 0x01);
 	/* PRD buffer outside RAM on a read. */
 	build(&x, 3, 0xC8, 0, 1, false, 1, 512);
 	uint32_t prd[4] = { 0xFFFFF000u, 0, 0, 511 };
 	gpa_write(&x.f.m->mem, CT + 3 * 0x1000 + 0x80, prd, 16);
-	fx_mmio_write(&x.f, P0 + 0x38, 8, 4);
+	issue(&x, 8);
 	CHECK(fx_mmio_read(&x.f, P0 + 0x20, 4) & 0x01);
 	/* Unknown command: aborted. */
 	build(&x, 4, 0xB0, 0, 0, false, 0, 0);
-	fx_mmio_write(&x.f, P0 + 0x38, 16, 4);
+	issue(&x, 16);
 	CHECK_EQ((fx_mmio_read(&x.f, P0 + 0x20, 4) >> 8) & 0xFF, 0x04);
 	/* HBA reset returns everything to power-on state. */
 	fx_mmio_write(&x.f, ABAR + 0x04, 1, 4);
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x18, 4) & 1, 0);
 	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x10, 4), 0);
+	teardown(&x);
+}
+
+TEST(ahci_many_ncq_commands_in_flight)
+{
+	struct ahci_fx x;
+	setup(&x);
+	start_port(&x);
+	struct guest_mem *mem = &x.f.m->mem;
+	/* Write 8 distinct sectors, then read them back with 8 queued commands
+	 * issued at once, each into its own buffer. */
+	for (unsigned t = 0; t < 8; t++) {
+		uint8_t sec[512];
+		memset(sec, 0x30 + t, sizeof(sec));
+		gpa_write(mem, BUF, sec, sizeof(sec));
+		build(&x, 0, 0xCA, 100 + t, 1, true, 1, 512);
+		issue(&x, 1);
+	}
+	uint32_t all = 0;
+	for (unsigned t = 0; t < 8; t++) {
+		build(&x, t, 0x60, 100 + t, 1, false, 1, 512);
+		uint32_t prd[4] = { (uint32_t)(BUF + 0x1000 * t), 0, 0, 511 };
+		gpa_write(mem, CT + t * 0x1000ULL + 0x80, prd, 16);
+		all |= 1u << t;
+	}
+	fx_mmio_write(&x.f, P0 + 0x34, all, 4);
+	issue(&x, all);
+	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x38, 4), 0);
+	CHECK_EQ(fx_mmio_read(&x.f, P0 + 0x34, 4), 0);
+	for (unsigned t = 0; t < 8; t++) {
+		uint8_t sec[512];
+		gpa_read(mem, BUF + 0x1000 * t, sec, sizeof(sec));
+		CHECK_EQ(sec[0], 0x30 + t);
+		CHECK_EQ(sec[511], 0x30 + t);
+	}
 	teardown(&x);
 }

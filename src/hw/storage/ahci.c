@@ -17,16 +17,24 @@
  * accessed through gpa_read/gpa_write only; a bad one fails that command
  * with a task-file error (TFES), never the VMM.
  *
- * I/O is synchronous on the vCPU thread that issued the command.
+ * Data commands (READ/WRITE DMA, their EXT and PIO forms, FPDMA QUEUED)
+ * run on the port's I/O workers (hw/storage/blkqueue): the issuing vCPU
+ * validates the command and, for writes, gathers the PRDT into a bounce
+ * buffer; the worker does the disk I/O, scatters reads into the PRDT and
+ * completes the slot (FIS, CI/SACT bit, interrupt) under the HBA lock.
+ * A slot stays set in PxCI while it is in flight; resets wait for the
+ * in-flight commands first. Other commands complete synchronously.
  */
 #include "hw/storage/ahci.h"
 
 #include <errno.h>
+#include <sys/uio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/machine.h"
 #include "hw/pci/pci.h"
+#include "hw/storage/blkqueue.h"
 #include "hw/storage/block.h"
 #include "hw/storage/ide_priv.h"
 
@@ -88,6 +96,8 @@ struct ahci_port {
 	unsigned index;
 	struct ide_drive drive;          /* disk and IDENTIFY state (shared with IDE) */
 	uint32_t clb, clbu, fb, fbu, is, ie, cmd, tfd, sig, ssts, sctl, serr, sact, ci, sntf;
+	struct blkqueue *q;              /* data commands run here */
+	uint32_t busy;                   /* slots in flight on q */
 };
 
 struct ahci {
@@ -96,6 +106,8 @@ struct ahci {
 	pthread_mutex_t lock;
 	uint32_t ghc, is;
 	bool irq_level;
+	unsigned inflight;
+	pthread_cond_t idle;             /* inflight dropped to 0 */
 	struct ahci_port port[AHCI_PORTS];
 	struct log_ratelimit rl;
 };
@@ -166,19 +178,24 @@ static void port_signature(struct ahci_port *p)
 static void port_reset(struct ahci_port *p)
 {
 	struct block_backend *blk = p->drive.blk;
+	struct blkqueue *q = p->q;
 	unsigned idx = p->index;
 	struct ahci *a = p->hba;
 	memset(p, 0, sizeof(*p));
 	p->hba = a;
 	p->index = idx;
+	p->q = q;
 	ide_drive_setup(&p->drive, blk, idx);
 	p->cmd = CMD_SUD | CMD_POD;
 	port_signature(p);
 	p->is = 0;
 }
 
+static void wait_idle(struct ahci *a);
+
 static void hba_reset(struct ahci *a)
 {
+	wait_idle(a);
 	a->ghc = GHC_AE;
 	a->is = 0;
 	for (unsigned i = 0; i < AHCI_PORTS; i++)
@@ -264,8 +281,8 @@ static void decode(const uint8_t *fis, struct ata_cmd *c)
 	}
 }
 
-/* Executes one command; returns the ATA error byte (0 = success) and the
- * number of bytes moved in *xfer. */
+/* Executes one non-data command; returns the ATA error byte (0 = success)
+ * and the number of bytes moved in *xfer. */
 static uint8_t execute(struct ahci_port *p, const struct ata_cmd *c, uint64_t ctba,
 		       unsigned prdtl, uint32_t *xfer, bool *pio)
 {
@@ -281,37 +298,6 @@ static uint8_t execute(struct ahci_port *p, const struct ata_cmd *c, uint64_t ct
 			return ATA_E_ABRT;
 		*xfer = (uint32_t)n;
 		*pio = true;
-		return 0;
-	}
-	case 0x20: case 0x24: case 0xC8: case 0x25: case 0x60:       /* reads */
-	case 0x30: case 0x34: case 0xCA: case 0x35: case 0x61: {     /* writes */
-		bool write = c->cmd == 0x30 || c->cmd == 0x34 || c->cmd == 0xCA ||
-			     c->cmd == 0x35 || c->cmd == 0x61;
-		uint64_t bytes = (uint64_t)c->count * 512;
-		if (c->lba > d->sectors || c->count > d->sectors - c->lba)
-			return ATA_E_IDNF | ATA_E_ABRT;
-		if (bytes > MAX_XFER)
-			return ATA_E_ABRT;
-		uint8_t *buf = malloc(bytes);
-		if (!buf)
-			return ATA_E_ABRT;
-		int rc = 0;
-		int64_t n;
-		if (write) {
-			n = prdt_xfer(p, ctba, prdtl, buf, bytes, false);
-			if (n == (int64_t)bytes)
-				rc = block_write(d->blk, c->lba * 512, buf, bytes);
-		} else {
-			rc = block_read(d->blk, c->lba * 512, buf, bytes);
-			n = rc ? 0 : prdt_xfer(p, ctba, prdtl, buf, bytes, true);
-		}
-		free(buf);
-		if (rc)
-			return ATA_E_UNC;
-		if (n != (int64_t)bytes)
-			return ATA_E_ABRT;   /* PRDT shorter than the transfer, or not RAM */
-		*xfer = (uint32_t)bytes;
-		*pio = c->cmd == 0x20 || c->cmd == 0x24 || c->cmd == 0x30 || c->cmd == 0x34;
 		return 0;
 	}
 	case 0x40: case 0x42:                       /* READ VERIFY SECTORS (EXT) */
@@ -342,37 +328,13 @@ static uint8_t execute(struct ahci_port *p, const struct ata_cmd *c, uint64_t ct
 	}
 }
 
-/* Runs command slot `slot` of port p. */
-static void run_slot(struct ahci_port *p, unsigned slot)
+/* Completes slot `slot`: PRDBC, task file, FIS, CI/SACT bits. Lock held. */
+static void finish_slot(struct ahci_port *p, unsigned slot, const struct ata_cmd *c,
+			uint8_t err, uint32_t xfer, bool pio)
 {
 	struct guest_mem *mem = &p->hba->m->mem;
 	uint64_t clb = (uint64_t)p->clbu << 32 | p->clb;
-	uint32_t hdr[4];
-	uint8_t fis[64];
-	uint8_t err = ATA_E_ABRT;
-	uint32_t xfer = 0;
-	bool pio = false, ncq = false;
-	struct ata_cmd c = { 0 };
-	uint64_t ctba = 0;
-	if (gpa_read(mem, clb + 32ULL * slot, hdr, 16))
-		goto done;
-	ctba = ((uint64_t)hdr[3] << 32 | hdr[2]) & ~0x7FULL;
-	unsigned prdtl = hdr[0] >> 16;
-	if (gpa_read(mem, ctba, fis, sizeof(fis)) || fis[0] != 0x27)
-		goto done;
-	if (!(fis[1] & 0x80)) {
-		/* Device control FIS (soft reset sequence): no command. */
-		err = 0;
-		if (!(fis[15] & ATA_CTL_SRST))
-			port_signature(p);
-		goto done;
-	}
-	if (!p->drive.blk)
-		goto done;
-	decode(fis, &c);
-	ncq = c.ncq;
-	err = execute(p, &c, ctba, prdtl, &xfer, &pio);
-done:
+	bool ncq = c->ncq;
 	/* Bytes transferred go back in the command header (PRDBC). */
 	if (!ncq)
 		gpa_write(mem, clb + 32ULL * slot + 4, &xfer, 4);
@@ -382,10 +344,10 @@ done:
 		p->is |= IS_TFES;
 		post_d2h(p, true, NULL);
 		if (ncq)
-			p->sact &= ~(1u << (c.tag & 31));
+			p->sact &= ~(1u << (c->tag & 31));
 	} else if (ncq) {
 		uint8_t sdb[8] = { 0xA1, 0x40, ATA_DRDY | ATA_DSC, 0 };
-		uint32_t bit = 1u << (c.tag & 31);
+		uint32_t bit = 1u << (c->tag & 31);
 		memcpy(sdb + 4, &bit, 4);
 		p->sact &= ~bit;
 		post_fis(p, 0x58, sdb, sizeof(sdb));
@@ -407,12 +369,164 @@ done:
 	}
 }
 
+/* The block backend as the I/O engine sees it. */
+static int be_readv(void *be, uint64_t off, const struct iovec *iov, unsigned n)
+{
+	return n == 1 ? block_read(be, off, iov[0].iov_base, iov[0].iov_len) : -EINVAL;
+}
+
+static int be_writev(void *be, uint64_t off, const struct iovec *iov, unsigned n)
+{
+	return n == 1 ? block_write(be, off, iov[0].iov_base, iov[0].iov_len) : -EINVAL;
+}
+
+static int be_flush(void *be) { return block_flush(be); }
+
+static const struct blk_backend_ops ahci_blk_ops = { be_readv, be_writev, be_flush, NULL };
+
+struct ahci_req {
+	struct blk_req br;
+	struct ahci_port *port;
+	unsigned slot;
+	struct ata_cmd cmd;
+	uint64_t ctba;
+	unsigned prdtl;
+	bool write, pio;
+	struct iovec iov;
+	uint64_t bytes;
+};
+
+static void data_done(struct blk_req *br, int rc)
+{
+	struct ahci_req *r = (struct ahci_req *)br;
+	struct ahci_port *p = r->port;
+	struct ahci *a = p->hba;
+	pthread_mutex_lock(&a->lock);
+	uint8_t err = 0;
+	if (rc) {
+		err = ATA_E_UNC;
+		if (log_ratelimit_ok(&a->rl, 5))
+			LOG(a->m->log, LOG_WARN, "ahci", "port %u: I/O error at LBA %llu: %s", p->index,
+			    (unsigned long long)r->cmd.lba, strerror(-rc));
+	} else if (!r->write && prdt_xfer(p, r->ctba, r->prdtl, r->iov.iov_base, r->bytes, true) !=
+					 (int64_t)r->bytes) {
+		err = ATA_E_ABRT;   /* PRDT shorter than the transfer, or not RAM */
+	}
+	p->busy &= ~(1u << r->slot);
+	finish_slot(p, r->slot, &r->cmd, err, err ? 0 : (uint32_t)r->bytes, r->pio);
+	update_irq(a);
+	if (--a->inflight == 0)
+		pthread_cond_broadcast(&a->idle);
+	pthread_mutex_unlock(&a->lock);
+	free(r->iov.iov_base);
+	free(r);
+}
+
+static bool is_data_cmd(uint8_t cmd, bool *write, bool *pio)
+{
+	switch (cmd) {
+	case 0x20: case 0x24: *write = false; *pio = true; return true;
+	case 0xC8: case 0x25: case 0x60: *write = false; *pio = false; return true;
+	case 0x30: case 0x34: *write = true; *pio = true; return true;
+	case 0xCA: case 0x35: case 0x61: *write = true; *pio = false; return true;
+	}
+	return false;
+}
+
+/* Starts a data command on the port's workers; returns 0 if submitted, or
+ * the ATA error to complete the slot with now. */
+static uint8_t start_data(struct ahci_port *p, unsigned slot, const struct ata_cmd *c,
+			  uint64_t ctba, unsigned prdtl, bool write, bool pio)
+{
+	struct ide_drive *d = &p->drive;
+	uint64_t bytes = (uint64_t)c->count * 512;
+	if (c->lba > d->sectors || c->count > d->sectors - c->lba)
+		return ATA_E_IDNF | ATA_E_ABRT;
+	if (bytes > MAX_XFER)
+		return ATA_E_ABRT;
+	struct ahci_req *r = calloc(1, sizeof(*r));
+	uint8_t *buf = malloc(bytes);
+	if (!r || !buf) {
+		free(r);
+		free(buf);
+		return ATA_E_ABRT;
+	}
+	if (write && prdt_xfer(p, ctba, prdtl, buf, bytes, false) != (int64_t)bytes) {
+		free(r);
+		free(buf);
+		return ATA_E_ABRT;
+	}
+	r->port = p;
+	r->slot = slot;
+	r->cmd = *c;
+	r->ctba = ctba;
+	r->prdtl = prdtl;
+	r->write = write;
+	r->pio = pio;
+	r->bytes = bytes;
+	r->iov = (struct iovec){ buf, bytes };
+	r->br = (struct blk_req){ .op = write ? BLK_WRITE : BLK_READ, .offset = c->lba * 512,
+				  .iov = &r->iov, .niov = 1, .done = data_done };
+	p->busy |= 1u << slot;
+	p->hba->inflight++;
+	blkqueue_submit(p->q, &r->br);
+	return 0;
+}
+
+/* Starts (and for non-data commands completes) slot `slot`. Lock held. */
+static void run_slot(struct ahci_port *p, unsigned slot)
+{
+	struct guest_mem *mem = &p->hba->m->mem;
+	uint64_t clb = (uint64_t)p->clbu << 32 | p->clb;
+	uint32_t hdr[4];
+	uint8_t fis[64];
+	uint8_t err = ATA_E_ABRT;
+	uint32_t xfer = 0;
+	bool pio = false, write = false;
+	struct ata_cmd c = { 0 };
+	if (gpa_read(mem, clb + 32ULL * slot, hdr, 16))
+		goto done;
+	uint64_t ctba = ((uint64_t)hdr[3] << 32 | hdr[2]) & ~0x7FULL;
+	unsigned prdtl = hdr[0] >> 16;
+	if (gpa_read(mem, ctba, fis, sizeof(fis)) || fis[0] != 0x27)
+		goto done;
+	if (!(fis[1] & 0x80)) {
+		/* Device control FIS (soft reset sequence): no command. */
+		err = 0;
+		if (!(fis[15] & ATA_CTL_SRST))
+			port_signature(p);
+		goto done;
+	}
+	if (!p->drive.blk)
+		goto done;
+	decode(fis, &c);
+	if (is_data_cmd(c.cmd, &write, &pio)) {
+		err = start_data(p, slot, &c, ctba, prdtl, write, pio);
+		if (!err)
+			return;   /* completes on a worker */
+		pio = false;
+	} else {
+		err = execute(p, &c, ctba, prdtl, &xfer, &pio);
+	}
+done:
+	finish_slot(p, slot, &c, err, xfer, pio);
+}
+
+/* Waits until no command is in flight (lock held; it is released while
+ * waiting, so completions can run). */
+static void wait_idle(struct ahci *a)
+{
+	while (a->inflight)
+		pthread_cond_wait(&a->idle, &a->lock);
+}
+
 static void process(struct ahci_port *p)
 {
 	if (!(p->cmd & CMD_ST))
 		return;
-	while (p->ci) {
-		unsigned slot = (unsigned)__builtin_ctz(p->ci);
+	uint32_t todo;
+	while ((todo = p->ci & ~p->busy)) {
+		unsigned slot = (unsigned)__builtin_ctz(todo);
 		run_slot(p, slot);
 	}
 	update_irq(p->hba);
@@ -459,6 +573,7 @@ static void port_write(struct ahci_port *p, unsigned off, uint32_t v)
 		if (v & CMD_CLO)
 			p->tfd &= ~(uint32_t)(ATA_BSY | ATA_DRQ);
 		if (!(p->cmd & CMD_ST)) {
+			wait_idle(p->hba);
 			p->ci = 0;
 			p->sact = 0;
 		}
@@ -570,10 +685,20 @@ struct ahci *ahci_create(struct machine *m, struct pci_bus *bus, unsigned devfn,
 	}
 	a->m = m;
 	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->idle, NULL);
 	for (unsigned i = 0; i < AHCI_PORTS; i++) {
 		a->port[i].hba = a;
 		a->port[i].index = i;
 		ide_drive_setup(&a->port[i].drive, disks[i], i);
+		if (!disks[i])
+			continue;
+		bool qcow2 = disks[i]->ops->format && !strcmp(disks[i]->ops->format, "qcow2");
+		a->port[i].q = blkqueue_new(&ahci_blk_ops, disks[i], qcow2 ? 1 : 2);
+		if (!a->port[i].q) {
+			snprintf(err, err_len, "ahci: cannot start the I/O workers");
+			ahci_destroy(a);
+			return NULL;
+		}
 	}
 	int rc = pci_device_init(&a->pci, devfn, "ahci", 0x8086, 0x2922, 2, 0x010601, 0,
 				 &ahci_pci_ops, a);
@@ -601,7 +726,10 @@ void ahci_destroy(struct ahci *a)
 	if (!a)
 		return;
 	pci_bus_remove(a->pci.bus, &a->pci);
+	for (unsigned i = 0; i < AHCI_PORTS; i++)
+		blkqueue_free(a->port[i].q);    /* drains: completions run first */
 	pci_device_free(&a->pci);
+	pthread_cond_destroy(&a->idle);
 	pthread_mutex_destroy(&a->lock);
 	free(a);
 }
