@@ -17,6 +17,7 @@
 
 #include <errno.h>
 
+#include "core/bus.h"
 #include "core/machine.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/piix4_pm.h"
@@ -41,6 +42,7 @@ int acpi_direct_install(struct machine *m, uint64_t *rsdp_gpa)
 		return -EINVAL;
 	acpi_config_pc(&c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
 	c.pm_base = DIRECT_PM_BASE;
+	c.hpet = bus_owner(&m->mmio, c.hpet_addr) != NULL;
 	err = acpi_build(&c, &b);
 	if (err)
 		return err;

@@ -116,3 +116,42 @@ TEST(acpi_direct_boot_install)
 	CHECK_EQ(cfg_read(&f, PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN), 0x40, 4) & 0xFFC0, 0x600);
 	fixture_fini(&f);
 }
+
+static uint64_t hpet_read(void *opaque, uint64_t off, unsigned size)
+{
+	return 0;
+}
+
+static void hpet_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
+{
+}
+
+/* The tables list an HPET exactly when the board has one at 0xFED00000. */
+TEST(fwcfg_acpi_hpet_only_when_present)
+{
+	static const struct io_ops ops = {hpet_read, hpet_write};
+	static uint8_t buf[65536];
+	struct fixture f;
+	char err[256];
+
+	for (int with = 0; with < 2; with++) {
+		REQUIRE(fixture_init(&f) == 0);
+		f.m->cfg.cpus = 1;
+		if (with)
+			REQUIRE(bus_register(&f.m->mmio, 0xFED00000, 0x400, &ops, NULL, "hpet") == 0);
+		struct fw_cfg *fc = fw_cfg_new(&f.m->mem, NULL);
+		REQUIRE(fc);
+		REQUIRE(fw_cfg_pc_populate(fc, f.m, err, sizeof(err)) == 0);
+		long o = read_fadt(fc, buf, sizeof(buf));
+		REQUIRE(o >= 0);
+		size_t len = 0;
+		const uint8_t *t = fw_cfg_file_data(fc, "etc/acpi/tables", &len);
+		REQUIRE(t);
+		int found = 0;
+		for (size_t i = 0; i + 4 <= len; i += 4)
+			found |= !memcmp(t + i, "HPET", 4) && rd_le(t + i + 36, 4) == 0x8086A201;
+		CHECK_EQ(found, with);
+		fw_cfg_free(fc);
+		fixture_fini(&f);
+	}
+}

@@ -28,6 +28,8 @@ static int rig_init(struct rig *r, uint64_t ram, unsigned cpus)
 	machine_config_init(&r->m.cfg);
 	r->m.cfg.cpus = cpus;
 	r->m.cfg.mem_size = ram;
+	bus_init(&r->m.pio, "pio");
+	bus_init(&r->m.mmio, "mmio");
 	if (mem_init(&r->m.mem, ram))
 		return -1;
 	r->fc = fw_cfg_new(&r->m.mem, NULL);
@@ -44,6 +46,8 @@ static void rig_free(struct rig *r)
 {
 	fw_cfg_free(r->fc);
 	mem_destroy(&r->m.mem);
+	bus_destroy(&r->m.pio);
+	bus_destroy(&r->m.mmio);
 	machine_config_free(&r->m.cfg);
 }
 
@@ -398,6 +402,8 @@ TEST(fwcfg_bootorder_lists_ide_disks)
 	r.m.cfg.disks[0].iface = DISK_IF_IDE;
 	r.m.cfg.disks[1].iface = DISK_IF_VIRTIO;
 	r.m.cfg.disks[2].iface = DISK_IF_IDE;
+	bus_init(&r.m.pio, "pio");
+	bus_init(&r.m.mmio, "mmio");
 	REQUIRE(mem_init(&r.m.mem, 64 << 20) == 0);
 	r.fc = fw_cfg_new(&r.m.mem, NULL);
 	REQUIRE(r.fc);

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "core/bus.h"
 #include "core/log.h"
 #include "core/machine.h"
 #include "hw/pc/smbios.h"
@@ -89,6 +90,8 @@ static int pc_acpi_build(struct machine *m, struct acpi_build *b)
 
 	acpi_config_pc(&c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
 	c.pm_base = pc_acpi_pm_base(m);
+	/* Describe an HPET only if the board has one (it is created before us). */
+	c.hpet = bus_owner(&m->mmio, c.hpet_addr) != NULL;
 	return acpi_build(&c, b);
 }
 
