@@ -87,15 +87,21 @@ struct guest_mem;
 int acpi_install(struct guest_mem *mem, const struct acpi_build *b, uint64_t tables_gpa,
 		 uint64_t rsdp_gpa);
 
+struct machine;
+/* The live PC machine's configuration (machine.c): the PM block where PMBA
+ * points now, the HPET if the board has one. */
+void acpi_pc_config(struct machine *m, struct acpi_config *c);
+uint16_t acpi_pc_pm_base(struct machine *m);
+
 /*
  * Firmware-less boot (direct.c): installs the machine's tables in the top
- * ACPI_DIRECT_SIZE bytes of RAM below the PCI hole, enables the PIIX4 PM
- * block at the FADT's address, and returns the RSDP's address (for PVH's
- * rsdp_paddr / boot_params.acpi_rsdp_addr). The loader's e820 map must mark
- * [acpi_direct_base(), + ACPI_DIRECT_SIZE) as E820_ACPI.
+ * ACPI_DIRECT_SIZE bytes of RAM below the PCI hole and returns the RSDP's
+ * address (for PVH's rsdp_paddr / boot_params.acpi_rsdp_addr). The loader's
+ * e820 map must mark [acpi_direct_base(), + ACPI_DIRECT_SIZE) as E820_ACPI.
+ * The chipset must already be programmed as firmware would (hw/pci does
+ * this for direct kernel boot): the FADT describes the PM block there.
  */
 #define ACPI_DIRECT_SIZE 0x10000ULL
-struct machine;
 uint64_t acpi_direct_base(const struct guest_mem *mem);
 int acpi_direct_install(struct machine *m, uint64_t *rsdp_gpa);
 

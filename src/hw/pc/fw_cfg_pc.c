@@ -13,11 +13,9 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
-#include "core/bus.h"
 #include "core/log.h"
 #include "core/machine.h"
 #include "hw/pc/smbios.h"
-#include "hw/pci/pci.h"
 #include "hw/pci/piix4_pm.h"
 #include "hw/storage/ide.h"
 
@@ -62,36 +60,13 @@ static int add_e820(struct fw_cfg *fc, const struct guest_mem *mem)
 	return fw_cfg_add_file(fc, "etc/e820", t, n * E820_ENTRY_SIZE);
 }
 
-/*
- * Where the PIIX4 PM registers are: firmware chooses (PMBA, config 0x40,
- * enabled by PMREGMISC bit 0, config 0x80; 82371AB datasheet 3.4.2). SeaBIOS
- * puts them at 0x600 when it sees etc/table-loader, OVMF at 0xB000, so the
- * FADT must be written after firmware programmed the chipset, as QEMU does.
- */
-#define PIIX4_CFG_PMBA 0x40
-#define PIIX4_CFG_PMREGMISC 0x80
-
-static uint16_t pc_acpi_pm_base(struct machine *m)
-{
-	unsigned devfn = PCI_DEVFN(PIIX4_PM_DEV, PIIX4_PM_FN);
-
-	if (m->pci && pci_bus_find(m->pci, devfn) &&
-	    (pci_bus_config_read(m->pci, devfn, PIIX4_CFG_PMREGMISC, 1) & 1)) {
-		uint32_t pmba = pci_bus_config_read(m->pci, devfn, PIIX4_CFG_PMBA, 4) & 0xFFC0;
-		if (pmba)
-			return (uint16_t)pmba;
-	}
-	return PIIX4_PM_BASE;
-}
-
+/* The tables for the machine as it is now (see acpi/machine.c): firmware
+ * has programmed the PM block by the time it reads them. */
 static int pc_acpi_build(struct machine *m, struct acpi_build *b)
 {
 	struct acpi_config c;
 
-	acpi_config_pc(&c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
-	c.pm_base = pc_acpi_pm_base(m);
-	/* Describe an HPET only if the board has one (it is created before us). */
-	c.hpet = bus_owner(&m->mmio, c.hpet_addr) != NULL;
+	acpi_pc_config(m, &c);
 	return acpi_build(&c, b);
 }
 
