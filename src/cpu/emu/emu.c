@@ -19,6 +19,7 @@
 
 #include "cpu/emu/emu.h"
 #include "hw/intc/intc.h"
+#include "hw/pc/pc.h"
 
 static inline bool has_intc(const struct emu_cpu *cpu)
 {
@@ -54,6 +55,7 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	cpu->vm = v->m ? v->m->cpu_priv : NULL;
 	cpu->index = v->index;
 	cpu->delivering = -1;
+	cpu->a20_mask = ~0ULL;
 	emu_tlb_flush(cpu, false);
 	vcpu_state_reset(cpu->scratch, v->index);
 	emu_state_set(cpu, cpu->scratch);
@@ -249,6 +251,11 @@ static int events(struct emu_cpu *cpu)
 	atomic_store_explicit(&cpu->poke, false, memory_order_relaxed);
 	if (atomic_exchange(&cpu->tlb_flush_req, false))
 		emu_tlb_flush(cpu, false);
+	uint64_t a20 = !cpu->m || pc_a20_enabled(cpu->m) ? ~0ULL : ~(1ULL << 20);
+	if (a20 != cpu->a20_mask) {
+		cpu->a20_mask = a20;
+		emu_tlb_flush(cpu, false);
+	}
 	cpu->check_irq = false;
 	bool intc = has_intc(cpu);
 	if (intc) {
@@ -259,8 +266,10 @@ static int events(struct emu_cpu *cpu)
 		else if (what == 2 && cpu->mp_state == VCPU_MP_INIT_RECEIVED)
 			do_sipi(cpu, vec);
 	}
-	if (cpu->mp_state != VCPU_MP_RUNNABLE)
+	if (cpu->mp_state != VCPU_MP_RUNNABLE) {
+		cpu->check_irq = true;   /* keep looking for INIT/SIPI on every entry */
 		return VCPU_EXIT_HLT;
+	}
 
 	cpu->insn_rsp = cpu->regs[REG_RSP];
 	if (cpu->pending.exception_injected) {
@@ -461,12 +470,18 @@ static void emu_vm_destroy(struct machine *m)
 	struct emu_vm *vm = m->cpu_priv;
 	if (!vm)
 		return;
+	for (unsigned i = 0; i < MEM_MAX_REGIONS; i++)
+		free(vm->dirty[i]);
 	pthread_mutex_destroy(&vm->lock_mutex);
 	free(vm);
 	m->cpu_priv = NULL;
 }
 
-static int emu_mem_sync(struct machine *m)
+
+/* Every vCPU drops its TLB before its next instruction (the one a vCPU
+ * may be executing right now is the only write that can escape a change
+ * of dirty logging). */
+static void flush_all_tlbs(struct machine *m)
 {
 	for (unsigned i = 0; i < m->nvcpus; i++) {
 		struct emu_cpu *cpu = m->vcpus[i] ? m->vcpus[i]->backend : NULL;
@@ -475,6 +490,43 @@ static int emu_mem_sync(struct machine *m)
 			atomic_store(&cpu->poke, true);
 		}
 	}
+}
+
+static int emu_set_dirty_logging(struct machine *m, bool on)
+{
+	struct emu_vm *vm = m->cpu_priv;
+	if (on) {
+		for (unsigned i = 0; i < m->mem.nregions; i++) {
+			size_t words = (m->mem.regions[i].size / MEM_PAGE_SIZE + 63) / 64;
+			if (vm->dirty[i] || m->mem.regions[i].kind != MEM_RAM)
+				continue;
+			vm->dirty[i] = calloc(words, sizeof(uint64_t));
+			if (!vm->dirty[i])
+				return -ENOMEM;
+		}
+	}
+	atomic_store(&vm->dirty_logging, on);
+	flush_all_tlbs(m);
+	return 0;
+}
+
+static int emu_get_dirty_log(struct machine *m, unsigned region, unsigned long *bitmap)
+{
+	struct emu_vm *vm = m->cpu_priv;
+	if (region >= m->mem.nregions || !atomic_load(&vm->dirty_logging))
+		return -EINVAL;
+	if (!vm->dirty[region])
+		return 0;   /* ROM: never written by the guest */
+	size_t words = (m->mem.regions[region].size / MEM_PAGE_SIZE + 63) / 64;
+	uint64_t *src = (uint64_t *)vm->dirty[region], *dst = (uint64_t *)bitmap;
+	for (size_t i = 0; i < words; i++)
+		dst[i] |= __atomic_exchange_n(&src[i], 0, __ATOMIC_RELAXED);
+	return 0;
+}
+
+static int emu_mem_sync(struct machine *m)
+{
+	flush_all_tlbs(m);
 	return 0;
 }
 
@@ -536,4 +588,6 @@ const struct cpu_backend cpu_backend_emu = {
 	.vcpu_kick = emu_vcpu_kick,
 	.get_state = emu_get_state,
 	.set_state = emu_set_state,
+	.get_dirty_log = emu_get_dirty_log,
+	.set_dirty_logging = emu_set_dirty_logging,
 };

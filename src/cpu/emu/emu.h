@@ -204,7 +204,8 @@ struct emu_cpu {
 	uint64_t budget;         /* instructions left in this emu_step() */
 	uint64_t insn_rsp;       /* RSP before the current instruction (fault rollback) */
 	atomic_bool poke;        /* vcpu_kick from the interrupt hardware: recheck events */
-	atomic_bool tlb_flush_req;   /* memory map changed (mem_sync) */
+	atomic_bool tlb_flush_req;   /* memory map or dirty logging changed */
+	uint64_t a20_mask;       /* ~0, or bit 20 clear while the A20 gate is off */
 	struct vcpu_state *scratch;  /* INIT reset state, allocated once */
 
 	struct emu_tlb_entry *tlbc;   /* tlb[cpl == 3] */
@@ -219,6 +220,11 @@ struct emu_cpu {
 /* Per-machine emulator state (cpu_priv). */
 struct emu_vm {
 	pthread_mutex_t lock_mutex;   /* LOCKed accesses that cannot use host atomics */
+	/* Dirty logging for snapshots/migration: while on, the TLB holds no
+	 * write entries, so every guest write takes the slow path and marks
+	 * its page here (one bitmap per memory region, bit = 4 KiB page). */
+	atomic_bool dirty_logging;
+	unsigned long *dirty[MEM_MAX_REGIONS];
 };
 
 static inline struct emu_cpu *emu_cpu_of(struct vcpu *v) { return v->backend; }

@@ -68,6 +68,18 @@ static inline bool is_apic(struct emu_cpu *cpu, uint64_t gpa)
 	return (cpu->apic_base & (1u << 11)) && (gpa & ~0xfffULL) == (cpu->apic_base & PHYS_MASK);
 }
 
+/* Records a guest write to RAM while dirty logging is on. */
+static inline void mark_dirty(struct emu_cpu *cpu, struct mem_region *r, uint64_t gpa)
+{
+	if (!cpu->vm || !atomic_load_explicit(&cpu->vm->dirty_logging, memory_order_relaxed))
+		return;
+	unsigned long *bm = cpu->vm->dirty[r - cpu->m->mem.regions];
+	uint64_t pg = (gpa - r->gpa) >> 12;
+	if (bm)
+		__atomic_fetch_or(&bm[pg / (8 * sizeof(long))], 1UL << (pg % (8 * sizeof(long))),
+				  __ATOMIC_RELAXED);
+}
+
 static uint8_t *ram_ptr(struct emu_cpu *cpu, uint64_t gpa, unsigned size, bool write)
 {
 	struct mem_region *r = mem_find(&cpu->m->mem, gpa);
@@ -109,9 +121,11 @@ void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t v
 				emu_phys_write(cpu, gpa + i, 1, val >> (8 * i));
 			return;
 		}
-		if (r->kind == MEM_RAM)
-			emu_store_host(r->host + (gpa - r->gpa), size, val);
-		return;   /* ROM: dropped */
+		if (r->kind != MEM_RAM)
+			return;   /* ROM: dropped */
+		emu_store_host(r->host + (gpa - r->gpa), size, val);
+		mark_dirty(cpu, r, gpa);
+		return;
 	}
 	machine_mmio_write(cpu->m, gpa, size, val);
 	cpu->check_irq = true;
@@ -126,14 +140,16 @@ struct walk {
 
 static uint64_t pt_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size)
 {
-	return emu_phys_read(cpu, gpa, size);
+	return emu_phys_read(cpu, gpa & cpu->a20_mask, size);
 }
 
 static void pt_set(struct emu_cpu *cpu, uint64_t gpa, uint64_t bits, unsigned size)
 {
+	gpa &= cpu->a20_mask;
 	uint8_t *p = ram_ptr(cpu, gpa, size, true);
 	if (!p)
 		return;
+	mark_dirty(cpu, mem_find(&cpu->m->mem, gpa), gpa);   /* A/D bits are guest writes */
 	if (size == 8)
 		__atomic_fetch_or((uint64_t *)(void *)p, bits, __ATOMIC_SEQ_CST);
 	else
@@ -163,7 +179,7 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 	bool w_all = true, u_all = true, nx_any = false;
 
 	if (!cpu->paging) {
-		w->gpa = (cpu->efer & EFER_LMA) ? lin : (uint32_t)lin;
+		w->gpa = ((cpu->efer & EFER_LMA) ? lin : (uint32_t)lin) & cpu->a20_mask;
 		w->write_ok = w->exec_ok = w->dirty = true;
 		w->global = false;
 		return;
@@ -256,7 +272,7 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 		pt_set(cpu, ent_addr[levels - 1], PTE_D, esz);
 		dirty = true;
 	}
-	w->gpa = gpa;
+	w->gpa = gpa & cpu->a20_mask;
 	w->write_ok = write_ok;
 	w->exec_ok = !nx_any;
 	w->global = (leaf & PTE_G) && (cpu->cr4 & CR4_PGE);
@@ -281,7 +297,8 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 	e->tag[ACC_READ] = page;
 	if (w->exec_ok)
 		e->tag[ACC_EXEC] = page;
-	if (w->write_ok && w->dirty && r->kind == MEM_RAM)
+	if (w->write_ok && w->dirty && r->kind == MEM_RAM &&
+	    !(cpu->vm && atomic_load_explicit(&cpu->vm->dirty_logging, memory_order_relaxed)))
 		e->tag[ACC_WRITE] = page;
 }
 

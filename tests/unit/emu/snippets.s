@@ -400,3 +400,31 @@ l1:
 	add %cx, %ax
 	loop l1
 	hlt
+@@ pm_send_init_sipi code32 0x1000
+	movl $0x01000000, 0xfee00310
+	movl $0x00004500, 0xfee00300
+	movl $0x00004609, 0xfee00300
+	hlt
+@@ rm_ap_entry code16 0x9000
+	mov %cs, %ax
+	mov %ax, 0x4000
+	movw $0xa9a9, 0x4002
+	hlt
+@@ pm_self_ipi code32 0x1000
+	movl $0x1ff, 0xfee000f0
+	sti
+	movl $0x00044040, 0xfee00300
+	nop
+	movl $1, 0x4004
+	hlt
+@@ pm_ipi_handler code32 0x8000
+	movl $0x77, 0x4000
+	movl $0, 0xfee000b0
+	iret
+@@ rm_a20_wrap code16 0x1000
+	mov $0xffff, %ax
+	mov %ax, %es
+	movb $0x11, 0x0500
+	movb $0x22, %es:0x0510
+	mov 0x0500, %bl
+	hlt
