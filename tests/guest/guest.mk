@@ -17,12 +17,14 @@ GUEST_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack \
 GUEST_32   := hello meminfo cmdline module paging32 exc32 softint32 triple rtc loop halt
 GUEST_64   := hello64 long64 exc64 softint64 irq64 smp64
 GUEST_BIOS := realmode
+# Guests for bench/ (sources in bench/guest/, same runtime, 32-bit).
+BENCH_32   := pio memtouch
 
 GUEST_RT32 := $(addprefix $(GUEST_OUT)/rt32/,boot.o idt32.o rt.o idt.o)
 GUEST_RT64 := $(addprefix $(GUEST_OUT)/rt64/,boot.o idt64.o rt.o idt.o)
 
 guests: $(GUEST_32:%=$(GUEST_OUT)/%.elf) $(GUEST_64:%=$(GUEST_OUT)/%.elf) \
-	$(GUEST_BIOS:%=$(GUEST_OUT)/%.bin)
+	$(GUEST_BIOS:%=$(GUEST_OUT)/%.bin) $(BENCH_32:%=$(GUEST_OUT)/%.elf)
 
 $(GUEST_OUT)/rt32/%.o: $(GUEST_DIR)/rt/%.c
 	@mkdir -p $(dir $@)
@@ -40,6 +42,9 @@ $(GUEST_OUT)/rt64/%.o: $(GUEST_DIR)/rt/%.S
 $(GUEST_OUT)/obj32/%.o: $(GUEST_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
+$(GUEST_OUT)/obj32/%.o: bench/guest/%.c
+	@mkdir -p $(dir $@)
+	$(GUEST_CC) -m32 $(GUEST_CFLAGS) -c -o $@ $<
 $(GUEST_OUT)/obj64/%.o: $(GUEST_DIR)/%.c
 	@mkdir -p $(dir $@)
 	$(GUEST_CC) -m64 $(GUEST_CFLAGS) -c -o $@ $<
@@ -48,7 +53,7 @@ $(GUEST_64:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj64/%.o $(G
 	ld -m elf_x86_64 $(GUEST_LDFLAGS) -o $@.64 $(GUEST_RT64) $<
 	objcopy -O elf32-i386 $@.64 $@
 	@rm -f $@.64
-$(GUEST_32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj32/%.o $(GUEST_RT32) $(GUEST_DIR)/rt/link.ld
+$(GUEST_32:%=$(GUEST_OUT)/%.elf) $(BENCH_32:%=$(GUEST_OUT)/%.elf): $(GUEST_OUT)/%.elf: $(GUEST_OUT)/obj32/%.o $(GUEST_RT32) $(GUEST_DIR)/rt/link.ld
 	ld -m elf_i386 $(GUEST_LDFLAGS) -o $@ $(GUEST_RT32) $<
 
 # 64 KiB flat BIOS images: linked at 0xF0000, reset vector at offset 0xFFF0.
