@@ -92,7 +92,7 @@ TEST(ide_probe_like_seabios)
 	/* IDENTIFY PACKET DEVICE on an ATA disk: aborted. */
 	outp(&f, 0x1f6, 1, 0xa0);
 	outp(&f, 0x1f7, 1, 0xa1);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x04);
 	/* Soft reset: BSY while SRST is set, then the ATA signature. */
 	outp(&f, 0x3f6, 1, 0x0e);                  /* HD15 | nIEN | SRST */
@@ -208,7 +208,7 @@ TEST(ide_pio_read_write_round_trip)
 		inp(&f, 0x1f0, 2);
 	/* READ MULTIPLE needs SET MULTIPLE first; then 4-sector blocks. */
 	task(&f, 0xe0, 0, 8, 0xc4);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x04);
 	task(&f, 0xe0, 0, 4, 0xc6);
 	CHECK_EQ(inp(&f, 0x1f7, 1), 0x50);
@@ -221,10 +221,10 @@ TEST(ide_pio_read_write_round_trip)
 	CHECK_EQ(inp(&f, 0x1f7, 1), 0x50);
 	/* Beyond the end: IDNF. Unknown command: ABRT. */
 	task(&f, 0xe0, SECTORS - 1, 2, 0x20);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x10);
 	task(&f, 0xe0, 0, 1, 0xff);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x04);
 	/* CHS: cylinder 0, head 1, sector 1 = LBA 63 with the 16/63 geometry. */
 	task(&f, 0xa1, 0x000001, 1, 0x20);
@@ -300,7 +300,7 @@ TEST(ide_dma_hostile_programming_is_contained)
 	task(&f, 0xe0, 0, 1, 0xc8);
 	outp(&f, BM, 1, 0x09);
 	CHECK_EQ(inp(&f, BM + 2, 1) & 0x07, 0x06);      /* error + interrupt, inactive */
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x04);
 	outp(&f, BM, 1, 0);
 	outp(&f, BM + 2, 1, 0x06);
@@ -309,7 +309,7 @@ TEST(ide_dma_hostile_programming_is_contained)
 	task(&f, 0xe0, 0, 1, 0xc8);
 	outp(&f, BM, 1, 0x09);
 	CHECK_EQ(inp(&f, BM + 2, 1) & 0x02, 0x02);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	outp(&f, BM, 1, 0);
 	outp(&f, BM + 2, 1, 0x06);
 	/* Table shorter than the transfer. */
@@ -318,7 +318,7 @@ TEST(ide_dma_hostile_programming_is_contained)
 	task(&f, 0xe0, 0, 4, 0xc8);
 	outp(&f, BM, 1, 0x09);
 	CHECK_EQ(inp(&f, BM + 2, 1) & 0x02, 0x02);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);
 	outp(&f, BM, 1, 0);
 	outp(&f, BM + 2, 1, 0x06);
 	/* A table of all zeros (64 KiB entries, never EOT) on a huge read:
@@ -329,7 +329,7 @@ TEST(ide_dma_hostile_programming_is_contained)
 	outp(&f, 0x1f2, 1, 0);                          /* 65536 sectors */
 	outp(&f, 0x1f3, 1, 0);
 	outp(&f, 0x1f7, 1, 0x25);
-	CHECK_EQ(inp(&f, 0x1f7, 1), 0x51);              /* beyond the disk: IDNF */
+	CHECK_EQ(inp(&f, 0x1f7, 1), 0x41);              /* beyond the disk: IDNF */
 	CHECK_EQ(inp(&f, 0x1f1, 1), 0x10);
 	/* The device still works afterwards. */
 	task(&f, 0xe0, 7, 1, 0x20);

@@ -30,6 +30,7 @@
 #define I440FX_PAM0 0x59
 #define I440FX_PAM_LAST 0x5f
 #define I440FX_SMRAM 0x72
+#define I440FX_RAM_SIZE 0x57
 #define SMRAM_D_OPEN 0x40
 #define SMRAM_D_LCK 0x10
 #define SMRAM_DEFAULT 0x02         /* C_BASE_SEG = 010: SMRAM at 0xA0000 */
@@ -113,7 +114,6 @@ static void i440fx_config_write(struct pci_device *d, unsigned off, uint32_t val
 static void i440fx_reset(struct pci_device *d)
 {
 	struct i440fx *h = d->opaque;
-	pci_set_word(d->config + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
 	d->config[I440FX_SMRAM] = h->smram = SMRAM_DEFAULT;
 	h->pam_programmed = false;
 	pam_apply(h, 0);                   /* writable until firmware programs PAM */
@@ -151,6 +151,10 @@ int i440fx_init(struct i440fx *h, struct machine *m)
 	/* The host bridge has no interrupt and no subsystem of its own. */
 	d->wmask[PCI_INTERRUPT_LINE] = 0;
 	d->config[I440FX_SMRAM] = h->smram = SMRAM_DEFAULT;
-	pci_set_word(d->config + PCI_COMMAND, PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
+	/* QEMU's convention for coreboot: RAM size in 8 MiB units at 0x57
+	 * (DRAMC on the real part), saturating at 255. */
+	uint64_t units = m ? m->mem.ram_size >> 23 : 0;
+	d->config[I440FX_RAM_SIZE] = units > 255 ? 255 : units;
+	d->wmask[I440FX_RAM_SIZE] = 0;
 	return 0;
 }

@@ -66,7 +66,7 @@ int pci_device_init(struct pci_device *d, unsigned devfn, const char *name, uint
 
 	pci_set_word(d->wmask + PCI_COMMAND,
 		     PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER |
-		     PCI_COMMAND_PARITY | PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
+		     PCI_COMMAND_SERR | PCI_COMMAND_INTX_DISABLE);
 	pci_set_word(d->w1cmask + PCI_STATUS, PCI_STATUS_W1C);
 	d->wmask[PCI_CACHE_LINE_SIZE] = 0xff;
 	d->wmask[PCI_LATENCY_TIMER] = 0xff;

@@ -4,7 +4,8 @@
  *
  * Routing (82371SB datasheet 2.2.9, PIRQRC[A:D] at 0x60-0x63): bit 7 set
  * disables the route; bits 3:0 name the ISA IRQ (3-7, 9-12, 14, 15; other
- * values are reserved and route nowhere). See pirq.h for the wiring and
+ * values are reserved and route nowhere). Bits 6:4 are stored as written,
+ * as on QEMU (tests/unit/test_pci_qemu.c). See pirq.h for the wiring and
  * why only the ISA IRQ (not an IOAPIC pin 16-19) is driven.
  *
  * State: pirq_level (from the bus, under its irq lock) and the routing bytes
@@ -109,16 +110,9 @@ int piix3_init(struct piix3 *p, struct machine *m)
 	struct pci_device *d = &p->pci;
 	for (unsigned i = 0x40; i < PCI_CFG_SIZE; i++)
 		d->wmask[i] = 0xff;
-	for (unsigned n = 0; n < PIRQ_COUNT; n++)
-		d->wmask[PIRQ_ROUTE_REG + n] = PIRQ_ROUTE_DISABLED | PIRQ_ROUTE_IRQ_MASK;
 	d->wmask[PCI_INTERRUPT_LINE] = 0;
-	/* I/O, memory and bus master are hard-wired on; only special cycles
-	 * and SERR# are the guest's to change. */
-	pci_set_word(d->wmask + PCI_COMMAND, 0x0108);
-	pci_set_word(d->config + PCI_COMMAND,
-		     PCI_COMMAND_IO | PCI_COMMAND_MEMORY | PCI_COMMAND_MASTER);
-	/* The bridge's status: medium DEVSEL timing, fast back-to-back capable. */
-	pci_set_word(d->config + PCI_STATUS, 0x0280);
+	/* Status: medium DEVSEL timing (as QEMU's PIIX3 reads). */
+	pci_set_word(d->config + PCI_STATUS, 0x0200);
 	piix3_reset(d);
 	return 0;
 }

@@ -309,6 +309,10 @@ static void piix4_reset(struct pci_device *d)
 {
 	struct piix4_pm *pm = d->opaque;
 	d->config[DEVACTB + 3] = 0x02;     /* APMC_EN: "SMM is set up" */
+	/* The board wires the SMBus host at 0xB100, enabled, as QEMU's does
+	 * (SeaBIOS programs the same values again). */
+	pci_set_long(d->config + SMBBA, PIIX4_SMB_BASE | 1);
+	d->config[SMBHSTCFG] = 0x09;
 	pthread_mutex_lock(&pm->lock);
 	pm->pm1_sts = pm->pm1_en = pm->pm1_cnt = 0;
 	pm->gpe_sts = pm->gpe_en = 0;
@@ -345,6 +349,7 @@ int piix4_pm_init(struct piix4_pm *pm, struct machine *m)
 		return rc;
 	struct pci_device *d = &pm->pci;
 	pci_device_set_pin(d, 1);
+	pci_set_word(d->config + PCI_STATUS, 0x0280);         /* fast back-to-back, medium DEVSEL */
 	for (unsigned i = 0x40; i < PCI_CFG_SIZE; i++)
 		d->wmask[i] = 0xff;
 	/* PMBA / SMBBA: bit 0 reads 1 (I/O space), the base bits are writable. */

@@ -11,7 +11,7 @@
  *       DRDY|DSC + INTRQ at the end;
  *   idle --DMA command--> DRQ with xfer = DMA until the bus master runs the
  *       transfer (piix_ide.c), then DRDY|DSC + INTRQ, or ERR on failure;
- *   any --error--> DRDY|ERR with the error register, INTRQ;
+ *   any --error--> DRDY|ERR (DSC clear) with the error register, INTRQ;
  *   SRST set --> BSY on both devices, command cancelled; SRST cleared -->
  *       DRDY|DSC, error 01h and the ATA signature (no interrupt).
  * Invariants: DRQ is set exactly while xfer != NONE; buf_pos <= buf_len;
@@ -105,7 +105,7 @@ static void cmd_error(struct ide_channel *ch, struct ide_drive *d, uint8_t err)
 	d->xfer = IDE_XFER_NONE;
 	d->remaining = 0;
 	d->error = err;
-	d->status = ATA_DRDY | ATA_DSC | ATA_ERR;
+	d->status = ATA_DRDY | ATA_ERR;           /* DSC clear on error, as QEMU */
 	ide_set_irq(ch);
 }
 

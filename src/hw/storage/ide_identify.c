@@ -55,7 +55,7 @@ void ide_identify(const struct ide_drive *d, uint16_t id[256])
 	id[66] = 120;
 	id[67] = 120;
 	id[68] = 120;
-	id[80] = 0x007e;                       /* ATA-1 to ATA-6 */
+	id[80] = 0x0070;                       /* ATA/ATAPI-4, -5 and -6 */
 	id[82] = (1 << 14) | (1 << 5);         /* NOP, write cache */
 	id[83] = (1 << 14) | (1 << 13) | (1 << 12) | (1 << 10);  /* FLUSH (EXT), LBA48 */
 	id[84] = 1 << 14;

@@ -329,6 +329,7 @@ int piix_ide_create(struct machine *m, struct pci_bus *bus, struct piix_ide **ou
 	for (unsigned i = 0x40; i < 0x50; i++)
 		ide->pci.wmask[i] = 0xff;
 	ide->pci.wmask[PCI_INTERRUPT_LINE] = 0;
+	pci_set_word(ide->pci.config + PCI_STATUS, 0x0280);   /* fast back-to-back, medium DEVSEL */
 
 	unsigned n = 0;
 	for (unsigned i = 0; m && i < m->cfg.ndisks; i++) {
