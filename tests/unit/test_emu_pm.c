@@ -227,6 +227,10 @@ TEST(emu_pm_triple_fault)
 	fix_prot32(f, pm_ud2, sizeof(pm_ud2));
 	f->s.idt.limit = 0;
 	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_SHUTDOWN);
+	/* Shutdown is a halted state: running again executes nothing. */
+	uint64_t n = f->cpu->icount;
+	CHECK_EQ(emu_step(f->cpu, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->cpu->icount, n);
 	fix_free(f);
 }
 

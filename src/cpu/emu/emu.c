@@ -211,6 +211,7 @@ void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s)
 	cpu->halted = s->mp_state == VCPU_MP_HALTED;
 	cpu->mp_state = s->mp_state == VCPU_MP_HALTED ? VCPU_MP_RUNNABLE : s->mp_state;
 	cpu->delivering = -1;
+	cpu->in_shutdown = false;
 	cpu->check_irq = true;
 	emu_update_mode(cpu);
 	emu_tlb_flush(cpu, false);
@@ -265,6 +266,10 @@ static int events(struct emu_cpu *cpu)
 			do_init(cpu);
 		else if (what == 2 && cpu->mp_state == VCPU_MP_INIT_RECEIVED)
 			do_sipi(cpu, vec);
+	}
+	if (cpu->in_shutdown) {
+		cpu->check_irq = true;   /* only INIT (or a new state) leaves it */
+		return VCPU_EXIT_HLT;
 	}
 	if (cpu->mp_state != VCPU_MP_RUNNABLE) {
 		cpu->check_irq = true;   /* keep looking for INIT/SIPI on every entry */
@@ -413,8 +418,12 @@ int emu_step(struct emu_cpu *cpu, uint64_t n)
 	cpu->shutdown = false;
 	if (setjmp(cpu->jmp)) {
 		handle_fault(cpu);
-		if (cpu->shutdown)
+		if (cpu->shutdown) {
+			/* Reported once; the CPU then stays in the shutdown state. */
+			cpu->in_shutdown = true;
+			cpu->check_irq = true;
 			return VCPU_EXIT_SHUTDOWN;
+		}
 	}
 	while (cpu->budget) {
 		if (__builtin_expect(cpu->check_irq || cpu->halted || !(cpu->icount & 4095) ||

@@ -200,7 +200,8 @@ struct emu_cpu {
 	uint32_t exc_err;
 	bool exc_has_err;
 	int delivering;          /* vector being delivered, -1 if none */
-	bool shutdown;
+	bool shutdown;           /* triple fault in this emu_step() */
+	bool in_shutdown;        /* shutdown state: halted until INIT or set_state */
 	uint64_t budget;         /* instructions left in this emu_step() */
 	uint64_t insn_rsp;       /* RSP before the current instruction (fault rollback) */
 	atomic_bool poke;        /* vcpu_kick from the interrupt hardware: recheck events */
