@@ -432,6 +432,16 @@ int emu_step(struct emu_cpu *cpu, uint64_t n)
 			if (r >= 0)
 				return r;
 		}
+		if (__builtin_expect(cpu->debug_active, 0) && cpu->nbp && !cpu->bp_resume) {
+			uint64_t lin = cpu->code64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base +
+									   cpu->rip);
+			for (unsigned i = 0; i < cpu->nbp; i++)
+				if (cpu->bp[i] == lin) {
+					cpu->bp_resume = true;   /* run it when resumed */
+					return VCPU_EXIT_DEBUG;
+				}
+		}
+		cpu->bp_resume = false;
 		cpu->insn_rsp = cpu->regs[REG_RSP];
 		struct emu_insn *in = fetch_decode(cpu);
 		uint8_t shadow = cpu->intr_shadow;
@@ -447,6 +457,8 @@ int emu_step(struct emu_cpu *cpu, uint64_t n)
 			cpu->intr_shadow = 0;
 			cpu->check_irq = true;
 		}
+		if (__builtin_expect(cpu->single_step, 0))
+			return VCPU_EXIT_DEBUG;
 		if (__builtin_expect(tf, 0)) {
 			cpu->dr6 |= 1u << 14;   /* BS: single step */
 			cpu->delivering = EXC_DB;
@@ -573,6 +585,20 @@ static void emu_vcpu_kick(struct vcpu *v)
 		atomic_store(&cpu->poke, true);
 }
 
+static int emu_set_debug(struct vcpu *v, bool single_step, const uint64_t *hw_bp, unsigned nbp)
+{
+	struct emu_cpu *cpu = v->backend;
+	if (nbp > 4)
+		return -EINVAL;
+	cpu->single_step = single_step;
+	cpu->nbp = nbp;
+	for (unsigned i = 0; i < nbp; i++)
+		cpu->bp[i] = hw_bp[i];
+	cpu->debug_active = single_step || nbp;
+	cpu->bp_resume = false;
+	return 0;
+}
+
 static int emu_get_state(struct vcpu *v, struct vcpu_state *s)
 {
 	emu_state_get(v->backend, s);
@@ -599,4 +625,5 @@ const struct cpu_backend cpu_backend_emu = {
 	.set_state = emu_set_state,
 	.get_dirty_log = emu_get_dirty_log,
 	.set_dirty_logging = emu_set_dirty_logging,
+	.set_debug = emu_set_debug,
 };

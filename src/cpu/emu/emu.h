@@ -209,6 +209,12 @@ struct emu_cpu {
 	uint64_t a20_mask;       /* ~0, or bit 20 clear while the A20 gate is off */
 	struct vcpu_state *scratch;  /* INIT reset state, allocated once */
 
+	/* Debugger (gdb stub through set_debug): stop after every instruction,
+	 * or before one at a breakpoint address (linear). */
+	bool debug_active, single_step, bp_resume;
+	unsigned nbp;
+	uint64_t bp[4];
+
 	struct emu_tlb_entry *tlbc;   /* tlb[cpl == 3] */
 	struct emu_tlb_entry tlb[2][EMU_TLB_SIZE];
 	struct emu_icache_entry *icache;

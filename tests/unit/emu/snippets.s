@@ -428,3 +428,63 @@ l1:
 	movb $0x22, %es:0x0510
 	mov 0x0500, %bl
 	hlt
+@@ pm_to_v86 code32 0x1000
+	push $0
+	push $0
+	push $0
+	push $0
+	push $0
+	push $0x6000
+	push $0x23202
+	push $0
+	push $0x9000
+	iret
+@@ v86_code code16 0x9000
+	mov $0x1234, %bx
+	int $0x40
+	hlt
+@@ pm_v86_handler code32 0x8000
+	mov %esp, %esi
+	mov %ds, %edi
+	hlt
+@@ pm_sysenter code32 0x1000
+	sysenter
+@@ pm_sysenter_kernel code32 0x8000
+	mov $0x9100, %edx
+	mov $0x6800, %ecx
+	sysexit
+@@ pm_sysexit_user code32 0x9100
+	mov %cs, %eax
+	mov %ss, %ebx
+	mov %esp, %edi
+	int $0x41
+@@ pm_rep_fault code32 0x1000
+	cld
+	mov $0x4f80, %esi
+	mov $0x6000, %edi
+	mov $0x100, %ecx
+	rep movsb
+	hlt
+@@ pm_pf_fixup code32 0x8000
+	movl $0x5003, 0x11014
+	invlpg 0x5000
+	incl 0x6200
+	add $4, %esp
+	iret
+@@ pm_more code32 0x1000
+	mov $0x11111111, %eax
+	mov $0x22222222, %edx
+	mov $0x33333333, %ebx
+	mov $0x44444444, %ecx
+	lock cmpxchg8b 0x4000
+	setz 0x4010
+	cmpxchg8b 0x4000
+	mov %eax, 0x4014
+	mov %edx, 0x4018
+	setz 0x401c
+	imul $-3, 0x4020, %esi
+	mov $0x40000000, %eax
+	imul $4, %eax, %edi
+	setc 0x4024
+	seto 0x4025
+	hlt
