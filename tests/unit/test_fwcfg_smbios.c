@@ -82,7 +82,9 @@ TEST(smbios_structure_walk)
 
 TEST(smbios_dmidecode_decodes_tables)
 {
-	struct smbios_config c = {.ncpus = 2, .below_4g = 512 << 20};
+	struct smbios_config c = {.ncpus = 2, .below_4g = 512 << 20, .cpuid1_eax = 0x6F1,
+				  .cpuid1_edx = 0x078BFBFF, .cpu_vendor = "GenuineIntel",
+				  .cpu_brand = "Test CPU"};
 	struct smbios_tables t;
 	char dir[] = "/tmp/nyx-smbios-XXXXXX", cmd[512], path[256];
 	REQUIRE(smbios_build(&c, &t) == 0);
@@ -120,6 +122,10 @@ TEST(smbios_dmidecode_decodes_tables)
 	CHECK(strstr(out, "System Information"));
 	CHECK(strstr(out, "Manufacturer: Nyx"));
 	CHECK(strstr(out, "Socket Designation: CPU 1"));
+	/* Processor ID: CPUID 1 EAX then EDX, as bytes in memory order. */
+	CHECK(strstr(out, "ID: F1 06 00 00 FF FB 8B 07"));
+	CHECK(strstr(out, "Manufacturer: GenuineIntel"));
+	CHECK(strstr(out, "Version: Test CPU"));
 	CHECK(strstr(out, "Size: 512 MB"));
 	CHECK(strstr(out, "Starting Address: 0x00000000000"));
 	CHECK(strstr(out, "Ending Address: 0x0001FFFFFFF"));

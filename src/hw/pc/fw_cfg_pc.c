@@ -15,6 +15,7 @@
 #include "acpi/acpi.h"
 #include "core/log.h"
 #include "core/machine.h"
+#include "cpu/cpu.h"
 #include "hw/pc/smbios.h"
 #include "hw/pci/piix4_pm.h"
 #include "hw/storage/ide.h"
@@ -114,6 +115,22 @@ static int add_smbios(struct fw_cfg *fc, const struct machine *m)
 		.above_4g = m->mem.above_4g,
 	};
 	struct smbios_tables t;
+	struct cpuid_regs r;
+	char vendor[13] = {0}, brand[49] = {0};
+
+	cpuid_model(0, m->cfg.cpus, 1, 0, &r);
+	c.cpuid1_eax = r.eax;
+	c.cpuid1_edx = r.edx;
+	cpuid_model(0, m->cfg.cpus, 0, 0, &r);
+	memcpy(vendor, &r.ebx, 4);
+	memcpy(vendor + 4, &r.edx, 4);
+	memcpy(vendor + 8, &r.ecx, 4);
+	for (unsigned i = 0; i < 3; i++) {
+		cpuid_model(0, m->cfg.cpus, 0x80000002 + i, 0, &r);
+		memcpy(brand + 16 * i, &r, 16);
+	}
+	c.cpu_vendor = vendor;
+	c.cpu_brand = brand;
 	int err = smbios_build(&c, &t);
 
 	if (err)

@@ -116,7 +116,8 @@ static void build_type3(struct aml *o, struct smbios_tables *t)
 	st_end(o, t, &s);
 }
 
-static void build_type4(struct aml *o, struct smbios_tables *t, unsigned cpu, char *name)
+static void build_type4(struct aml *o, struct smbios_tables *t, const struct smbios_config *c,
+			unsigned cpu, char *name)
 {
 	struct smbios_struct s;
 
@@ -124,7 +125,10 @@ static void build_type4(struct aml *o, struct smbios_tables *t, unsigned cpu, ch
 	st_str(&s, 4, name);            /* socket designation */
 	s.fmt[5] = 3;                   /* central processor */
 	s.fmt[6] = 1;                   /* family: other */
-	st_str(&s, 7, "Nyx");
+	st_str(&s, 7, c->cpu_vendor);
+	st_le(&s, 8, c->cpuid1_eax, 4); /* processor ID: CPUID 1 EAX, EDX */
+	st_le(&s, 12, c->cpuid1_edx, 4);
+	st_str(&s, 16, c->cpu_brand);   /* version */
 	st_le(&s, 20, 2000, 2);         /* max speed, MHz (nominal) */
 	st_le(&s, 22, 2000, 2);         /* current speed */
 	s.fmt[24] = 0x41;               /* socket populated, CPU enabled */
@@ -217,7 +221,7 @@ int smbios_build(const struct smbios_config *c, struct smbios_tables *t)
 	build_type3(&o, t);
 	for (unsigned i = 0; i < c->ncpus; i++) {
 		snprintf(names[i], sizeof(names[i]), "CPU %u", i & 0xFFF);
-		build_type4(&o, t, i, names[i]);
+		build_type4(&o, t, c, i, names[i]);
 	}
 	build_memory(&o, t, c);
 	st_begin(&s, 32, 11, 0x2000);   /* boot status: no errors */

@@ -17,6 +17,10 @@ struct smbios_config {
 	uint64_t below_4g, above_4g;   /* RAM below and above 4 GiB */
 	uint8_t uuid[16];
 	const char *product;           /* system product name */
+	/* What CPUID tells the guest (type 4): leaf 1 EAX and EDX, the vendor
+	 * and brand strings; NULL strings leave the fields empty. */
+	uint32_t cpuid1_eax, cpuid1_edx;
+	const char *cpu_vendor, *cpu_brand;
 };
 
 struct smbios_tables {
