@@ -14,7 +14,7 @@ GUEST_LDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack \
 
 # Each guest NAME is built from NAME.c, as 32-bit or 64-bit code; a test that
 # runs in both modes has two one-line files including the shared source.
-GUEST_32   := hello meminfo cmdline module realdrop paging32 exc32 softint32 triple rtc loop halt
+GUEST_32   := hello meminfo cmdline module realdrop paging32 pae32 exc32 softint32 triple rtc loop halt
 GUEST_64   := hello64 long64 exc64 softint64 fpu64 irq64 smp64
 GUEST_BIOS := realmode
 # Guests for bench/ (sources in bench/guest/, same runtime, 32-bit).
