@@ -16,10 +16,12 @@
  *   leaf 0x80000001: LAHF/SAHF in 64-bit mode; SYSCALL NX 1-GiB pages
  *     RDTSCP LM
  *   leaf 0x80000007: invariant TSC (the TSC is the machine's guest clock)
- * Advertised because x86-64 Linux requires them, emulation is stage 2:
- *   FXSR, SSE, SSE2 and the x87 arithmetic behind FPU (the emulator
- *   implements FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX/FWAIT, CR0.TS/EM #NM,
- *   LDMXCSR/STMXCSR; other x87/SSE/FXSAVE opcodes raise #UD for now).
+ * Advertised because x86-64 Linux requires them, partly stage-2 work:
+ *   FXSR (FXSAVE/FXRSTOR done), SSE and SSE2 (cpu/emu/sse.c: moves, packed
+ *   integer and logic, common float arithmetic, compares and conversions;
+ *   no MXCSR exception flags or rounding modes yet), and the x87 arithmetic
+ *   behind FPU (the emulator implements FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX/
+ *   FWAIT and the CR0.TS/EM rules; other x87 opcodes raise #UD for now).
  * Deliberately absent: VME, MCE/MCA, MMX, SSE3+, x2APIC, TSC-deadline,
  *   XSAVE, SMEP/SMAP, FSGSBASE, PCID, performance counters.
  * Leaves above the maximum return zeros.

@@ -34,11 +34,13 @@ static inline int fuzz_emu_case(const uint8_t *data, size_t len)
 		break;
 	case 1:
 		fix_prot32(f, data, len);
+		f->s.cr4 |= 0x200;   /* OSFXSR: let SSE code run */
 		for (unsigned v = 0; v < 256; v++)
 			fix_gate32(f, v, SEL_CODE32, 0x8000 + v, 0xe, 3);
 		break;
 	default:
 		fix_long(f, data, len);
+		f->s.cr4 |= 0x200;
 		for (unsigned v = 0; v < 256; v++)
 			fix_gate64(f, v, SEL_CODE64, 0x8000 + v, 0xe, 3, 0);
 		break;

@@ -178,7 +178,8 @@ struct emu_cpu {
 	uint64_t sysenter_cs, sysenter_esp, sysenter_eip;
 	uint64_t apic_base, pat, misc_enable, tsc_aux, tsc_offset;
 	uint64_t mtrr[32];       /* MTRRs and misc MSRs (system.c misc_slot): stored only */
-	uint8_t fxsave[512];     /* FXSAVE image (control words; x87/SSE are stage 2) */
+	/* FXSAVE image: x87 control words, MXCSR, XMM0-15 (sse.c) */
+	uint8_t fxsave[512] __attribute__((aligned(16)));
 
 	/* Derived mode, recomputed by emu_update_mode(). */
 	unsigned cpl;
@@ -292,6 +293,10 @@ void emu_tss_stack(struct emu_cpu *cpu, unsigned rpl, uint16_t *ss, uint64_t *sp
  * a null SS allowed in long mode). */
 uint64_t emu_check_new_ss(struct emu_cpu *cpu, uint16_t ss, unsigned cpl, int exc);
 void emu_set_ss(struct emu_cpu *cpu, uint16_t ss, uint64_t d, unsigned cpl);
+
+/* --- sse.c ------------------------------------------------------------------- */
+bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in);
+void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
 
 /* --- string.c --------------------------------------------------------------- */
 bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in);

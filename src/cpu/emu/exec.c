@@ -2,9 +2,9 @@
  * Instruction dispatch and the data-movement instructions: MOV and its
  * variants, LEA, XCHG, PUSH/POP (incl. PUSHA/POPA, PUSHF/POPF), ENTER/LEAVE,
  * sign/zero extension, CMOVcc/SETcc, LAHF/SAHF, flag instructions, XLAT,
- * BSWAP, segment loads, CMPXCHG8B/16B, NOPs and the x87 control subset
+ * BSWAP, segment loads, CMPXCHG8B/16B, MOVNTI, NOPs and the x87 control subset
  * (FNINIT, FNSTSW, FNSTCW, FLDCW, FNCLEX, FWAIT; the rest of x87 is stage 2).
- * Everything else is handed to alu.c, control.c, string.c and system.c.
+ * Everything else is handed to alu.c, control.c, string.c, system.c, sse.c.
  */
 #include <pthread.h>
 
@@ -570,11 +570,16 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 			return;
 		}
 		break;
+	case 0x1c3:   /* MOVNTI */
+		if (in->mod == 3)
+			emu_raise(cpu, EXC_UD, 0);
+		emu_write(cpu, in->seg, emu_ea(cpu, in), size == 8 ? 8 : 4, cpu->regs[in->reg]);
+		return;
 	case 0x10d: case 0x118 ... 0x11f:
 		return;   /* prefetch hints and multi-byte NOP */
 	default:
 		if (emu_exec_alu(cpu, in) || emu_exec_control(cpu, in) || emu_exec_string(cpu, in) ||
-		    emu_exec_system(cpu, in))
+		    emu_exec_system(cpu, in) || emu_exec_sse(cpu, in))
 			return;
 		break;
 	}

@@ -736,6 +736,10 @@ bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
 				return true;   /* LFENCE, MFENCE, SFENCE */
 			emu_unimplemented(cpu, in);
 		}
+		if (r < 2) {
+			emu_fxsave(cpu, in, r == 1);
+			return true;
+		}
 		if (r == 7) {   /* CLFLUSH: faults like a byte read */
 			emu_read(cpu, in->seg, emu_ea(cpu, in), 1);
 			return true;

@@ -488,3 +488,36 @@ l1:
 	setc 0x4024
 	seto 0x4025
 	hlt
+@@ lm_sse code64 0x1000
+	movdqu 0x4000, %xmm0
+	pxor %xmm1, %xmm1
+	pcmpeqb %xmm0, %xmm1
+	pmovmskb %xmm1, %eax
+	mov %eax, 0x4034
+	bsf %eax, %ecx
+	movdqa 0x4010, %xmm2
+	pshufd $0x1b, %xmm2, %xmm3
+	movdqu %xmm3, 0x4020
+	movd %ecx, %xmm4
+	movq %xmm4, %rdx
+	mov $3, %eax
+	cvtsi2sd %eax, %xmm5
+	mov $4, %eax
+	cvtsi2sd %eax, %xmm6
+	mulsd %xmm6, %xmm5
+	addsd %xmm6, %xmm5
+	sqrtsd %xmm5, %xmm7
+	cvttsd2si %xmm7, %rsi
+	ucomisd %xmm6, %xmm7
+	setz 0x4030
+	setp 0x4031
+	setc 0x4032
+	punpcklbw %xmm1, %xmm2
+	movdqu %xmm2, 0x4040
+	psrldq $4, %xmm3
+	movdqu %xmm3, 0x4050
+	fxsave 0x4100
+	hlt
+@@ lm_sse_fault code64 0x1000
+	pxor %xmm0, %xmm0
+	hlt
