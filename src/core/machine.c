@@ -341,10 +341,15 @@ void machine_request_reset(struct machine *m)
 	}
 	pthread_mutex_lock(&m->lock);
 	bool first = !m->reset_requested;
-	m->reset_requested = true;
+	__atomic_store_n(&m->reset_requested, true, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&m->lock);
-	if (first)
+	if (first) {
 		loop_call(m->loop, do_reset, m);
+		/* A reset takes effect at once on hardware: no vCPU may run on
+		 * (SeaBIOS's tryReboot falls through to a deliberate triple
+		 * fault 50 us after writing 0xCF9). They park until do_reset. */
+		machine_kick_all(m);
+	}
 }
 
 void machine_request_stop(struct machine *m, enum stop_reason why, int exit_status)

@@ -9,11 +9,12 @@
  * mapping. A change rebuilds the list: every RAM/RAM_RO region overlapping
  * the range is cut at the range's ends, the inside takes the new kind, then
  * neighbours of the same kind that are contiguous in both guest and host
- * addresses are merged back, so the list stays short (SeaBIOS leaves at
- * most four pieces). Invariants: regions never overlap; a region that is
- * unchanged keeps its slot number and dirty bitmap; a new or resized region
- * gets a slot number no current or previous region uses, so a backend can
- * delete stale slots before adding new ones; dirty bits move with pages.
+ * addresses are merged back (never across 1 MiB), so the list stays short
+ * (SeaBIOS leaves at most five pieces). Invariants: regions never overlap;
+ * a region that is unchanged keeps its slot number and dirty bitmap; a new
+ * or resized region gets a slot number no current or previous region uses,
+ * so a backend can delete stale slots before adding new ones; dirty bits
+ * move with pages.
  * Readers of the list that take no lock (gpa_read on a device thread) may
  * race with a change; changes happen only while firmware programs the
  * chipset, with the guest's own accesses to these pages in flight at most.
@@ -26,6 +27,7 @@
 #include "core/memory.h"
 
 #define BITS_PER_LONG (8 * sizeof(unsigned long))
+#define MEM_READONLY_BARRIER 0x100000ULL
 
 static bool is_ram(const struct mem_region *r)
 {
@@ -113,11 +115,15 @@ int mem_set_readonly(struct guest_mem *mem, uint64_t gpa, uint64_t size, bool ro
 		}
 	}
 	qsort(piece, np, sizeof(piece[0]), cmp_gpa);
-	/* Merge contiguous RAM pieces of one kind. */
+	/* Merge contiguous RAM pieces of one kind, but never across 1 MiB:
+	 * after the first change main RAM stays one region of its own, so
+	 * later changes below 1 MiB never make the backend drop and re-add
+	 * the slot other vCPUs are running from. */
 	unsigned nn = 0;
 	for (unsigned i = 0; i < np; i++) {
 		struct mem_region *last = nn ? &piece[nn - 1] : NULL;
 		if (last && is_ram(last) && last->kind == piece[i].kind &&
+		    piece[i].gpa != MEM_READONLY_BARRIER &&
 		    last->gpa + last->size == piece[i].gpa &&
 		    last->host + last->size == piece[i].host) {
 			last->size += piece[i].size;

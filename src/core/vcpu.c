@@ -46,16 +46,18 @@ static void wait_halted(struct vcpu *v)
 	pthread_mutex_unlock(&v->halt_lock);
 }
 
-/* Parks while the machine is not running; returns false when it stops. */
+/* Parks while the machine is not running or a reset is pending; returns
+ * false when it stops. */
 static bool wait_running(struct vcpu *v)
 {
 	struct machine *m = v->m;
-	if (atomic_load(&m->run_state) == MACHINE_RUNNING)
+	if (atomic_load(&m->run_state) == MACHINE_RUNNING &&
+	    !__atomic_load_n(&m->reset_requested, __ATOMIC_ACQUIRE))
 		return true;
 	pthread_mutex_lock(&m->lock);
 	m->parked++;
 	pthread_cond_broadcast(&m->cond);
-	while (m->state != MACHINE_RUNNING && m->state != MACHINE_STOPPED)
+	while ((m->state != MACHINE_RUNNING || m->reset_requested) && m->state != MACHINE_STOPPED)
 		pthread_cond_wait(&m->cond, &m->lock);
 	m->parked--;
 	bool run = m->state == MACHINE_RUNNING;

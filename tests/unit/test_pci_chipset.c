@@ -280,12 +280,15 @@ TEST(pci_pam_locks_and_unlocks_shadow_ram)
 	cfg_write(&f, HOST, 0x5e, 1, 0x31);
 	CHECK_EQ(gpa_write(mem, 0xe3fff, &b, 1), -EFAULT);
 	CHECK_EQ(gpa_write(mem, 0xe4000, &b, 1), 0);
-	/* Reset: everything writable again and merged back into few regions. */
+	/* Reset: everything writable again, merged back into few regions
+	 * (the shadow area stays apart from RAM above 1 MiB). */
 	pc_chipset_reset(f.cs);
 	CHECK_EQ(cfg_read(&f, HOST, 0x59, 1), 0);
 	CHECK_EQ(gpa_write(mem, 0xf0000, &b, 1), 0);
 	CHECK_EQ(gpa_write(mem, 0xc0000, &b, 1), 0);
-	CHECK_EQ(mem->nregions, regions);
+	CHECK_EQ(mem->nregions, regions + 1);
+	CHECK_EQ(mem_find(mem, 0xc0000)->size, 0x40000);
+	CHECK_EQ(mem_find(mem, 0x100000)->gpa, 0x100000);
 	/* SMRAM: default 02h; D_LCK freezes it and closes D_OPEN. */
 	CHECK_EQ(cfg_read(&f, HOST, 0x72, 1), 0x02);
 	cfg_write(&f, HOST, 0x72, 1, 0x4a);
