@@ -43,7 +43,11 @@ $(BUILD)/tests/qcow2io: tests/storage/qcow2io.c $(LIB_OBJS)
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
-TEST_TOOLS := $(BUILD)/tests/qcow2io
+$(BUILD)/tests/acpi-blobs: tests/firmware/acpi_blobs.c $(LIB_OBJS)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+TEST_TOOLS := $(BUILD)/tests/qcow2io $(BUILD)/tests/acpi-blobs
 
 # Guest programs (tests/guest): assembled with binutils, no extra toolchain.
 include tests/guest/guest.mk
