@@ -19,9 +19,10 @@
  * Advertised because x86-64 Linux requires them, partly stage-2 work:
  *   FXSR (FXSAVE/FXRSTOR done), SSE and SSE2 (cpu/emu/sse.c: moves, packed
  *   integer and logic, common float arithmetic, compares and conversions;
- *   no MXCSR exception flags or rounding modes yet), and the x87 arithmetic
- *   behind FPU (the emulator implements FNINIT/FNSTSW/FNSTCW/FLDCW/FNCLEX/
- *   FWAIT and the CR0.TS/EM rules; other x87 opcodes raise #UD for now).
+ *   MXCSR exception flags and #XM; no rounding-mode control yet), and the
+ *   x87 FPU (cpu/emu/x87.c: loads, stores, constants, basic arithmetic,
+ *   FSQRT, FCOMI, control words; transcendental, BCD and environment
+ *   instructions and #MF raise #UD / are not delivered yet).
  * Deliberately absent: VME, MCE/MCA, MMX, SSE3+, x2APIC, TSC-deadline,
  *   XSAVE, SMEP/SMAP, FSGSBASE, PCID, performance counters.
  * Leaves above the maximum return zeros.

@@ -61,3 +61,35 @@ TEST(emu_sse_ud_and_nm)
 	check_sse_fault(0, 0, EXC_UD);            /* CR4.OSFXSR = 0 */
 	check_sse_fault(8, 0x200, EXC_NM);        /* CR0.TS = 1 */
 }
+
+/* x87 with host extended precision and the SSE exception flags. Expected
+ * bit patterns are the IEEE 754 doubles of pi and sqrt(2) rounded to
+ * nearest (0x400921fb54442d18, 0x3ff6a09e667f3bcd), as any IEEE reference
+ * gives them. */
+TEST(emu_x87_arith_and_sse_exceptions)
+{
+	static const uint8_t hlt = 0xf4;
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_x87, sizeof(lm_x87));
+	f->s.cr4 |= 0x600;   /* OSFXSR, OSXMMEXCPT */
+	fix_put32(f, 0x4000, 3);
+	fix_put32(f, 0x4004, 4);
+	fix_put32(f, 0x4008, 5);
+	fix_put64(f, 0x4028, 0);                        /* 0.0 */
+	fix_put64(f, 0x4038, 0x3ff0000000000000ULL);    /* 1.0 */
+	fix_put32(f, 0x4044, 0x1f80 & ~0x200u);         /* ZM cleared */
+	fix_put(f, 0x8000, &hlt, 1);
+	fix_gate64(f, EXC_XM, SEL_CODE64, 0x8000, 0xe, 0, 0);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(fix_get(f, 0x4010, 4), 17);            /* 3*4+5 through the stack */
+	CHECK_EQ(fix_get(f, 0x4018, 8), 0x400921fb54442d18ULL);
+	CHECK_EQ(fix_get(f, 0x4020, 8), 0x3ff6a09e667f3bcdULL);
+	CHECK_EQ(fix_get(f, 0x4030, 8), 0x7ff0000000000000ULL);   /* 1/0 = +inf */
+	CHECK_EQ(f->s.regs[REG_RAX] & 0x3804, 0x0004);  /* FSW.ZE, TOP back at 0 */
+	CHECK_EQ(fix_get(f, 0x4040, 4) & 0x3f, 0x04);   /* masked SSE 1/0: MXCSR.ZE */
+	/* Unmasked: #XM at the second DIVSD, XMM0 unchanged (+inf). */
+	CHECK_EQ(f->s.rip, 0x8001);
+	CHECK_EQ(fix_get(f, f->s.regs[REG_RSP], 8), 0x1000 + sizeof(lm_x87) - 10);
+	fix_free(f);
+}

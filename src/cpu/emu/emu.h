@@ -298,6 +298,11 @@ void emu_set_ss(struct emu_cpu *cpu, uint16_t ss, uint64_t d, unsigned cpl);
 bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in);
 void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
 
+/* --- x87.c -------------------------------------------------------------------- */
+/* Executes an x87 opcode (D8-DF) other than the control subset in exec.c;
+ * false if it is not implemented yet. */
+bool emu_x87(struct emu_cpu *cpu, struct emu_insn *in);
+
 /* --- string.c --------------------------------------------------------------- */
 bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in);
 

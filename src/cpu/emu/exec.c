@@ -253,7 +253,7 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 	emu_set_flags(cpu, fl);
 }
 
-/* x87: only what firmware and kernels use to probe and initialise the FPU. */
+/* x87 control subset (probe and initialise the FPU); arithmetic in x87.c. */
 static void exec_x87(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	uint8_t *fx = cpu->fxsave;
@@ -290,7 +290,8 @@ static void exec_x87(struct emu_cpu *cpu, struct emu_insn *in)
 		emu_write(cpu, in->seg, emu_ea(cpu, in), 2, fx[2] | (fx[3] << 8));
 		return;
 	}
-	emu_unimplemented(cpu, in);
+	if (!emu_x87(cpu, in))
+		emu_unimplemented(cpu, in);
 }
 
 static bool lockable(const struct emu_insn *in)

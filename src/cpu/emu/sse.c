@@ -12,6 +12,7 @@
  * MMX (not advertised), SSE3+, MXCSR exception flags and rounding modes,
  * denormal controls. Missing opcodes raise #UD through emu_unimplemented.
  */
+#include <fenv.h>
 #include <math.h>
 #include <stdlib.h>
 
@@ -135,15 +136,17 @@ static void set_cmp_flags(struct emu_cpu *cpu, double a, double b)
 
 static double fp_op(unsigned op, double a, double b)
 {
+	volatile double x = a, y = b, r;   /* keep the order against fenv calls */
 	switch (op) {
-	case 0x51: return sqrt(b);
-	case 0x58: return a + b;
-	case 0x59: return a * b;
-	case 0x5c: return a - b;
-	case 0x5d: return (a < b) ? a : b;   /* SDM: the second operand if unordered/equal */
-	case 0x5e: return a / b;
-	default: return (a > b) ? a : b;
+	case 0x51: r = sqrt(y); break;
+	case 0x58: r = x + y; break;
+	case 0x59: r = x * y; break;
+	case 0x5c: r = x - y; break;
+	case 0x5d: r = (x < y) ? x : y; break;   /* SDM: the second if unordered/equal */
+	case 0x5e: r = x / y; break;
+	default: r = (x > y) ? x : y; break;
 	}
+	return r;
 }
 
 static bool cmp_pred(unsigned pred, double a, double b)
@@ -171,27 +174,57 @@ static int64_t cvt_int(double v, unsigned size, bool truncate)
 	return (int64_t)r;
 }
 
+/* MXCSR exception flags from the host's floating-point environment: sticky
+ * flags when masked; an unmasked one raises #XM (#UD without
+ * CR4.OSXMMEXCPT) before the result is written (SDM Vol. 1, 11.5). */
+static void mxcsr_begin(void)
+{
+	feclearexcept(FE_ALL_EXCEPT);
+}
+
+static void mxcsr_end(struct emu_cpu *cpu)
+{
+	int e = fetestexcept(FE_ALL_EXCEPT);
+	uint32_t f = 0, m;
+	if (e & FE_INVALID) f |= 0x01;
+	if (e & FE_DIVBYZERO) f |= 0x04;
+	if (e & FE_OVERFLOW) f |= 0x08;
+	if (e & FE_UNDERFLOW) f |= 0x10;
+	if (e & FE_INEXACT) f |= 0x20;
+	memcpy(&m, cpu->fxsave + 24, 4);
+	m |= f;
+	memcpy(cpu->fxsave + 24, &m, 4);
+	if (f & ~(m >> 7) & 0x3f)
+		emu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
+}
+
 static void exec_fp(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op & 0xff;
-	xmm_t *d = xreg(cpu, in->reg), s;
+	xmm_t *d = xreg(cpu, in->reg), s, r = *d;
 	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2, pd = in->p66 && !in->rep;
 	if (ss || sd) {
 		get_src(cpu, in, &s, ss ? 4 : 8, false);
+		mxcsr_begin();
 		if (ss)
-			d->f[0] = (float)fp_op(op, d->f[0], s.f[0]);
+			r.f[0] = (float)fp_op(op, d->f[0], s.f[0]);
 		else
-			d->g[0] = fp_op(op, d->g[0], s.g[0]);
+			r.g[0] = fp_op(op, d->g[0], s.g[0]);
+		mxcsr_end(cpu);
+		*d = r;
 		return;
 	}
 	get_src(cpu, in, &s, 16, true);
+	mxcsr_begin();
 	if (pd) {
 		for (unsigned i = 0; i < 2; i++)
-			d->g[i] = fp_op(op, d->g[i], s.g[i]);
+			r.g[i] = fp_op(op, d->g[i], s.g[i]);
 	} else {
 		for (unsigned i = 0; i < 4; i++)
-			d->f[i] = (float)fp_op(op, d->f[i], s.f[i]);
+			r.f[i] = (float)fp_op(op, d->f[i], s.f[i]);
 	}
+	mxcsr_end(cpu);
+	*d = r;
 }
 
 static void exec_cvt(struct emu_cpu *cpu, struct emu_insn *in)

@@ -521,3 +521,30 @@ l1:
 @@ lm_sse_fault code64 0x1000
 	pxor %xmm0, %xmm0
 	hlt
+@@ lm_x87 code64 0x1000
+	fninit
+	fildl 0x4000
+	fildl 0x4004
+	fmulp
+	fildl 0x4008
+	faddp
+	fistpl 0x4010
+	fldpi
+	fstpl 0x4018
+	fld1
+	fld1
+	faddp
+	fsqrt
+	fstpl 0x4020
+	fnclex
+	fld1
+	fdivl 0x4028
+	fstpl 0x4030
+	fnstsw %ax
+	movsd 0x4038, %xmm0
+	divsd 0x4028, %xmm0
+	stmxcsr 0x4040
+	ldmxcsr 0x4044
+	movsd 0x4038, %xmm0
+	divsd 0x4028, %xmm0
+	hlt
