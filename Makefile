@@ -54,6 +54,7 @@ include tests/guest/guest.mk
 include tests/lang/lang.mk
 include tests/fuzz/fuzz.mk
 include bench/emu.mk
+include tests/diff/diff.mk
 
 test: all $(BUILD)/unit-tests $(TEST_TOOLS) guests
 	@BUILD=$(BUILD) tests/run-all
