@@ -1,9 +1,9 @@
 # Differential CPU tests (tests/diff/README.md): build/tests/difftest runs
 # instruction sequences on KVM (the host CPU as oracle) and on the emulator.
 DIFF_SRCS := $(sort $(wildcard tests/diff/*.c))
-DIFF_OBJS := $(DIFF_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/diff/cases.o
+DIFF_OBJS := $(DIFF_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/tests/diff/case_code.o
 
-$(BUILD)/tests/diff/cases.o: tests/diff/cases.S
+$(BUILD)/tests/diff/case_code.o: tests/diff/case_code.S
 	@mkdir -p $(dir $@)
 	$(CC) -c -o $@ $<
 

@@ -144,7 +144,7 @@ void dt_gen_seq(struct dt_rng *r, struct dt_seq *s);
 unsigned dt_gen_ntemplates(void);
 const char *dt_gen_template_name(unsigned i);
 
-/* cases.c: the hand-picked set (code assembled from cases.S), slot 0. */
+/* cases.c: the hand-picked set (code assembled from case_code.S), slot 0. */
 unsigned dt_cases_count(void);
 int dt_cases_get(unsigned i, struct dt_seq *s);
 

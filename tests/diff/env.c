@@ -564,7 +564,7 @@ static int seq_at(const struct dt_seq *seqs, unsigned n, uint64_t rip)
 /* After an exception exit: fills the result of the sequence that faulted
  * and returns its index, or -1 if the fault was outside every sequence. */
 static int env_exception(struct dt_env *e, const struct dt_seq *seqs, unsigned n,
-			 struct dt_result *res)
+			 unsigned next, struct dt_result *res)
 {
 	struct machine *m = e->m;
 	struct vcpu_state *st = e->st;
@@ -580,6 +580,9 @@ static int env_exception(struct dt_env *e, const struct dt_seq *seqs, unsigned n
 		return -1;
 	const uint64_t *f = has ? frame + 1 : frame;
 	int i = seq_at(seqs, n, f[0]);
+	bool away = i < 0;
+	if (away && next + 1 == n)
+		i = (int)next;   /* it jumped out of its slot; it was the last one left */
 	if (i < 0)
 		return -1;
 	struct dt_result *r = &res[i];
@@ -595,7 +598,7 @@ static int env_exception(struct dt_env *e, const struct dt_seq *seqs, unsigned n
 	r->regs[REG_RSP] = f[3];
 	r->ss = f[4];
 	r->cr2 = vec == 14 ? st->cr2 : 0;
-	if (f[0] < start || f[0] > start + s->len)
+	if (!away && (f[0] < start || f[0] > start + s->len))
 		r->end = DT_END_ERROR;   /* the harness's own code faulted */
 	return i;
 }
@@ -623,7 +626,7 @@ int dt_env_run(struct dt_env *e, const struct dt_seq *seqs, unsigned n, struct d
 			break;
 		int i;
 		if (port == PORT_EXC) {
-			i = env_exception(e, seqs, n, res);
+			i = env_exception(e, seqs, n, next, res);
 		} else {
 			/* Lost: timeout, triple fault or backend error. */
 			i = m->cpu->get_state(e->v, e->st) ? -1 : seq_at(seqs, n, e->st->rip);

@@ -1,0 +1,1194 @@
+/*
+ * Hand-picked differential test cases (tests/diff/README.md).
+ *
+ * Each CASE runs alone in slot 0 (addresses below) at CPL3, from the
+ * registers of dt_seq_init() and RFLAGS 0x202, and sets what it needs
+ * itself; the harness appends the epilogue. Arguments: name, group (the
+ * EMU_PENDING key), flags the last instructions leave architecturally
+ * undefined (Intel SDM, masked before comparison), registers whose final
+ * value is undefined (bit n = GPR n).
+ *
+ * gas expressions: a comparison yields -1 for true, 0 for false, so
+ * `(x > 1) & OF` is OF when x > 1.
+ */
+	.intel_syntax noprefix
+
+	.set SCRATCH, 0x401000          /* DT_SCRATCH(0): two RW pages */
+	.set GAP, 0x403000              /* DT_GUARD(0): absent */
+	.set RO, 0x404000
+	.set SUPER, 0x405000
+	.set STACK, 0x406000
+	.set CF, 0x001
+	.set PF, 0x004
+	.set AF, 0x010
+	.set ZF, 0x040
+	.set SF, 0x080
+	.set OF, 0x800
+	.set ARITH, 0x8D5
+	.set R_RAX, 1
+	.set R_RCX, 2
+	.set R_RDX, 4
+	.set R_RBX, 8
+
+	.section .rodata.dtstr, "a"
+	.section .rodata.dtcode, "a"
+
+.macro CASE name, group, uflags=0, uregs=0
+	.pushsection .rodata.dtstr, "a"
+9001:	.asciz "\name"
+9002:	.asciz "\group"
+	.popsection
+	.pushsection difftest_cases, "aw"
+	.balign 8
+	.quad 9001b, 9002b, 9003f, 9004f, \uflags, \uregs
+	.popsection
+	.section .rodata.dtcode, "a"
+9003:
+.endm
+
+.macro END
+9004:
+.endm
+
+/* RFLAGS from an immediate (IF stays as it is at CPL3). */
+.macro SETF v
+	push \v
+	popfq
+.endm
+
+/* --- ADD/ADC/SUB/SBB/CMP/NEG/INC/DEC flags at the boundaries ------------ */
+
+.macro BIN op, a, b, d, s, va, vb, f=0x202
+CASE "\op \d,\s \va,\vb f=\f", \op
+	mov rax, \va
+	mov rbx, \vb
+	SETF \f
+	\op \d, \s
+END
+.endm
+
+.irp op, add, adc, sub, sbb, cmp
+	BIN \op, rax, rbx, al, bl, 0x7F, 1
+	BIN \op, rax, rbx, al, bl, 0xFF, 1
+	BIN \op, rax, rbx, al, bl, 0x80, 0x80, 0x203
+	BIN \op, rax, rbx, al, bl, 0x0F, 1, 0x203
+	BIN \op, rax, rbx, al, bl, 0, 1
+	BIN \op, rax, rbx, al, bl, 0x80, 1, 0x203
+	BIN \op, rax, rbx, ax, bx, 0x7FFF, 1
+	BIN \op, rax, rbx, ax, bx, 0xFFFF, 0xFFFF, 0x203
+	BIN \op, rax, rbx, ax, bx, 0x8000, 1
+	BIN \op, rax, rbx, eax, ebx, 0x7FFFFFFF, 1
+	BIN \op, rax, rbx, eax, ebx, 0xFFFFFFFF, 0, 0x203
+	BIN \op, rax, rbx, eax, ebx, 0x80000000, 0x80000000
+	BIN \op, rax, rbx, eax, ebx, -1, 0x7FFFFFFF, 0x203
+	BIN \op, rax, rbx, rax, rbx, 0x7FFFFFFFFFFFFFFF, 1
+	BIN \op, rax, rbx, rax, rbx, -1, -1, 0x203
+	BIN \op, rax, rbx, rax, rbx, 0x8000000000000000, 1
+	BIN \op, rax, rbx, rax, rbx, 0, 0x8000000000000000, 0x203
+	BIN \op, rax, rbx, rax, rbx, 0x1234, 0x1234
+.endr
+
+/* 32-bit results zero-extend; 8/16-bit results keep the rest; AH. */
+CASE "add eax zero-extends", add
+	mov rax, -1
+	add eax, 1
+END
+CASE "add ax keeps upper bits", add
+	mov rax, -1
+	add ax, 1
+END
+CASE "add ah, imm", add
+	mov rax, 0x12345678
+	add ah, 0xF0
+END
+CASE "sub spl with REX", sub
+	mov rsp, 0x406801
+	sub spl, 2
+END
+
+.irp v, 0, 1, 0x7F, 0x80, 0xFF, 0x8000, 0x80000000, 0x8000000000000000, -1
+CASE "neg \v (byte..qword)", neg
+	mov rax, \v
+	mov rbx, \v
+	mov rcx, \v
+	mov rdx, \v
+	SETF 0x202
+	neg al
+	neg bx
+	neg ecx
+	neg rdx
+END
+.endr
+
+.irp op, inc, dec
+.irp v, 0, 0x7F, 0x80, 0xFF, 0x7FFF, 0xFFFF, 0x7FFFFFFF, -1, 0x7FFFFFFFFFFFFFFF
+CASE "\op keeps CF, \v", \op
+	mov rax, \v
+	mov rbx, \v
+	SETF 0x203
+	\op bl
+	pushfq
+	\op rax
+	pop rcx
+END
+.endr
+.endr
+
+/* --- Logic: OF=CF=0, AF undefined ------------------------------------------- */
+.irp op, and, or, xor, test
+CASE "\op byte..qword", \op, AF
+	mov rax, 0x80FF80FF80FF80FF
+	mov rbx, 0xFF00FF00FF00FF01
+	SETF 0xA03
+	\op al, bl
+	\op rax, rbx
+END
+CASE "\op eax zero/parity", \op, AF
+	mov rax, 0xFFFFFFFF00000003
+	SETF 0x203
+	\op eax, 0x3
+END
+.endr
+CASE "not keeps flags", not
+	mov rax, 0x00FF00FF00FF00FF
+	SETF 0xAD7
+	not rax
+	not al
+	not word ptr [SCRATCH + 0x10]
+END
+
+/* --- Shifts and rotates by 0/1/7/8/9/16/31/32/33/63/64 through CL --------- */
+.macro SHIFT op, rot, r, width, cnt
+	.set m, \cnt & (31 | ((\width == 64) & 32))
+	.set of_u, (m > 1) & OF
+	.set af_u, ((m != 0) & ~\rot) & AF
+	.set cf_u, ((m >= \width) & ~\rot & ((\width == 8) | (\width == 16))) & CF
+CASE "\op \r, cl=\cnt", \op, (of_u | af_u | cf_u)
+	mov rax, 0x8123456789ABCDEF
+	mov rcx, \cnt
+	SETF 0xAD7
+	\op \r, cl
+	pushfq
+	pop rdx
+	and rdx, ~(of_u | af_u | cf_u)
+	SETF 0x202
+	\op \r, cl
+END
+.endm
+
+/* shl/shr: CF undefined when the count reaches the width (8/16-bit only
+ * reachable: counts are masked to 5/6 bits); sar is excluded from that. */
+.irp cnt, 0, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64
+	SHIFT shl, 0, al, 8, \cnt
+	SHIFT shr, 0, ax, 16, \cnt
+	SHIFT shl, 0, eax, 32, \cnt
+	SHIFT shr, 0, rax, 64, \cnt
+	SHIFT rol, -1, al, 8, \cnt
+	SHIFT ror, -1, ax, 16, \cnt
+	SHIFT rcl, -1, eax, 32, \cnt
+	SHIFT rcr, -1, rax, 64, \cnt
+	SHIFT rcl, -1, al, 8, \cnt
+	SHIFT rcr, -1, ax, 16, \cnt
+	SHIFT rol, -1, rax, 64, \cnt
+	SHIFT ror, -1, eax, 32, \cnt
+.endr
+/* sar is not shl/shr: the SDM leaves CF defined for every count. */
+.irp cnt, 0, 1, 7, 8, 9, 16, 17, 31, 32, 63
+CASE "sar al/ax/eax/rax, cl=\cnt", sar, (((\cnt & 63) > 1) & OF) | (((\cnt & 63) != 0) & AF)
+	mov rax, 0x8123456789ABCDEF
+	mov rbx, 0x8123456789ABCDEF
+	mov rdx, 0x8123456789ABCDEF
+	mov rsi, 0x8123456789ABCDEF
+	mov rcx, \cnt
+	SETF 0x202
+	sar al, cl
+	sar bx, cl
+	sar edx, cl
+	sar rsi, cl
+END
+.endr
+CASE "shl by 1 sets OF from the top bits", shl, AF
+	mov rax, 0x4000000000000000
+	shl rax, 1
+END
+CASE "shr by 1: OF = old top bit", shr, AF
+	mov eax, 0x80000001
+	shr eax, 1
+END
+CASE "sar by 1: OF = 0", sar, AF
+	mov ax, 0x8001
+	SETF 0xA02
+	sar ax, 1
+END
+CASE "shl mem by imm 33 (masked to 1)", shl, AF
+	shl dword ptr [SCRATCH + 0x20], 33
+END
+CASE "rcl 8-bit by 9 (mod 9 = 0)", rcl
+	mov al, 0x81
+	SETF 0x203
+	rcl al, 9
+END
+CASE "rcr 16-bit by 17 (mod 17 = 0)", rcr, OF
+	mov ax, 0x8001
+	SETF 0x203
+	rcr ax, 17
+END
+CASE "rol 8-bit by 8: CF from bit 0", rol, OF
+	mov al, 0x81
+	SETF 0x202
+	rol al, 8
+END
+
+/* SHLD/SHRD: 1-bit OF, count 0 keeps flags, 16-bit counts up to 16. */
+.irp cnt, 0, 1, 4, 16, 31, 32, 63
+CASE "shld/shrd rax, rbx, \cnt", shld, ((((\cnt & 63) > 1) & OF) | (((\cnt & 63) != 0) & AF))
+	mov rax, 0x8123456789ABCDEF
+	mov rbx, 0xFEDCBA9876543210
+	mov rdx, 0x8123456789ABCDEF
+	SETF 0xAD7
+	shld rax, rbx, \cnt
+	shrd rdx, rbx, \cnt
+END
+.endr
+.irp cnt, 0, 1, 8, 15, 16
+CASE "shld/shrd eax/ax, cl=\cnt", shld, ((((\cnt & 31) > 1) & OF) | (((\cnt & 31) != 0) & AF))
+	mov rax, 0x8123456789ABCDEF
+	mov rbx, 0xFEDCBA9876543210
+	mov rdx, 0x8123456789ABCDEF
+	mov rcx, \cnt
+	SETF 0x202
+	shld eax, ebx, cl
+	shrd dx, bx, cl
+END
+.endr
+CASE "shld mem, reg, 5", shld, AF | OF
+	mov rbx, 0xFEDCBA9876543210
+	shld qword ptr [SCRATCH + 0x40], rbx, 5
+END
+
+/* --- MUL/IMUL/DIV/IDIV, #DE ----------------------------------------------- */
+.set MULU, SF | ZF | AF | PF
+CASE "mul byte 0x80*2", mul, MULU
+	mov eax, 0x80
+	mov bl, 2
+	mul bl
+END
+CASE "mul byte no overflow", mul, MULU
+	mov eax, 0x10
+	mov bl, 0x0F
+	mul bl
+END
+CASE "mul word", mul, MULU
+	mov rax, -1
+	mov rdx, -1
+	mov bx, 0xFFFF
+	mul bx
+END
+CASE "mul dword zero-extends rdx:rax", mul, MULU
+	mov rax, -1
+	mov rdx, -1
+	mov ebx, 3
+	mul ebx
+END
+CASE "mul qword -1*-1", mul, MULU
+	mov rax, -1
+	mov rbx, -1
+	mul rbx
+END
+CASE "mul qword mem", mul, MULU
+	mov rax, 0x123456789
+	mul qword ptr [SCRATCH + 0x80]
+END
+CASE "imul1 byte -1*-1", imul1, MULU
+	mov al, -1
+	mov bl, -1
+	imul bl
+END
+CASE "imul1 byte -128*-1", imul1, MULU
+	mov al, -128
+	mov bl, -1
+	imul bl
+END
+CASE "imul1 qword overflow", imul1, MULU
+	mov rax, 0x4000000000000000
+	mov rbx, 2
+	imul rbx
+END
+CASE "imul1 dword negative", imul1, MULU
+	mov rax, -1
+	mov rdx, -1
+	mov eax, -5
+	mov ebx, 7
+	imul ebx
+END
+CASE "imul r16, r/m16, imm8", imul, MULU
+	mov rbx, -1
+	mov ax, 0x4000
+	imul bx, ax, 2
+END
+CASE "imul r32, r/m32 zero-extends", imul, MULU
+	mov rax, -1
+	mov ebx, 0x10000
+	imul eax, ebx
+END
+CASE "imul r64, r/m64, imm32 no overflow", imul, MULU
+	mov rbx, -3
+	imul rax, rbx, -0x12345
+END
+CASE "imul r64, mem", imul, MULU
+	mov rax, 0x7FFFFFFF
+	imul rax, qword ptr [SCRATCH + 0x88]
+END
+CASE "div byte", div, ARITH
+	mov eax, 1000
+	mov bl, 7
+	div bl
+END
+CASE "div byte overflow #DE", div, ARITH
+	mov eax, 0x1000
+	mov bl, 2
+	div bl
+END
+CASE "div by zero #DE", div, ARITH
+	mov eax, 5
+	xor ebx, ebx
+	div ebx
+END
+CASE "div qword", div, ARITH
+	mov rdx, 0x12345
+	mov rax, 0x6789ABCDEF012345
+	mov rbx, 0x123456789
+	div rbx
+END
+CASE "div qword overflow #DE", div, ARITH
+	mov rdx, 1
+	xor eax, eax
+	mov rbx, 1
+	div rbx
+END
+CASE "div dword zero-extends", div, ARITH
+	mov rdx, 0xFFFFFFFF00000000
+	mov rax, 0xFFFFFFFF00000064
+	mov ebx, 7
+	div ebx
+END
+CASE "div word mem", div, ARITH
+	mov dx, 0x12
+	mov ax, 0x3456
+	div word ptr [SCRATCH + 0x90]
+END
+CASE "idiv byte -128/-1 #DE", idiv, ARITH
+	mov ax, -128
+	mov bl, -1
+	idiv bl
+END
+CASE "idiv qword min/-1 #DE", idiv, ARITH
+	mov rax, 0x8000000000000000
+	cqo
+	mov rbx, -1
+	idiv rbx
+END
+CASE "idiv remainder has the dividend's sign", idiv, ARITH
+	mov rax, -7
+	cqo
+	mov rbx, 2
+	idiv rbx
+END
+CASE "idiv dword negative divisor", idiv, ARITH
+	mov eax, 100
+	cdq
+	mov ebx, -7
+	idiv ebx
+END
+CASE "idiv word", idiv, ARITH
+	mov ax, -1000
+	cwd
+	mov bx, 33
+	idiv bx
+END
+
+/* --- BT/BTS/BTR/BTC, BSF/BSR, BSWAP ------------------------------------------ */
+.set BTU, OF | SF | AF | PF
+CASE "bt reg, reg (offset mod width)", bt, BTU
+	mov rax, 0x8000000000000001
+	mov rbx, 63 + 64
+	bt rax, rbx
+	mov ecx, 33
+	bt eax, ecx
+END
+CASE "bt mem, reg far offset", bt, BTU
+	mov rax, 0x7FF
+	bt qword ptr [SCRATCH + 0x100], rax
+END
+CASE "bt mem, reg negative offset", bt, BTU
+	mov rax, -1
+	bt dword ptr [SCRATCH + 0x100], eax
+END
+CASE "bt mem16, reg16 negative offset", bt, BTU
+	mov rax, 0xFFFF
+	bt word ptr [SCRATCH + 0x100], ax
+END
+CASE "bts/btr/btc mem, imm (masked)", bts, BTU
+	bts dword ptr [SCRATCH + 0x110], 35
+	btr qword ptr [SCRATCH + 0x118], 63
+	btc word ptr [SCRATCH + 0x120], 17
+END
+CASE "bts/btr/btc mem, reg", bts, BTU
+	mov rax, 200
+	mov rbx, -9
+	mov rcx, 0x41
+	bts qword ptr [SCRATCH + 0x130], rax
+	btr dword ptr [SCRATCH + 0x130], ebx
+	btc word ptr [SCRATCH + 0x130], cx
+END
+CASE "lock bts mem, reg", bts, BTU
+	mov rax, 77
+	lock bts qword ptr [SCRATCH + 0x140], rax
+END
+CASE "btc reg16 keeps upper bits", btc, BTU
+	mov rax, -1
+	btc ax, 15
+END
+.set BSU, CF | OF | SF | AF | PF
+CASE "bsf/bsr qword", bsf, BSU
+	mov rbx, 0x0010000000000100
+	bsf rax, rbx
+	bsr rcx, rbx
+END
+CASE "bsf/bsr dword zero-extend", bsf, BSU
+	mov rax, -1
+	mov rcx, -1
+	mov ebx, 0x00800100
+	bsf eax, ebx
+	bsr ecx, ebx
+END
+CASE "bsf/bsr word", bsf, BSU
+	mov rax, -1
+	mov bx, 0x0180
+	bsf ax, bx
+	bsr cx, bx
+END
+CASE "bsf zero source: ZF=1, destination undefined", bsf, BSU, R_RAX
+	mov rax, 0x1234
+	xor ebx, ebx
+	bsf rax, rbx
+END
+CASE "bsr mem", bsr, BSU
+	mov qword ptr [SCRATCH + 0x150], 0x40
+	bsr rax, qword ptr [SCRATCH + 0x150]
+END
+CASE "bswap r32/r64", bswap
+	mov rax, 0x0123456789ABCDEF
+	mov rbx, 0x0123456789ABCDEF
+	mov r9, 0x0123456789ABCDEF
+	bswap rax
+	bswap ebx
+	bswap r9
+END
+CASE "bswap r16 (result undefined)", bswap, 0, R_RAX
+	mov rax, 0x0123456789ABCDEF
+	.byte 0x66, 0x0F, 0xC8
+END
+
+/* --- SETcc over all conditions and flag states; CMOVcc ------------------------- */
+.irp f, 0x202, 0xAD7, 0x283, 0xA02, 0xA82, 0x242, 0x206, 0x203
+CASE "setcc all, flags \f", setcc
+	xor eax, eax
+	xor ebx, ebx
+	xor ecx, ecx
+	xor edx, edx
+	SETF \f
+	seto al
+	setno ah
+	setb bl
+	setae bh
+	sete cl
+	setne ch
+	setbe dl
+	seta dh
+	sets sil
+	setns dil
+	setp r8b
+	setnp r9b
+	setl r10b
+	setge r11b
+	setle r12b
+	setg r13b
+END
+CASE "cmovcc all r32, flags \f", cmovcc
+	mov r8, -1
+	SETF \f
+	mov rax, r8
+	cmovo eax, ebx
+	mov rbx, r8
+	cmovno ebx, ecx
+	mov rcx, r8
+	cmovb ecx, edx
+	mov rdx, r8
+	cmovae edx, esi
+	mov rsi, r8
+	cmove esi, edi
+	mov rdi, r8
+	cmovne edi, r9d
+	mov r9, r8
+	cmovbe r9d, r10d
+	mov r10, r8
+	cmova r10d, r11d
+	mov r11, r8
+	cmovs r11d, r12d
+	mov r12, r8
+	cmovns r12d, r13d
+	mov r13, r8
+	cmovp r13d, r14d
+	mov r14, r8
+	cmovnp r14d, r15d
+	mov r15, r8
+	cmovl r15d, eax
+	cmovge ax, bx
+	cmovle rbx, qword ptr [SCRATCH + 0x160]
+	cmovg cx, word ptr [SCRATCH + 0x168]
+END
+.endr
+CASE "cmov with a faulting memory operand, condition false", cmovcc
+	SETF 0x202
+	cmovz rax, qword ptr [GAP]
+END
+
+/* --- Jcc, LOOP, JRCXZ, CALL/RET, ENTER/LEAVE ------------------------------------ */
+.irp f, 0x202, 0xAD7, 0x283, 0xA42
+CASE "jcc all, flags \f", jcc, AF
+	xor eax, eax
+	SETF \f
+	.irp cc, o, no, b, ae, e, ne, be, a, s, ns, p, np, l, ge, le, g
+	shl eax, 1
+	j\cc 1f
+	or eax, 1
+1:
+	.endr
+END
+.endr
+CASE "loop and jrcxz", loop
+	mov ecx, 3
+	xor eax, eax
+1:	inc eax
+	loop 1b
+	jrcxz 2f
+	mov ebx, 1
+2:
+END
+CASE "jecxz with upper bits set", loop
+	mov rcx, 0x100000000
+	xor eax, eax
+	.byte 0x67
+	jrcxz 1f
+	mov eax, 1
+1:
+END
+CASE "loope/loopne", loop
+	mov ecx, 5
+	xor eax, eax
+	cmp eax, eax
+1:	loope 1b
+	mov ebx, ecx
+	mov ecx, 5
+	cmp eax, 1
+2:	loopne 2b
+END
+CASE "call/ret pushes and pops", call
+	call 1f
+	jmp 2f
+1:	mov rax, [rsp]
+	ret
+2:
+END
+CASE "ret imm16", call
+	call 1f
+	jmp 2f
+1:	push 0x55
+	push qword ptr [rsp + 8]
+	ret 8
+2:
+END
+CASE "call through register and memory", call
+	lea rax, [rip + 1f]
+	call rax
+	mov qword ptr [SCRATCH + 0x170], rax
+	call qword ptr [SCRATCH + 0x170]
+	jmp 2f
+1:	inc rbx
+	ret
+2:
+END
+CASE "enter/leave", enter
+	mov rbp, 0x406700
+	enter 0x20, 0
+	mov qword ptr [rbp - 8], 0x99
+	leave
+END
+CASE "enter nesting level 2", enter
+	mov rbp, 0x406700
+	enter 0x10, 2
+	mov rbx, rsp
+	leave
+END
+
+/* --- String instructions with REP and DF ------------------------------------------ */
+CASE "rep movsb forward", movs
+	mov rsi, SCRATCH + 0x200
+	mov rdi, SCRATCH + 0x300
+	mov ecx, 37
+	cld
+	rep movsb
+END
+CASE "rep movsb backward", movs
+	mov rsi, SCRATCH + 0x240
+	mov rdi, SCRATCH + 0x340
+	mov ecx, 37
+	std
+	rep movsb
+	cld
+END
+CASE "rep movsb overlapping forward", movs
+	mov rsi, SCRATCH + 0x200
+	mov rdi, SCRATCH + 0x203
+	mov ecx, 40
+	rep movsb
+END
+CASE "rep movsq / movsw / movsd", movs
+	mov rsi, SCRATCH + 0x400
+	mov rdi, SCRATCH + 0x500
+	mov ecx, 9
+	rep movsq
+	mov ecx, 5
+	rep movsw
+	std
+	mov ecx, 3
+	rep movsd
+	cld
+END
+CASE "rep movsb rcx=0 leaves everything", movs
+	mov rsi, SCRATCH + 0x200
+	mov rdi, SCRATCH + 0x300
+	xor ecx, ecx
+	SETF 0x2D7
+	rep movsb
+END
+CASE "rep movsb a32: ecx/esi/edi, upper bits", movs
+	mov rsi, 0xAAAAAAAA00000000 + SCRATCH + 0x600
+	mov rdi, 0x5555555500000000 + SCRATCH + 0x700
+	mov rcx, 0x7777777700000011
+	.byte 0x67
+	rep movsb
+END
+CASE "rep movsb runs into an absent page (#PF mid-way)", movs
+	mov rsi, SCRATCH
+	mov rdi, SCRATCH + 0x1FF0
+	mov ecx, 64
+	rep movsb
+END
+CASE "rep movsq from an absent page backwards", movs
+	mov rsi, SCRATCH + 0x18
+	mov rdi, SCRATCH + 0x1800
+	mov ecx, 10
+	std
+	rep movsq
+END
+CASE "rep stosb/stosd/stosq", stos
+	mov rax, 0x1122334455667788
+	mov rdi, SCRATCH + 0x800
+	mov ecx, 13
+	rep stosb
+	mov ecx, 7
+	rep stosd
+	std
+	mov ecx, 3
+	rep stosq
+	cld
+END
+CASE "stosw 66 prefix, DF=1", stos
+	mov ax, 0xBEEF
+	mov rdi, SCRATCH + 0x880
+	std
+	stosw
+	stosw
+	cld
+END
+CASE "rep stosq into a read-only page: #PF at once", stos
+	mov rdi, RO + 0x10
+	mov ecx, 10
+	rep stosq
+END
+CASE "lodsb/lodsq", lods
+	mov rsi, SCRATCH + 0x900
+	lodsb
+	lodsq
+	std
+	lodsd
+	cld
+END
+CASE "repe cmpsb stops at the first difference", cmps
+	mov rsi, SCRATCH + 0xA00
+	mov rdi, SCRATCH + 0xB00
+	mov rax, 0x1122334455667788
+	mov [rsi], rax
+	mov [rdi], rax
+	mov byte ptr [rdi + 5], 0
+	mov ecx, 8
+	repe cmpsb
+END
+CASE "repne cmpsw finds an equal word", cmps
+	mov rsi, SCRATCH + 0xA00
+	mov rdi, SCRATCH + 0xB00
+	mov dword ptr [rsi + 6], 0x12345678
+	mov dword ptr [rdi + 6], 0x12345678
+	mov ecx, 8
+	repne cmpsw
+END
+CASE "cmpsq no rep, DF=1", cmps
+	mov rsi, SCRATCH + 0xA00
+	mov rdi, SCRATCH + 0xB00
+	std
+	cmpsq
+	cld
+END
+CASE "repne scasb finds a byte", scas
+	mov rdi, SCRATCH + 0xC00
+	mov byte ptr [rdi + 20], 0x5A
+	mov al, 0x5A
+	mov ecx, 100
+	repne scasb
+END
+CASE "repe scasd", scas
+	mov rdi, SCRATCH + 0xC40
+	mov eax, 0x01010101
+	mov dword ptr [rdi], eax
+	mov dword ptr [rdi + 4], eax
+	mov ecx, 4
+	repe scasd
+END
+CASE "rep scasb rcx=0 keeps flags", scas
+	mov rdi, SCRATCH + 0xC00
+	xor ecx, ecx
+	SETF 0xAD7
+	repne scasb
+END
+
+/* --- CMPXCHG/XADD/XCHG ------------------------------------------------------------ */
+CASE "cmpxchg equal qword", cmpxchg
+	mov rax, 0x1111
+	mov rbx, 0x1111
+	mov rcx, 0x2222
+	cmpxchg rbx, rcx
+END
+CASE "cmpxchg not equal qword", cmpxchg
+	mov rax, 0x1111
+	mov rbx, 0x3333
+	mov rcx, 0x2222
+	cmpxchg rbx, rcx
+END
+CASE "cmpxchg r32 equal: rax untouched, dest zero-extended", cmpxchg
+	mov rax, 0xFFFFFFFF00001111
+	mov rbx, 0xFFFFFFFF00001111
+	mov rcx, 0x2222
+	cmpxchg ebx, ecx
+END
+CASE "cmpxchg r32 not equal: eax loaded and zero-extended", cmpxchg
+	mov rax, 0xFFFFFFFF00001111
+	mov rbx, 0xFFFFFFFF00003333
+	mov rcx, 0x2222
+	cmpxchg ebx, ecx
+END
+CASE "cmpxchg byte/word flags", cmpxchg
+	mov eax, 0x80
+	mov ebx, 0x7F
+	cmpxchg bl, cl
+	mov eax, 0x1234
+	cmpxchg word ptr [SCRATCH + 0x180], dx
+END
+CASE "lock cmpxchg mem equal", cmpxchg
+	mov rax, qword ptr [SCRATCH + 0x188]
+	mov rcx, 0xABCDEF
+	lock cmpxchg qword ptr [SCRATCH + 0x188], rcx
+END
+CASE "cmpxchg8b equal and not equal", cmpxchg8b
+	mov eax, dword ptr [SCRATCH + 0x190]
+	mov edx, dword ptr [SCRATCH + 0x194]
+	mov ebx, 0x11111111
+	mov ecx, 0x22222222
+	cmpxchg8b qword ptr [SCRATCH + 0x190]
+	pushfq
+	cmpxchg8b qword ptr [SCRATCH + 0x198]
+END
+CASE "xadd reg/mem", xadd
+	mov rax, 0x7F
+	mov rbx, 1
+	xadd al, bl
+	mov ecx, 0xFFFFFFFF
+	lock xadd dword ptr [SCRATCH + 0x1A0], ecx
+	mov rdx, -1
+	xadd qword ptr [SCRATCH + 0x1A8], rdx
+END
+CASE "xchg reg/mem and r32 zero-extension", xchg
+	mov rax, -1
+	mov rbx, -1
+	xchg eax, ebx
+	mov rcx, 0x55
+	xchg rcx, qword ptr [SCRATCH + 0x1B0]
+	xchg dl, byte ptr [SCRATCH + 0x1B8]
+END
+CASE "90 is nop, 87 db zero-extends ebx", xchg
+	mov rax, -1
+	mov rbx, -1
+	.byte 0x90
+	.byte 0x87, 0xDB
+END
+CASE "xchg r8 with rax (49 90)", xchg
+	mov rax, 1
+	mov r8, 2
+	.byte 0x49, 0x90
+END
+
+/* --- MOVZX/MOVSX/MOVSXD, MOV forms --------------------------------------------------- */
+CASE "movzx/movsx byte and word", movzx
+	mov rbx, 0x8080808080808080
+	movzx eax, bl
+	movsx rcx, bl
+	movzx rdx, bx
+	movsx esi, bx
+	movsx di, bl
+	movzx r8w, bl
+END
+CASE "movzx from AH vs SIL", movzx
+	mov rax, 0x8142
+	mov rsi, 0x90
+	movzx ecx, ah
+	movzx edx, sil
+END
+CASE "movsx mem", movsx
+	mov byte ptr [SCRATCH + 0x1C0], 0x80
+	movsx rax, byte ptr [SCRATCH + 0x1C0]
+	movsx ebx, word ptr [SCRATCH + 0x1C0]
+END
+CASE "movsxd rax, ecx / mem", movsxd
+	mov rcx, 0x0000000080000000
+	movsxd rax, ecx
+	movsxd rbx, dword ptr [SCRATCH + 0x1C4]
+END
+CASE "movsxd without REX.W (32-bit move)", movsxd
+	mov rax, -1
+	mov rcx, 0x1234567887654321
+	.byte 0x63, 0xC1
+END
+CASE "mov r64, imm64 / imm32 sign-extended / r32 zero-extends", mov
+	mov rax, -1
+	movabs rbx, 0x8000000000000001
+	mov rcx, -5
+	mov eax, 5
+	mov dword ptr [SCRATCH + 0x1D0], -1
+	mov qword ptr [SCRATCH + 0x1D8], -2
+END
+CASE "mov moffs (A1/A3, 64-bit address)", mov
+	movabs rax, [SCRATCH + 0x1E0]
+	movabs [SCRATCH + 0x1F0], eax
+	movabs al, [SCRATCH + 0x1E4]
+END
+CASE "mov null to ds is fine in 64-bit mode", movseg
+	xor eax, eax
+	mov ds, eax
+	mov rbx, [SCRATCH]
+END
+CASE "mov null to ss at CPL3: #GP(0)", movseg
+	xor eax, eax
+	mov ss, eax
+END
+CASE "mov kernel code selector to ds: #GP(sel)", movseg
+	mov eax, 8
+	mov ds, eax
+END
+CASE "pop fs reloads the base from the GDT", movseg
+	push 0x23
+	pop fs
+	mov rax, fs:[SCRATCH]
+END
+
+/* --- LEA with every addressing form --------------------------------------------------- */
+CASE "lea forms 64-bit", lea
+	mov rbx, 0x1000
+	mov rsi, 3
+	mov r12, 0x2000
+	mov r13, 0x3000
+	mov rbp, 0x4000
+	lea rax, [rbx]
+	lea rcx, [rbx + 0x7F]
+	lea rdx, [rbx - 0x80]
+	lea rdi, [rbx + 0x12345678]
+	lea r8, [rbx + rsi]
+	lea r9, [rbx + rsi * 2 + 1]
+	lea r10, [rbx + rsi * 4 - 0x100]
+	lea r11, [rsi * 8 + 0x55]
+	lea r14, [r12]
+	lea r15, [r13]
+	lea rbx, [rbp]
+	lea rsi, [r12 + r13 * 8 + 0x10]
+END
+CASE "lea rip-relative and absolute", lea
+	lea rax, [rip]
+	lea rbx, [rip + 0x1234]
+	lea rcx, [0x7FFFFFF0]
+	lea rdx, [rsp + 8]
+	lea rsi, [rsp + rbp * 1]
+END
+CASE "lea with 32-bit address size wraps", lea
+	mov rbx, 0xFFFFFFFFFFFFFFFF
+	mov rcx, 0x12345678FFFFFFF0
+	lea rax, [ebx + 2]
+	lea rdx, [ecx + ecx * 2 + 0x100]
+	lea esi, [rbx + 0x10]
+	lea di, [rbx + rcx]
+END
+CASE "lea 16-bit operand, 32-bit address", lea
+	mov rax, -1
+	mov ebx, 0x12345
+	.byte 0x66, 0x67, 0x8D, 0x43, 0x10
+END
+
+/* --- Prefix combinations ----------------------------------------------------------- */
+CASE "66 and REX.W: REX.W wins", prefix
+	mov rax, 0x7FFFFFFFFFFFFFFF
+	mov rbx, 1
+	.byte 0x66, 0x48, 0x01, 0xD8
+END
+CASE "REX before 66 is ignored (16-bit add)", prefix
+	mov rax, 0x7FFF
+	mov rbx, 1
+	.byte 0x48, 0x66, 0x01, 0xD8
+END
+CASE "66 66 duplicate", prefix
+	mov rax, 0x12347FFF
+	mov rbx, 1
+	.byte 0x66, 0x66, 0x01, 0xD8
+END
+CASE "REX.B with AH-BH encodings selects SPL..DIL/R", prefix
+	mov rax, 0x1111
+	mov rsp, 0x406800
+	mov rbp, 0x2222
+	.byte 0x40, 0x00, 0xE5
+	.byte 0x00, 0xE5
+END
+CASE "fs/gs segment override", prefix
+	mov rax, fs:[SCRATCH - 0x10000]
+	mov rbx, gs:[SCRATCH - 0x20000 + 8]
+	mov rcx, cs:[SCRATCH + 16]
+	mov rdx, ss:[SCRATCH + 24]
+END
+CASE "67 memory operand wraps at 4 GiB", prefix
+	mov rbx, 0xFFFFFFFF00000000 + SCRATCH
+	.byte 0x67, 0x48, 0x8B, 0x43, 0x08
+END
+CASE "lock on a register operand: #UD", prefix
+	.byte 0xF0, 0x01, 0xD8
+END
+CASE "lock on mov: #UD", prefix
+	.byte 0xF0, 0x89, 0x03
+END
+CASE "15-byte instruction is fine", prefix
+	.byte 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66
+	.byte 0x01, 0xD8
+END
+CASE "16-byte instruction: #GP(0)", prefix
+	.byte 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66
+	.byte 0x66, 0x01, 0xD8
+END
+CASE "f3 90 is pause", prefix
+	.byte 0xF3, 0x90
+END
+CASE "multi-byte nop with memory operand does not access it", prefix
+	.byte 0x0F, 0x1F, 0x80, 0x00, 0x00, 0x00, 0x80
+	nop word ptr [rax + rax * 1 + 0x0]
+END
+
+/* --- Memory at page boundaries and faults ------------------------------------------- */
+CASE "qword across two mapped pages", pagecross
+	mov rax, qword ptr [SCRATCH + 0xFFD]
+	mov qword ptr [SCRATCH + 0xFFB], rax
+END
+CASE "read across into an absent page: #PF", pagecross
+	mov rax, qword ptr [SCRATCH + 0x1FFD]
+END
+CASE "write across into an absent page: #PF, nothing written", pagecross
+	mov rax, -1
+	mov qword ptr [SCRATCH + 0x1FFD], rax
+END
+CASE "read below the scratch: #PF", fault
+	mov al, byte ptr [SCRATCH - 1]
+END
+CASE "write to a read-only page: #PF", fault
+	mov byte ptr [RO + 5], 1
+END
+CASE "read of a read-only page is fine", fault
+	mov rax, qword ptr [RO + 8]
+END
+CASE "user read of a supervisor page: #PF", fault
+	mov rax, qword ptr [SUPER]
+END
+CASE "non-canonical read: #GP(0)", fault
+	mov rbx, 0x0000800000000000
+	mov rax, [rbx]
+END
+CASE "non-canonical through rsp: #SS(0)", fault
+	mov rbx, 0x0000800000000000
+	mov rax, [rsp + rbx]
+END
+CASE "non-canonical through rbp: #SS(0)", fault
+	mov rbp, 0xFFFF7FFFFFFFFFF0
+	mov rax, [rbp]
+END
+CASE "push below the stack page: #PF", fault
+	mov rsp, STACK
+	push rax
+END
+CASE "pop from above the stack: #PF", fault
+	mov rsp, STACK + 0x1FFC
+	pop rax
+END
+CASE "jump to an NX page: #PF", fault
+	mov rax, SCRATCH
+	jmp rax
+END
+CASE "jump to an absent page: #PF", fault
+	mov rax, GAP
+	jmp rax
+END
+CASE "jump to a non-canonical address: #GP", fault
+	mov rax, 0x0000800000000000
+	jmp rax
+END
+CASE "ret to a non-canonical address: #GP", fault
+	mov rax, 0x8000000000000000
+	push rax
+	ret
+END
+CASE "ud2: #UD", ud
+	ud2
+END
+CASE "invalid in 64-bit mode: #UD", ud
+	.byte 0x06
+END
+CASE "aam in 64-bit mode: #UD", ud
+	.byte 0xD4, 0x0A
+END
+CASE "into in 64-bit mode: #UD", ud
+	.byte 0xCE
+END
+CASE "ud1 with modrm: #UD", ud
+	.byte 0x0F, 0xB9, 0xC0
+END
+CASE "hlt at CPL3: #GP(0)", priv
+	hlt
+END
+CASE "cli at CPL3 with IOPL 0: #GP(0)", priv
+	cli
+END
+CASE "in from a port outside the I/O bitmap: #GP(0)", priv
+	in al, 0x60
+END
+CASE "out to a port outside the I/O bitmap: #GP(0)", priv
+	mov dx, 0x80
+	out dx, al
+END
+CASE "mov cr0 at CPL3: #GP(0)", priv
+	mov rax, cr0
+END
+CASE "rdmsr at CPL3: #GP(0)", priv
+	rdmsr
+END
+CASE "int3: #BP after the instruction", int
+	mov eax, 1
+	int3
+END
+CASE "int 3 (CD 03): #BP", int
+	.byte 0xCD, 0x03
+END
+
+/* Not here, because this host's KVM runs CPL3 code natively inside a host
+ * process and the oracle is wrong for them (README.md, "Host limits"):
+ * SYSCALL, INT n through a DPL0 gate, ICEBP, and reading segment selectors
+ * (MOV r/m, Sreg shows the host's user selectors). */
+
+/* --- Flags instructions ----------------------------------------------------------- */
+CASE "clc/stc/cmc/cld/std", flags
+	stc
+	cmc
+	pushfq
+	std
+	stc
+	pushfq
+	cld
+	clc
+END
+CASE "lahf/sahf", flags
+	SETF 0x2D7
+	lahf
+	mov bl, ah
+	mov ah, 0x02
+	sahf
+	pushfq
+	pop rcx
+END
+CASE "popf cannot change IOPL or IF at CPL3", flags
+	push 0x3002
+	popfq
+	pushfq
+	pop rax
+END
+CASE "popf sets AC and ID at CPL3", flags
+	push 0x240202
+	popfq
+	pushfq
+	pop rax
+	push 0x202
+	popfq
+END
+CASE "pushf/popf 16-bit", flags
+	SETF 0x2D7
+	.byte 0x66, 0x9C
+	mov word ptr [rsp], 0x0803
+	.byte 0x66, 0x9D
+END
+CASE "push/pop 16-bit and push imm", stack
+	push 0x1234
+	.byte 0x66, 0x6A, 0x80
+	.byte 0x66, 0x58
+	pop rbx
+	push -5
+	pop rcx
+END
+CASE "push rsp pushes the old value; pop rsp", stack
+	push rsp
+	pop rax
+	push 0x406700
+	pop rsp
+END
+CASE "push/pop memory with rsp-relative addressing", stack
+	push qword ptr [rsp]
+	pop qword ptr [rsp + 8]
+	pop rax
+END
+CASE "cbw/cwde/cdqe/cwd/cdq/cqo", cbw
+	mov rax, 0x80
+	cbw
+	mov rbx, rax
+	mov eax, 0x8000
+	cwde
+	mov rcx, rax
+	mov eax, 0x80000000
+	cdqe
+	mov rsi, rax
+	mov rax, -1
+	cqo
+	mov eax, 0x80000000
+	cdq
+	mov ax, 0x8000
+	cwd
+END
+	.section .note.GNU-stack, "", @progbits

@@ -1,0 +1,176 @@
+/*
+ * Comparing two results of the same sequence, field by field, with the
+ * architecturally undefined flags and registers of the instruction that
+ * ended it masked out (the masks come with the sequence: gen.c, case_code.S);
+ * and the readable dump of a mismatch.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "difftest.h"
+
+static const char *const reg_names[REG_COUNT] = {
+	"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+	"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+};
+
+static const char *const end_names[] = { "done", "exception", "triple fault", "timeout",
+					 "harness error" };
+
+struct out {
+	char *p;
+	size_t left;
+	int n;
+};
+
+static void say(struct out *o, const char *fmt, ...)
+{
+	o->n++;
+	if (!o->p || o->left < 2)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	int w = vsnprintf(o->p, o->left, fmt, ap);
+	va_end(ap);
+	if (w < 0)
+		return;
+	size_t used = (size_t)w < o->left ? (size_t)w : o->left - 1;
+	o->p += used;
+	o->left -= used;
+}
+
+/* Which instruction a fault at rip belongs to: its masks apply. */
+static unsigned insn_at(const struct dt_seq *s, uint64_t rip)
+{
+	uint64_t off = rip - DT_SEQ_CODE(s->slot);
+	for (unsigned k = 0; k < s->ninsns; k++)
+		if (s->off[k] == off)
+			return k;
+	return s->ninsns;
+}
+
+int dt_compare(const struct dt_seq *s, const struct dt_result *a, const struct dt_result *b,
+	       char *buf, size_t len)
+{
+	struct out o = { buf, len, 0 };
+	if (buf && len)
+		buf[0] = 0;
+	if (a->end != b->end) {
+		say(&o, "  end: %s vs %s\n", end_names[a->end], end_names[b->end]);
+		if (a->end == DT_END_EXCEPTION || b->end == DT_END_EXCEPTION)
+			say(&o, "  vector: %d vs %d\n", a->vector, b->vector);
+		return o.n;
+	}
+	if (a->end != DT_END_DONE && a->end != DT_END_EXCEPTION)
+		return o.n;
+	unsigned k = a->end == DT_END_EXCEPTION ? insn_at(s, a->rip) : s->ninsns;
+	uint32_t fmask = s->undef_flags[k];
+	uint16_t rmask = s->undef_regs[k];
+	if (a->end == DT_END_EXCEPTION) {
+		if (a->vector != b->vector)
+			say(&o, "  vector: %d vs %d\n", a->vector, b->vector);
+		if (a->err != b->err)
+			say(&o, "  error code: %#llx vs %#llx\n", (unsigned long long)a->err,
+			    (unsigned long long)b->err);
+		if (a->rip != b->rip)
+			say(&o, "  rip: %#llx vs %#llx\n", (unsigned long long)a->rip,
+			    (unsigned long long)b->rip);
+		if (a->cs != b->cs || a->ss != b->ss)
+			say(&o, "  cs/ss: %#llx/%#llx vs %#llx/%#llx\n", (unsigned long long)a->cs,
+			    (unsigned long long)a->ss, (unsigned long long)b->cs,
+			    (unsigned long long)b->ss);
+		if (a->vector == 14 && a->cr2 != b->cr2)
+			say(&o, "  cr2: %#llx vs %#llx\n", (unsigned long long)a->cr2,
+			    (unsigned long long)b->cr2);
+	}
+	uint64_t fa = a->rflags & ~(uint64_t)fmask, fb = b->rflags & ~(uint64_t)fmask;
+	if (fa != fb)
+		say(&o, "  rflags: %#llx vs %#llx (differ %#llx, undefined here %#x)\n",
+		    (unsigned long long)a->rflags, (unsigned long long)b->rflags,
+		    (unsigned long long)(fa ^ fb), fmask);
+	for (int r = 0; r < REG_COUNT; r++)
+		if (!(rmask & (1u << r)) && a->regs[r] != b->regs[r])
+			say(&o, "  %s: %#llx vs %#llx\n", reg_names[r], (unsigned long long)a->regs[r],
+			    (unsigned long long)b->regs[r]);
+	/* Memory: report differing runs of bytes, at most 8 of them. */
+	int runs = 0;
+	for (size_t i = 0; i < DT_MEM_SIZE; i++) {
+		if (a->mem[i] == b->mem[i])
+			continue;
+		size_t j = i;
+		while (j < DT_MEM_SIZE && j - i < 16 && a->mem[j] != b->mem[j])
+			j++;
+		if (++runs <= 8) {
+			char ha[40] = "", hb[40] = "";
+			for (size_t x = i; x < j; x++) {
+				snprintf(ha + 2 * (x - i), 3, "%02x", a->mem[x]);
+				snprintf(hb + 2 * (x - i), 3, "%02x", b->mem[x]);
+			}
+			say(&o, "  memory %#llx: %s vs %s\n",
+			    (unsigned long long)(DT_SLOT(s->slot) + i), ha, hb);
+		} else {
+			o.n++;
+		}
+		i = j;
+	}
+	if (runs > 8)
+		say(&o, "  ... %d more differing memory runs\n", runs - 8);
+	return o.n;
+}
+
+static void disassemble(FILE *f, const struct dt_seq *s)
+{
+	char path[] = "/tmp/nyx-difftest-XXXXXX";
+	int fd = mkstemp(path);
+	if (fd < 0)
+		return;
+	ssize_t w = write(fd, s->code, s->len);
+	close(fd);
+	if (w == (ssize_t)s->len) {
+		char cmd[256];
+		snprintf(cmd, sizeof(cmd),
+			 "objdump -D -b binary -m i386:x86-64 -M intel --adjust-vma=%#llx %s 2>/dev/null"
+			 " | sed -n '/<.data>:/,$p' | tail -n +2",
+			 (unsigned long long)DT_SEQ_CODE(s->slot), path);
+		FILE *p = popen(cmd, "r");
+		if (p) {
+			char line[256];
+			while (fgets(line, sizeof(line), p))
+				fprintf(f, "   %s", line);
+			pclose(p);
+		}
+	}
+	unlink(path);
+}
+
+static void dump_result(FILE *f, const char *name, const struct dt_result *r)
+{
+	fprintf(f, "  %s: %s", name, end_names[r->end]);
+	if (r->end == DT_END_EXCEPTION)
+		fprintf(f, " vector %d error %#llx at rip %#llx cr2 %#llx", r->vector,
+			(unsigned long long)r->err, (unsigned long long)r->rip,
+			(unsigned long long)r->cr2);
+	fprintf(f, "\n    rflags %#llx\n", (unsigned long long)r->rflags);
+	for (int i = 0; i < REG_COUNT; i++)
+		fprintf(f, "    %-3s %016llx%s", reg_names[i], (unsigned long long)r->regs[i],
+			i % 4 == 3 ? "\n" : "");
+}
+
+void dt_dump(FILE *f, const struct dt_seq *s, const char *na, const struct dt_result *a,
+	     const char *nb, const struct dt_result *b, const char *diffs)
+{
+	fprintf(f, "MISMATCH %s (slot %u, memory seed %u)\n  bytes:", s->name, s->slot, s->seed);
+	for (unsigned i = 0; i < s->len; i++)
+		fprintf(f, " %02x", s->code[i]);
+	fprintf(f, "\n");
+	disassemble(f, s);
+	fprintf(f, "  initial: rflags %#llx\n", (unsigned long long)s->rflags);
+	for (int i = 0; i < REG_COUNT; i++)
+		fprintf(f, "    %-3s %016llx%s", reg_names[i], (unsigned long long)s->regs[i],
+			i % 4 == 3 ? "\n" : "");
+	dump_result(f, na, a);
+	dump_result(f, nb, b);
+	fprintf(f, "  differences (%s vs %s):\n%s", na, nb, diffs);
+}
