@@ -145,6 +145,12 @@ static void disassemble(FILE *f, const struct dt_seq *s)
 	unlink(path);
 }
 
+void dt_print(FILE *f, const struct dt_seq *s)
+{
+	fprintf(f, "%s (slot %u):\n", s->name, s->slot);
+	disassemble(f, s);
+}
+
 static void dump_result(FILE *f, const char *name, const struct dt_result *r)
 {
 	fprintf(f, "  %s: %s", name, end_names[r->end]);

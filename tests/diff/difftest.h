@@ -152,6 +152,8 @@ int dt_cases_get(unsigned i, struct dt_seq *s);
 /* Number of differing fields, described line by line into out. */
 int dt_compare(const struct dt_seq *s, const struct dt_result *a, const struct dt_result *b,
 	       char *out, size_t out_len);
+/* The sequence's name and disassembly. */
+void dt_print(FILE *f, const struct dt_seq *s);
 void dt_dump(FILE *f, const struct dt_seq *s, const char *na, const struct dt_result *a,
 	     const char *nb, const struct dt_result *b, const char *diffs);
 

@@ -20,7 +20,7 @@
 
 struct opts {
 	uint64_t seed;
-	unsigned count, batch, max_dumps;
+	unsigned count, batch, max_dumps, print;
 	bool cases, verbose;
 	const char *pending_file, *a, *b, *only;
 };
@@ -112,6 +112,7 @@ static void usage(void)
 	fprintf(stderr,
 		"usage: difftest [--seed N] [--count N] [--batch N] [--no-cases] [--only NAME]\n"
 		"                [--pending FILE] [--a kvm] [--b emu|kvm] [--max-dumps N] [-v]\n"
+		"                [--print N]   (disassemble the first N random sequences)\n"
 		"  Runs hand-picked and random instruction sequences at CPL3 on backend a\n"
 		"  (the oracle, KVM) and b (the emulator; KVM again if it is not built in)\n"
 		"  and compares registers, flags, faults and memory.\n");
@@ -134,6 +135,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->count = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--batch")) {
 			o->batch = (unsigned)strtoul(v, NULL, 0), i++;
+		} else if (v && !strcmp(a, "--print")) {
+			o->print = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--max-dumps")) {
 			o->max_dumps = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--pending")) {
@@ -290,6 +293,8 @@ int main(int argc, char **argv)
 			memset(&seqs[i], 0, sizeof(seqs[i]));
 			seqs[i].slot = i;
 			dt_gen_seq(&rng, &seqs[i]);
+			if (done + i < o.print)
+				dt_print(stdout, &seqs[i]);
 		}
 		int rc = run_batch(ea, eb, seqs, n, ra, rb, &st);
 		for (unsigned i = 0; i < n; i++) {
