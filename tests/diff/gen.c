@@ -980,7 +980,8 @@ static bool emit_string(struct gen *g, const struct tmpl *t, unsigned size)
 	if (t->op == 0xAC)
 		writes(g, REG_RAX, size);
 	g->fw = t->fw;
-	if (rep && g->s->regs[REG_RCX] == 0)
+	uint64_t count = a32 ? (uint32_t)g->s->regs[REG_RCX] : g->s->regs[REG_RCX];
+	if (rep && count == 0)
 		g->fw = 0;   /* zero iterations: flags untouched */
 	return true;
 }
