@@ -20,7 +20,7 @@
 
 struct opts {
 	uint64_t seed;
-	unsigned count, batch, max_dumps, print;
+	unsigned count, batch, max_dumps, print, self_check;
 	bool cases, verbose;
 	const char *pending_file, *a, *b, *only;
 };
@@ -113,6 +113,7 @@ static void usage(void)
 		"usage: difftest [--seed N] [--count N] [--batch N] [--no-cases] [--only NAME]\n"
 		"                [--pending FILE] [--a kvm] [--b emu|kvm] [--max-dumps N] [-v]\n"
 		"                [--print N]   (disassemble the first N random sequences)\n"
+		"                [--self-check N]  (first N sequences on a second oracle machine)\n"
 		"  Runs hand-picked and random instruction sequences at CPL3 on backend a\n"
 		"  (the oracle, KVM) and b (the emulator; KVM again if it is not built in)\n"
 		"  and compares registers, flags, faults and memory.\n");
@@ -135,6 +136,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->count = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--batch")) {
 			o->batch = (unsigned)strtoul(v, NULL, 0), i++;
+		} else if (v && !strcmp(a, "--self-check")) {
+			o->self_check = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--print")) {
 			o->print = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--max-dumps")) {
@@ -229,6 +232,35 @@ static int run_batch(struct dt_env *ea, struct dt_env *eb, const struct dt_seq *
 	return rc ? rc : rcb;
 }
 
+/* `count` random sequences from `seed`, in batches, on both machines. */
+static void run_random(const struct opts *o, struct stats *st, struct pending *pd, bool emu,
+		       struct dt_env *ea, const char *na, struct dt_env *eb, const char *nb,
+		       uint64_t seed, unsigned count, struct dt_seq *seqs, struct dt_result *ra,
+		       struct dt_result *rb)
+{
+	struct dt_rng rng = { seed };
+	unsigned done = 0;
+	while (done < count) {
+		unsigned n = count - done < o->batch ? count - done : o->batch;
+		for (unsigned i = 0; i < n; i++) {
+			memset(&seqs[i], 0, sizeof(seqs[i]));
+			seqs[i].slot = i;
+			dt_gen_seq(&rng, &seqs[i]);
+			if (emu && done + i < o->print)
+				dt_print(stdout, &seqs[i]);
+		}
+		int rc = run_batch(ea, eb, seqs, n, ra, rb, st);
+		for (unsigned i = 0; i < n; i++) {
+			if (o->only && !has_word(seqs[i].name, o->only))
+				continue;
+			if (rc && ra[i].end == DT_END_DONE && rb[i].end == DT_END_DONE)
+				continue;   /* completed before the harness lost the batch */
+			judge(o, st, pd, emu, &seqs[i], na, &ra[i], nb, &rb[i]);
+		}
+		done += n;
+	}
+}
+
 int main(int argc, char **argv)
 {
 	struct opts o;
@@ -285,30 +317,27 @@ int main(int argc, char **argv)
 			judge(&o, &st, &pd, emu, &seqs[0], na, &ra[0], nb, &rb[0]);
 		}
 	}
-	struct dt_rng rng = { o.seed };
-	unsigned done = 0;
-	while (done < o.count) {
-		unsigned n = o.count - done < o.batch ? o.count - done : o.batch;
-		for (unsigned i = 0; i < n; i++) {
-			memset(&seqs[i], 0, sizeof(seqs[i]));
-			seqs[i].slot = i;
-			dt_gen_seq(&rng, &seqs[i]);
-			if (done + i < o.print)
-				dt_print(stdout, &seqs[i]);
+	if (emu && o.self_check) {
+		/* The harness itself: a second KVM machine must agree exactly. */
+		struct dt_env *ec = dt_env_create(o.a, err, sizeof(err));
+		if (!ec) {
+			printf("difftest: self-check: second %s machine: %s\n", o.a, err);
+			st.failed++;
+		} else {
+			char nc[20];
+			snprintf(nc, sizeof(nc), "%s#2", o.a);
+			run_random(&o, &st, &pd, false, ea, na, ec, nc, o.seed ^ 0x5E1F, o.self_check,
+				   seqs, ra, rb);
+			dt_env_destroy(ec);
 		}
-		int rc = run_batch(ea, eb, seqs, n, ra, rb, &st);
-		for (unsigned i = 0; i < n; i++) {
-			if (o.only && !has_word(seqs[i].name, o.only))
-				continue;
-			if (rc && ra[i].end == DT_END_DONE && rb[i].end == DT_END_DONE)
-				continue;   /* completed before the harness lost the batch */
-			judge(&o, &st, &pd, emu, &seqs[i], na, &ra[i], nb, &rb[i]);
-		}
-		done += n;
 	}
+	run_random(&o, &st, &pd, emu, ea, na, eb, nb, o.seed, o.count, seqs, ra, rb);
 
 	printf("difftest: %u hand-picked cases, %u random sequences (seed %llu) on %s and %s\n",
 	       ncases, o.count, (unsigned long long)o.seed, na, nb);
+	if (emu && o.self_check)
+		printf("difftest: harness self-check: %u random sequences on two %s machines\n",
+		       o.self_check, o.a);
 	printf("difftest: time %s %.2f s (%llu runs), %s %.2f s (%llu runs)\n", na, st.ns_a / 1e9,
 	       (unsigned long long)dt_env_runs(ea), nb, st.ns_b / 1e9,
 	       (unsigned long long)dt_env_runs(eb));
