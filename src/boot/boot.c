@@ -22,7 +22,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "acpi/acpi.h"
 #include "boot/boot.h"
+#include "boot/e820.h"
 #include "boot/elf.h"
 #include "boot/loader.h"
 #include "core/machine.h"
@@ -117,6 +119,11 @@ int boot_check_ram(struct boot_ctx *c, const char *path, const char *what, uint6
 				 "%s: %s [0x%llx, 0x%llx) overlaps the PCI hole [0x%llx, 0x100000000)",
 				 path, what, (unsigned long long)gpa, (unsigned long long)end,
 				 (unsigned long long)mem->below_4g);
+	if (gpa < mem->below_4g && end > c->ram_top)
+		return boot_fail(c, -ERANGE,
+				 "%s: %s [0x%llx, 0x%llx) overlaps the ACPI tables at [0x%llx, 0x%llx)",
+				 path, what, (unsigned long long)gpa, (unsigned long long)end,
+				 (unsigned long long)c->ram_top, (unsigned long long)mem->below_4g);
 	if (gpa < 0xC0000 && end > 0xA0000)
 		return boot_fail(c, -ERANGE,
 				 "%s: %s [0x%llx, 0x%llx) overlaps the VGA window [0xa0000, 0xc0000)",
@@ -242,6 +249,26 @@ uint64_t boot_area_strdup(struct boot_ctx *c, struct boot_area *a, const char *s
 	return addr;
 }
 
+int boot_direct_map(struct boot_ctx *c, struct e820_entry *map, unsigned max, uint64_t *rsdp)
+{
+	int n = e820_build(c->m, map, max), rc;
+
+	*rsdp = 0;
+	if (n < 0)
+		return boot_fail(c, n, "memory map has too many entries");
+	rc = acpi_direct_install(c->m, rsdp);
+	if (rc) {
+		LOG(c->m->log, LOG_WARN, "boot", "no ACPI tables for the kernel: %s", strerror(-rc));
+		*rsdp = 0;
+		return n;
+	}
+	rc = e820_mark(map, n, max, acpi_direct_base(c->mem), ACPI_DIRECT_SIZE, E820_ACPI);
+	if (rc < 0)
+		return boot_fail(c, rc, "cannot mark the ACPI tables in the memory map");
+	c->ram_top = acpi_direct_base(c->mem);
+	return rc;
+}
+
 /* Loads the kernel named by cfg.kernel, whatever its format. */
 static int boot_kernel(struct boot_ctx *c, const char *path)
 {
@@ -271,7 +298,8 @@ static int boot_kernel(struct boot_ctx *c, const char *path)
 
 int boot_load(struct machine *m, char *err, size_t err_len)
 {
-	struct boot_ctx c = { .m = m, .mem = &m->mem, .err = err, .err_len = err_len };
+	struct boot_ctx c = { .m = m, .mem = &m->mem, .err = err, .err_len = err_len,
+			      .ram_top = m->mem.below_4g };
 	const struct machine_config *cfg = &m->cfg;
 
 	free(m->boot_state);

@@ -16,6 +16,7 @@
  * Entries are sorted by address and never overlap.
  */
 #include <errno.h>
+#include <string.h>
 
 #include "boot/e820.h"
 #include "core/machine.h"
@@ -66,4 +67,30 @@ int e820_build(struct machine *m, struct e820_entry *out, unsigned max)
 	if (mem->above_4g)
 		rc |= e820_add(out, max, &n, MEM_4G, mem->above_4g, E820_RAM);
 	return rc ? -ENOSPC : (int)n;
+}
+
+int e820_mark(struct e820_entry *map, int n, unsigned max, uint64_t addr, uint64_t size,
+	      uint32_t type)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (addr >= map[i].addr && addr + size <= map[i].addr + map[i].size)
+			break;
+	if (i == n || !size)
+		return -EINVAL;
+	struct e820_entry old = map[i];
+	struct e820_entry part[3] = {
+		{ old.addr, addr - old.addr, old.type },
+		{ addr, size, type },
+		{ addr + size, old.addr + old.size - addr - size, old.type },
+	};
+	int add = (part[0].size != 0) + (part[2].size != 0);
+	if ((unsigned)(n + add) > max)
+		return -ENOSPC;
+	memmove(&map[i + 1 + add], &map[i + 1], (size_t)(n - i - 1) * sizeof(*map));
+	for (int k = 0, j = i; k < 3; k++)
+		if (part[k].size)
+			map[j++] = part[k];
+	return n + add;
 }

@@ -33,4 +33,13 @@ struct e820_entry {
  */
 int e820_build(struct machine *m, struct e820_entry *out, unsigned max);
 
+/*
+ * Gives [addr, addr+size) the type `type`; the range must lie inside one
+ * entry of map[0..n), which is split as needed. Returns the new number of
+ * entries, -EINVAL if no single entry holds the range, -ENOSPC if the
+ * split needs more than `max` entries.
+ */
+int e820_mark(struct e820_entry *map, int n, unsigned max, uint64_t addr, uint64_t size,
+	      uint32_t type);
+
 #endif

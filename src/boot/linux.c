@@ -18,11 +18,13 @@
  * The zero page (struct boot_params, 4 KiB): zeroed, the setup header
  * copied from the file to 0x1F1, then type_of_loader 0xFF (undefined
  * loader), loadflags |= CAN_USE_HEAP, heap_end_ptr 0xFE00, cmd_line_ptr,
- * ramdisk_image/size, e820_entries at 0x1E8 and e820_table at 0x2D0
- * (20-byte entries: u64 addr, u64 size, u32 type; 128 at most).
+ * ramdisk_image/size, acpi_rsdp_addr at 0x070 (read since protocol 2.14),
+ * e820_entries at 0x1E8 and e820_table at 0x2D0 (20-byte entries: u64
+ * addr, u64 size, u32 type; 128 at most). The ACPI tables sit at the top of
+ * RAM below 4 GiB, marked E820_ACPI (boot_direct_map).
  *
  * The initrd goes page aligned as high as it fits below
- * min(initrd_addr_max + 1, end of RAM below 4 GiB), above the kernel's
+ * min(initrd_addr_max + 1, start of the ACPI tables), above the kernel's
  * init_size footprint.
  *
  * Entry: XLF_KERNEL_64 kernels at load address + 0x200 (startup_64) in long
@@ -56,6 +58,7 @@
 #define LX_INIT_SIZE 0x260
 #define LX_HDR_MAX_END 0x290          /* edd_mbr_sig_buffer follows the header */
 
+#define ZP_ACPI_RSDP_ADDR 0x070
 #define ZP_E820_ENTRIES 0x1E8
 #define ZP_E820_TABLE 0x2D0
 #define ZP_E820_MAX 128
@@ -121,14 +124,13 @@ static int linux_parse(struct boot_ctx *c, const struct boot_file *k, struct lin
 	}
 	h->need = init_size > h->pm_size ? init_size : h->pm_size;
 	h->load = BOOT_1M;
-	if (d[LX_RELOCATABLE] && pref >= BOOT_1M && pref + h->need <= c->mem->below_4g)
+	if (d[LX_RELOCATABLE] && pref >= BOOT_1M && pref + h->need <= c->ram_top)
 		h->load = pref;
-	if (h->load + h->need > c->mem->below_4g)
+	if (h->load + h->need > c->ram_top)
 		return boot_fail(c, -ENOSPC,
-				 "%s: the kernel needs %llu MiB from 0x%llx (init_size) but guest RAM below 4 GiB ends at %llu MiB",
+				 "%s: the kernel needs %llu MiB from 0x%llx (init_size) but usable guest RAM below 4 GiB ends at %llu MiB",
 				 k->path, (unsigned long long)(h->need >> 20),
-				 (unsigned long long)h->load,
-				 (unsigned long long)(c->mem->below_4g >> 20));
+				 (unsigned long long)h->load, (unsigned long long)(c->ram_top >> 20));
 	return 0;
 }
 
@@ -142,8 +144,8 @@ static int linux_initrd(struct boot_ctx *c, const struct linux_hdr *h, uint8_t *
 	if (rc)
 		return rc;
 	limit = (uint64_t)h->initrd_addr_max + 1;
-	if (limit > c->mem->below_4g)
-		limit = c->mem->below_4g;
+	if (limit > c->ram_top)
+		limit = c->ram_top;
 	floor = (h->load + h->need + BOOT_PAGE - 1) & ~(BOOT_PAGE - 1);
 	addr = boot_place_high(size, floor, limit);
 	if (!addr)
@@ -160,13 +162,8 @@ static int linux_initrd(struct boot_ctx *c, const struct linux_hdr *h, uint8_t *
 	return 0;
 }
 
-static int linux_e820(struct boot_ctx *c, uint8_t *zp)
+static void linux_e820(const struct e820_entry *map, int n, uint8_t *zp)
 {
-	struct e820_entry map[E820_MAX_ENTRIES];
-	int n = e820_build(c->m, map, E820_MAX_ENTRIES);
-
-	if (n < 0 || n > ZP_E820_MAX)
-		return boot_fail(c, -ENOSPC, "memory map has too many entries");
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
 	for (int i = 0; i < n; i++) {
 		uint8_t *e = zp + ZP_E820_TABLE + i * 20;
@@ -174,20 +171,23 @@ static int linux_e820(struct boot_ctx *c, uint8_t *zp)
 		wr64(e + 8, map[i].size);
 		wr32(e + 16, map[i].type);
 	}
-	return 0;
 }
 
 int boot_linux_load(struct boot_ctx *c, const struct boot_file *k)
 {
 	const char *append = c->m->cfg.append ? c->m->cfg.append : "";
+	struct e820_entry map[E820_MAX_ENTRIES];
 	uint8_t zp[4096] = { 0 };
-	uint64_t zp_gpa, cmd_gpa, gdt = 0, cr3 = 0;
+	uint64_t zp_gpa, cmd_gpa, gdt = 0, cr3 = 0, rsdp;
 	struct boot_area area;
 	struct linux_hdr h = { 0 };
 	struct vcpu_state *s;
 	bool lm;
-	int rc;
+	int n, rc;
 
+	n = boot_direct_map(c, map, E820_MAX_ENTRIES, &rsdp);
+	if (n < 0)
+		return n;
 	rc = linux_parse(c, k, &h);
 	if (rc)
 		return rc;
@@ -203,6 +203,8 @@ int boot_linux_load(struct boot_ctx *c, const struct boot_file *k)
 	zp[LX_LOADFLAGS] |= CAN_USE_HEAP;
 	wr16(zp + LX_HEAP_END_PTR, 0xFE00);
 	wr32(zp + LX_CODE32_START, (uint32_t)h.load);
+	wr64(zp + ZP_ACPI_RSDP_ADDR, rsdp);
+	linux_e820(map, n, zp);
 
 	/* The kernel sits at 1 MiB or above: the low window is free. */
 	boot_area_init(&area, BOOT_LOW_START, BOOT_LOW_END);
@@ -217,8 +219,6 @@ int boot_linux_load(struct boot_ctx *c, const struct boot_file *k)
 		rc = boot_pagetables_write(c, &area, &cr3);
 	if (!rc && c->m->cfg.initrd)
 		rc = linux_initrd(c, &h, zp);
-	if (!rc)
-		rc = linux_e820(c, zp);
 	if (!rc)
 		rc = boot_write(c, "zero page", zp_gpa, zp, sizeof(zp));
 	if (rc)

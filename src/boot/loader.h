@@ -35,6 +35,9 @@ struct boot_ctx {
 	struct guest_mem *mem;
 	char *err;
 	size_t err_len;
+	/* End of the RAM below 4 GiB a loader may use: below_4g, lowered by
+	 * boot_direct_map() to the ACPI tables at the top of that RAM. */
+	uint64_t ram_top;
 };
 
 /* Formats the error message and returns rc (a negative errno). */
@@ -105,6 +108,17 @@ int boot_pagetables_write(struct boot_ctx *c, struct boot_area *a, uint64_t *pml
 /* 64-bit long mode: CR0.PE|PG, CR4.PAE, EFER.LME|LMA, given CR3 and GDT. */
 struct vcpu_state *boot_state_long64(struct boot_ctx *c, uint64_t gdt, uint64_t cr3,
 				     uint64_t entry);
+
+struct e820_entry;
+/*
+ * For a firmware-less boot of an ACPI-aware kernel (Linux PVH, bzImage):
+ * installs the ACPI tables at the top of RAM below 4 GiB (acpi/direct.c),
+ * lowers c->ram_top below them, and builds the e820 map with their range
+ * marked E820_ACPI. Returns the number of entries; *rsdp receives the RSDP
+ * address, or 0 when the tables could not be installed (logged; the kernel
+ * then boots without ACPI).
+ */
+int boot_direct_map(struct boot_ctx *c, struct e820_entry *map, unsigned max, uint64_t *rsdp);
 
 /* Loaders: each returns 0 or a negative errno with the error set. */
 int boot_firmware_load(struct boot_ctx *c, const char *path, const char *what);

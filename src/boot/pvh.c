@@ -13,10 +13,11 @@
  *   48 memmap_entries   52 reserved                        (56 bytes)
  * module entry:  0 paddr  8 size  16 cmdline_paddr  24 reserved (32 bytes)
  * memmap entry:  0 addr   8 size  16 type  20 reserved          (24 bytes)
- * Address fields of 0 mean "not present" (no command line, no RSDP yet).
+ * Address fields of 0 mean "not present". The ACPI tables sit at the top of
+ * RAM below 4 GiB, marked E820_ACPI in the memory map (boot_direct_map).
  *
  * The initrd is the first module, page aligned, as high as it fits below
- * the top of RAM under 4 GiB. Entry: 32-bit protected mode, paging off,
+ * the ACPI tables. Entry: 32-bit protected mode, paging off,
  * flat CS/DS, EBX = address of hvm_start_info.
  */
 #include <errno.h>
@@ -72,13 +73,13 @@ static int pvh_initrd(struct boot_ctx *c, struct boot_area *a, uint64_t kernel_e
 		return rc;
 	floor = kernel_end > a->next ? kernel_end : a->next;
 	floor = (floor + BOOT_PAGE - 1) & ~(BOOT_PAGE - 1);
-	addr = boot_place_high(size, floor, c->mem->below_4g);
+	addr = boot_place_high(size, floor, c->ram_top);
 	if (!addr)
 		return boot_fail(c, -ENOSPC,
 				 "initrd '%s' (%llu bytes) is too large for guest RAM: %llu bytes free between the kernel (end 0x%llx) and 0x%llx",
 				 path, (unsigned long long)size,
-				 (unsigned long long)(c->mem->below_4g > floor ? c->mem->below_4g - floor : 0),
-				 (unsigned long long)kernel_end, (unsigned long long)c->mem->below_4g);
+				 (unsigned long long)(c->ram_top > floor ? c->ram_top - floor : 0),
+				 (unsigned long long)kernel_end, (unsigned long long)c->ram_top);
 	rc = boot_copy_file(c, "initrd", path, addr, size);
 	if (rc)
 		return rc;
@@ -95,13 +96,16 @@ int boot_pvh_load(struct boot_ctx *c, const struct boot_file *k)
 	const struct machine_config *cfg = &c->m->cfg;
 	struct e820_entry map[E820_MAX_ENTRIES];
 	uint8_t info[PVH_INFO_SIZE] = { 0 }, mm[E820_MAX_ENTRIES * PVH_MEMMAP_SIZE] = { 0 };
-	uint64_t lo = 0, hi = 0, gdt = 0, info_gpa, mm_gpa, cmd_gpa = 0, mods = 0;
+	uint64_t lo = 0, hi = 0, gdt = 0, info_gpa, mm_gpa, cmd_gpa = 0, mods = 0, rsdp;
 	struct boot_area area;
 	struct elf_image e;
 	struct vcpu_state *s;
 	uint32_t entry = 0;
 	int n, rc;
 
+	n = boot_direct_map(c, map, E820_MAX_ENTRIES, &rsdp);
+	if (n < 0)
+		return n;
 	rc = elf_parse(c, k, &e);
 	if (rc)
 		return rc;
@@ -112,9 +116,6 @@ int boot_pvh_load(struct boot_ctx *c, const struct boot_file *k)
 	if (rc)
 		return rc;
 
-	n = e820_build(c->m, map, E820_MAX_ENTRIES);
-	if (n < 0)
-		return boot_fail(c, n, "memory map has too many entries");
 	for (int i = 0; i < n; i++) {
 		wr64(mm + i * PVH_MEMMAP_SIZE, map[i].addr);
 		wr64(mm + i * PVH_MEMMAP_SIZE + 8, map[i].size);
@@ -148,6 +149,7 @@ int boot_pvh_load(struct boot_ctx *c, const struct boot_file *k)
 	wr32(info + 12, cfg->initrd ? 1 : 0);
 	wr64(info + 16, mods);
 	wr64(info + 24, cmd_gpa);
+	wr64(info + 32, rsdp);
 	wr64(info + 40, mm_gpa);
 	wr32(info + 48, (uint32_t)n);
 	rc = boot_write(c, "PVH start info", info_gpa, info, sizeof(info));

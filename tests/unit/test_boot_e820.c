@@ -52,3 +52,27 @@ TEST(boot_e820_too_small_table)
 	CHECK_EQ(e820_build(t.m, e, 3), -ENOSPC);
 	bt_fini(&t);
 }
+
+TEST(boot_e820_mark_splits_an_entry)
+{
+	struct e820_entry m[6] = {
+		{ 0, 0x9FC00, E820_RAM },
+		{ 0x100000, 0x7F00000, E820_RAM },
+		{ 0xFEC00000, 0x1000, E820_RESERVED },
+	};
+	/* Middle of the RAM entry: three pieces. */
+	int n = e820_mark(m, 3, 6, 0x200000, 0x1000, E820_NVS);
+	REQUIRE(n == 5);
+	CHECK(m[1].addr == 0x100000 && m[1].size == 0x100000 && m[1].type == E820_RAM);
+	CHECK(m[2].addr == 0x200000 && m[2].size == 0x1000 && m[2].type == E820_NVS);
+	CHECK(m[3].addr == 0x201000 && m[3].size == 0x7DFF000 && m[3].type == E820_RAM);
+	CHECK(m[4].addr == 0xFEC00000 && m[4].type == E820_RESERVED);
+	/* Tail of an entry: two pieces. */
+	n = e820_mark(m, n, 6, 0x7FF0000, 0x10000, E820_ACPI);
+	REQUIRE(n == 6);
+	CHECK(m[3].addr == 0x201000 && m[3].size == 0x7DEF000);
+	CHECK(m[4].addr == 0x7FF0000 && m[4].size == 0x10000 && m[4].type == E820_ACPI);
+	/* No room for another split; a range across two entries. */
+	CHECK_EQ(e820_mark(m, n, 6, 0x300000, 0x1000, E820_NVS), -ENOSPC);
+	CHECK_EQ(e820_mark(m, n, 6, 0x9F000, 0x70000, E820_NVS), -EINVAL);
+}

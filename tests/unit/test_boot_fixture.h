@@ -264,4 +264,32 @@ static const struct bt_e820 bt_map_128m[] = {
 };
 #define BT_MAP_128M_N (sizeof(bt_map_128m) / sizeof(bt_map_128m[0]))
 
+/* The same for a firmware-less Linux boot (PVH, bzImage): the loader puts
+ * the ACPI tables in the top 64 KiB of RAM below 4 GiB and marks them
+ * "ACPI data" (type 3), as the contract in acpi/acpi.h asks. */
+static const struct bt_e820 bt_map_128m_direct[] = {
+	{ 0x0, 0x9FC00, 1 },
+	{ 0x9FC00, 0x400, 2 },
+	{ 0xF0000, 0x10000, 2 },
+	{ 0x100000, 0x7EF0000, 1 },           /* 1 MiB .. 128 MiB - 64 KiB */
+	{ 0x7FF0000, 0x10000, 3 },            /* ACPI tables */
+	{ 0xFEC00000, 0x1000, 2 },
+	{ 0xFEE00000, 0x1000, 2 },
+	{ 0xFEFFC000, 0x4000, 2 },
+};
+#define BT_MAP_128M_DIRECT_N (sizeof(bt_map_128m_direct) / sizeof(bt_map_128m_direct[0]))
+#define BT_RSDP_128M 0x7FF0000ULL
+
+/* An ACPI RSDP (ACPI 6.x section 5.2.5.3): "RSD PTR " signature and a
+ * checksum over the first 20 bytes that sums to zero. */
+static inline bool bt_is_rsdp(struct bt *t, uint64_t gpa)
+{
+	uint8_t b[20], sum = 0;
+	if (gpa_read(&t->m->mem, gpa, b, sizeof(b)) || memcmp(b, "RSD PTR ", 8))
+		return false;
+	for (unsigned i = 0; i < sizeof(b); i++)
+		sum += b[i];
+	return sum == 0;
+}
+
 #endif

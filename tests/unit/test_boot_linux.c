@@ -133,20 +133,23 @@ TEST(boot_linux_zero_page)
 	CHECK_STR(bt_str(&t, bt_r32(&t, zp + 0x228), buf, sizeof(buf)), t.m->cfg.append);
 	CHECK_EQ(bt_r32(&t, zp + 0x0C8), 0);           /* ext_cmd_line_ptr */
 	CHECK_EQ(bt_r8(&t, zp + 0x1EF), 0);            /* sentinel */
-	/* Initrd: page aligned, as high as possible below 128 MiB, above the
-	 * kernel's [16 MiB, 24 MiB) footprint. */
+	/* Initrd: page aligned, as high as possible below the ACPI tables at
+	 * the top 64 KiB of RAM, above the kernel's [16 MiB, 24 MiB) footprint. */
 	uint32_t ri = bt_r32(&t, zp + 0x218), rs = bt_r32(&t, zp + 0x21C);
 	CHECK_EQ(rs, sizeof(rd));
 	CHECK_EQ(ri & 0xFFF, 0);
-	CHECK_EQ(ri, (128 * BT_MiB - sizeof(rd)) & ~0xFFFULL);
+	CHECK_EQ(ri, (BT_RSDP_128M - sizeof(rd)) & ~0xFFFULL);
 	CHECK(bt_mem_eq(&t, ri, rd, sizeof(rd)));
 	/* e820 table: count at 0x1E8, 20-byte entries from 0x2D0. */
-	CHECK_EQ(bt_r8(&t, zp + 0x1E8), BT_MAP_128M_N);
-	for (unsigned i = 0; i < BT_MAP_128M_N; i++) {
-		CHECK_EQ(bt_r64(&t, zp + 0x2D0 + i * 20), bt_map_128m[i].addr);
-		CHECK_EQ(bt_r64(&t, zp + 0x2D0 + i * 20 + 8), bt_map_128m[i].size);
-		CHECK_EQ(bt_r32(&t, zp + 0x2D0 + i * 20 + 16), bt_map_128m[i].type);
+	CHECK_EQ(bt_r8(&t, zp + 0x1E8), BT_MAP_128M_DIRECT_N);
+	for (unsigned i = 0; i < BT_MAP_128M_DIRECT_N; i++) {
+		CHECK_EQ(bt_r64(&t, zp + 0x2D0 + i * 20), bt_map_128m_direct[i].addr);
+		CHECK_EQ(bt_r64(&t, zp + 0x2D0 + i * 20 + 8), bt_map_128m_direct[i].size);
+		CHECK_EQ(bt_r32(&t, zp + 0x2D0 + i * 20 + 16), bt_map_128m_direct[i].type);
 	}
+	/* acpi_rsdp_addr (0x070, protocol 2.14) points at a valid RSDP. */
+	CHECK_EQ(bt_r64(&t, zp + 0x070), BT_RSDP_128M);
+	CHECK(bt_is_rsdp(&t, bt_r64(&t, zp + 0x070)));
 	/* Boot structures stay out of the kernel and the initrd. */
 	CHECK(zp + 4096 <= 0x9F000);
 	CHECK(t.m->boot_state->cr3 + 6 * 4096 <= 0x9F000);

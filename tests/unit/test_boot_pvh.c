@@ -84,7 +84,8 @@ TEST(boot_pvh_start_info_and_state)
 	CHECK_EQ(bt_r32(&t, si + 0), 0x336ec578);
 	CHECK_EQ(bt_r32(&t, si + 4), 1);
 	CHECK_EQ(bt_r32(&t, si + 12), 1);           /* nr_modules */
-	CHECK_EQ(bt_r64(&t, si + 32), 0);           /* rsdp_paddr: none yet */
+	CHECK_EQ(bt_r64(&t, si + 32), BT_RSDP_128M);   /* rsdp_paddr */
+	CHECK(bt_is_rsdp(&t, bt_r64(&t, si + 32)));
 	CHECK_STR(bt_str(&t, bt_r64(&t, si + 24), buf, sizeof(buf)), "console=ttyS0");
 	uint64_t mod = bt_r64(&t, si + 16);
 	uint64_t maddr = bt_r64(&t, mod), msize = bt_r64(&t, mod + 8);
@@ -93,12 +94,13 @@ TEST(boot_pvh_start_info_and_state)
 	CHECK(maddr >= 0x1003000);
 	CHECK(maddr + msize <= 128 * BT_MiB);
 	CHECK(bt_mem_eq(&t, maddr, rd, sizeof(rd)));
-	CHECK_EQ(bt_r32(&t, si + 48), BT_MAP_128M_N);
+	CHECK(maddr + msize <= BT_RSDP_128M);        /* below the ACPI tables */
+	CHECK_EQ(bt_r32(&t, si + 48), BT_MAP_128M_DIRECT_N);
 	uint64_t mm = bt_r64(&t, si + 40);
-	for (unsigned i = 0; i < BT_MAP_128M_N; i++) {
-		CHECK_EQ(bt_r64(&t, mm + i * 24), bt_map_128m[i].addr);
-		CHECK_EQ(bt_r64(&t, mm + i * 24 + 8), bt_map_128m[i].size);
-		CHECK_EQ(bt_r32(&t, mm + i * 24 + 16), bt_map_128m[i].type);
+	for (unsigned i = 0; i < BT_MAP_128M_DIRECT_N; i++) {
+		CHECK_EQ(bt_r64(&t, mm + i * 24), bt_map_128m_direct[i].addr);
+		CHECK_EQ(bt_r64(&t, mm + i * 24 + 8), bt_map_128m_direct[i].size);
+		CHECK_EQ(bt_r32(&t, mm + i * 24 + 16), bt_map_128m_direct[i].type);
 		CHECK_EQ(bt_r32(&t, mm + i * 24 + 20), 0);
 	}
 	bt_fini(&t);
@@ -148,6 +150,21 @@ TEST(boot_pvh_bad_images)
 	t.m->cfg.kernel = bt_file(&t, "vmlinux", img, PVH_IMG);
 	CHECK_EQ(bt_load(&t), -ERANGE);
 	CHECK(strstr(t.err, "vmlinux") && strstr(t.err, "outside guest RAM"));
+	bt_fini(&t);
+}
+
+/* A segment reaching into the top 64 KiB of RAM would overwrite the ACPI
+ * tables the loader puts there. */
+TEST(boot_pvh_segment_over_acpi_tables)
+{
+	struct bt t;
+	static uint8_t img[PVH_IMG];
+	REQUIRE(bt_init(&t, 128 * BT_MiB));
+	pvh_build(img, true, 62);
+	bt_put64(img + 64 + 24, 0x7FF8000);         /* PT_LOAD p_paddr */
+	t.m->cfg.kernel = bt_file(&t, "vmlinux", img, PVH_IMG);
+	CHECK_EQ(bt_load(&t), -ERANGE);
+	CHECK(strstr(t.err, "vmlinux") && strstr(t.err, "ACPI"));
 	bt_fini(&t);
 }
 
