@@ -32,9 +32,6 @@
 #define EM_386 3
 #define EM_X86_64 62
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
 
 bool elf_is_elf(const struct boot_file *f)
 {
@@ -70,8 +67,8 @@ int elf_parse(struct boot_ctx *c, const struct boot_file *f, struct elf_image *e
 		return boot_fail(c, -EINVAL, "%s: big-endian ELF cannot run on x86", f->path);
 	if (e->is64 && f->size < 64)
 		return boot_fail(c, -EINVAL, "%s: truncated ELF64 header (%zu bytes)", f->path, f->size);
-	type = rd16(d + 16);
-	e->machine = rd16(d + 18);
+	type = boot_le16(d + 16);
+	e->machine = boot_le16(d + 18);
 	if (type != ET_EXEC && type != ET_DYN)
 		return boot_fail(c, -EINVAL, "%s: ELF type %u is not an executable", f->path, type);
 	if (e->is64 ? e->machine != EM_X86_64 : e->machine != EM_386)
@@ -80,16 +77,16 @@ int elf_parse(struct boot_ctx *c, const struct boot_file *f, struct elf_image *e
 				 f->path, e->is64 ? 64 : 32, e->machine, elf_machine_name(e->machine),
 				 e->is64 ? "EM_X86_64 (62)" : "EM_386 (3)");
 	if (e->is64) {
-		e->entry = rd64(d + 24);
-		phoff = rd64(d + 32);
-		phentsize = rd16(d + 54);
-		e->phnum = rd16(d + 56);
+		e->entry = boot_le64(d + 24);
+		phoff = boot_le64(d + 32);
+		phentsize = boot_le16(d + 54);
+		e->phnum = boot_le16(d + 56);
 		want_ent = 56;
 	} else {
-		e->entry = rd32(d + 24);
-		phoff = rd32(d + 28);
-		phentsize = rd16(d + 42);
-		e->phnum = rd16(d + 44);
+		e->entry = boot_le32(d + 24);
+		phoff = boot_le32(d + 28);
+		phentsize = boot_le16(d + 42);
+		e->phnum = boot_le16(d + 44);
 		want_ent = 32;
 	}
 	if (e->phnum == 0)
@@ -108,21 +105,21 @@ int elf_parse(struct boot_ctx *c, const struct boot_file *f, struct elf_image *e
 		const uint8_t *p = d + phoff + (uint64_t)i * phentsize;
 		struct elf_phdr *ph = &e->ph[i];
 
-		ph->type = rd32(p);
+		ph->type = boot_le32(p);
 		if (e->is64) {
-			ph->flags = rd32(p + 4);
-			ph->offset = rd64(p + 8);
-			ph->vaddr = rd64(p + 16);
-			ph->paddr = rd64(p + 24);
-			ph->filesz = rd64(p + 32);
-			ph->memsz = rd64(p + 40);
+			ph->flags = boot_le32(p + 4);
+			ph->offset = boot_le64(p + 8);
+			ph->vaddr = boot_le64(p + 16);
+			ph->paddr = boot_le64(p + 24);
+			ph->filesz = boot_le64(p + 32);
+			ph->memsz = boot_le64(p + 40);
 		} else {
-			ph->offset = rd32(p + 4);
-			ph->vaddr = rd32(p + 8);
-			ph->paddr = rd32(p + 12);
-			ph->filesz = rd32(p + 16);
-			ph->memsz = rd32(p + 20);
-			ph->flags = rd32(p + 24);
+			ph->offset = boot_le32(p + 4);
+			ph->vaddr = boot_le32(p + 8);
+			ph->paddr = boot_le32(p + 12);
+			ph->filesz = boot_le32(p + 16);
+			ph->memsz = boot_le32(p + 20);
+			ph->flags = boot_le32(p + 24);
 		}
 		if (ph->type != ELF_PT_LOAD && ph->type != ELF_PT_NOTE)
 			continue;
@@ -167,7 +164,7 @@ int elf_find_note(const struct boot_file *f, const struct elf_image *e, const ch
 		const uint8_t *p = f->data + ph->offset;
 		uint64_t left = ph->filesz;
 		while (left >= 12) {
-			uint32_t nsz = rd32(p), dsz = rd32(p + 4), ty = rd32(p + 8);
+			uint32_t nsz = boot_le32(p), dsz = boot_le32(p + 4), ty = boot_le32(p + 8);
 			uint64_t npad = ((uint64_t)nsz + 3) & ~3ULL, dpad = ((uint64_t)dsz + 3) & ~3ULL;
 			if (12 + npad > left || dsz > left - 12 - npad)
 				break;          /* malformed: stop looking in this segment */

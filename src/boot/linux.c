@@ -68,12 +68,6 @@
 #define XLF_KERNEL_64 0x01
 #define LX_MIN_VERSION 0x0206
 
-static uint16_t rd16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static uint64_t rd64(const uint8_t *p) { return rd32(p) | (uint64_t)rd32(p + 4) << 32; }
-static void wr16(uint8_t *p, uint16_t v) { p[0] = v; p[1] = v >> 8; }
-static void wr32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
-static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
 
 struct linux_hdr {
 	uint64_t setup_size, pm_size, need, load;
@@ -91,7 +85,7 @@ static int linux_parse(struct boot_ctx *c, const struct boot_file *k, struct lin
 	if (k->size < 0x264)
 		return boot_fail(c, -EINVAL, "%s: truncated: %zu bytes is too short for a bzImage setup header",
 				 k->path, k->size);
-	h->version = rd16(d + LX_VERSION);
+	h->version = boot_le16(d + LX_VERSION);
 	if (h->version < LX_MIN_VERSION)
 		return boot_fail(c, -ENOTSUP,
 				 "%s: Linux boot protocol %u.%02u is too old: Nyx needs 2.06 or newer (Linux 2.6.22+)",
@@ -110,17 +104,17 @@ static int linux_parse(struct boot_ctx *c, const struct boot_file *k, struct lin
 				 "%s: not a bzImage (loadflags lacks LOADED_HIGH): zImage kernels are not supported",
 				 k->path);
 	h->pm_size = k->size - h->setup_size;
-	if ((uint64_t)rd32(d + LX_SYSSIZE) * 16 > h->pm_size)
+	if ((uint64_t)boot_le32(d + LX_SYSSIZE) * 16 > h->pm_size)
 		return boot_fail(c, -EINVAL,
 				 "%s: truncated: syssize says %llu bytes of protected-mode kernel, the file has %llu",
-				 k->path, (unsigned long long)rd32(d + LX_SYSSIZE) * 16,
+				 k->path, (unsigned long long)boot_le32(d + LX_SYSSIZE) * 16,
 				 (unsigned long long)h->pm_size);
-	h->xloadflags = h->version >= 0x020C ? rd16(d + LX_XLOADFLAGS) : 0;
-	h->cmdline_size = rd32(d + LX_CMDLINE_SIZE);
-	h->initrd_addr_max = rd32(d + LX_INITRD_ADDR_MAX);
+	h->xloadflags = h->version >= 0x020C ? boot_le16(d + LX_XLOADFLAGS) : 0;
+	h->cmdline_size = boot_le32(d + LX_CMDLINE_SIZE);
+	h->initrd_addr_max = boot_le32(d + LX_INITRD_ADDR_MAX);
 	if (h->version >= 0x020A) {
-		pref = rd64(d + LX_PREF_ADDRESS);
-		init_size = rd32(d + LX_INIT_SIZE);
+		pref = boot_le64(d + LX_PREF_ADDRESS);
+		init_size = boot_le32(d + LX_INIT_SIZE);
 	}
 	h->need = init_size > h->pm_size ? init_size : h->pm_size;
 	h->load = BOOT_1M;
@@ -157,8 +151,8 @@ static int linux_initrd(struct boot_ctx *c, const struct linux_hdr *h, uint8_t *
 	rc = boot_copy_file(c, "initrd", path, addr, size);
 	if (rc)
 		return rc;
-	wr32(zp + LX_RAMDISK_IMAGE, (uint32_t)addr);
-	wr32(zp + LX_RAMDISK_SIZE, (uint32_t)size);
+	boot_put32(zp + LX_RAMDISK_IMAGE, (uint32_t)addr);
+	boot_put32(zp + LX_RAMDISK_SIZE, (uint32_t)size);
 	return 0;
 }
 
@@ -167,9 +161,9 @@ static void linux_e820(const struct e820_entry *map, int n, uint8_t *zp)
 	zp[ZP_E820_ENTRIES] = (uint8_t)n;
 	for (int i = 0; i < n; i++) {
 		uint8_t *e = zp + ZP_E820_TABLE + i * 20;
-		wr64(e, map[i].addr);
-		wr64(e + 8, map[i].size);
-		wr32(e + 16, map[i].type);
+		boot_put64(e, map[i].addr);
+		boot_put64(e + 8, map[i].size);
+		boot_put32(e + 16, map[i].type);
 	}
 }
 
@@ -201,9 +195,9 @@ int boot_linux_load(struct boot_ctx *c, const struct boot_file *k)
 	memcpy(zp + LX_SETUP_SECTS, k->data + LX_SETUP_SECTS, h.hdr_end - LX_SETUP_SECTS);
 	zp[LX_TYPE_OF_LOADER] = 0xFF;
 	zp[LX_LOADFLAGS] |= CAN_USE_HEAP;
-	wr16(zp + LX_HEAP_END_PTR, 0xFE00);
-	wr32(zp + LX_CODE32_START, (uint32_t)h.load);
-	wr64(zp + ZP_ACPI_RSDP_ADDR, rsdp);
+	boot_put16(zp + LX_HEAP_END_PTR, 0xFE00);
+	boot_put32(zp + LX_CODE32_START, (uint32_t)h.load);
+	boot_put64(zp + ZP_ACPI_RSDP_ADDR, rsdp);
 	linux_e820(map, n, zp);
 
 	/* The kernel sits at 1 MiB or above: the low window is free. */
@@ -212,7 +206,7 @@ int boot_linux_load(struct boot_ctx *c, const struct boot_file *k)
 	cmd_gpa = boot_area_strdup(c, &area, append, "command line");
 	if (!zp_gpa || !cmd_gpa)
 		return -ENOSPC;
-	wr32(zp + LX_CMD_LINE_PTR, (uint32_t)cmd_gpa);
+	boot_put32(zp + LX_CMD_LINE_PTR, (uint32_t)cmd_gpa);
 	lm = h.xloadflags & XLF_KERNEL_64;
 	rc = boot_gdt_write(c, &area, lm, &gdt);
 	if (!rc && lm)

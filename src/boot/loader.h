@@ -17,6 +17,28 @@
 
 struct machine;
 struct guest_mem;
+
+/* Little-endian fields of boot images and boot structures. */
+static inline uint16_t boot_le16(const uint8_t *p) { return (uint16_t)(p[0] | p[1] << 8); }
+static inline uint32_t boot_le32(const uint8_t *p)
+{
+	return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static inline uint64_t boot_le64(const uint8_t *p)
+{
+	return boot_le32(p) | (uint64_t)boot_le32(p + 4) << 32;
+}
+static inline void boot_put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+static inline void boot_put32(uint8_t *p, uint32_t v)
+{
+	boot_put16(p, (uint16_t)v);
+	boot_put16(p + 2, (uint16_t)(v >> 16));
+}
+static inline void boot_put64(uint8_t *p, uint64_t v)
+{
+	boot_put32(p, (uint32_t)v);
+	boot_put32(p + 4, (uint32_t)(v >> 32));
+}
 struct vcpu_state;
 
 #define BOOT_PAGE 0x1000ULL

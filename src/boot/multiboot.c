@@ -53,9 +53,6 @@
 #define MBI_LOADER_NAME (1u << 9)
 #define MBI_SIZE 120              /* through the framebuffer fields, rounded */
 
-static uint32_t rd32(const uint8_t *p) { return p[0] | p[1] << 8 | p[2] << 16 | (uint32_t)p[3] << 24; }
-static void wr32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
-static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
 
 long boot_multiboot_find(struct boot_ctx *c, const struct boot_file *k)
 {
@@ -64,9 +61,9 @@ long boot_multiboot_find(struct boot_ctx *c, const struct boot_file *k)
 
 	for (size_t off = 0; off + 12 <= end; off += 4) {
 		const uint8_t *h = k->data + off;
-		if (rd32(h) != MB_MAGIC)
+		if (boot_le32(h) != MB_MAGIC)
 			continue;
-		if ((uint32_t)(rd32(h) + rd32(h + 4) + rd32(h + 8)) == 0)
+		if ((uint32_t)(boot_le32(h) + boot_le32(h + 4) + boot_le32(h + 8)) == 0)
 			return (long)off;
 		if (bad < 0)
 			bad = (long)off;
@@ -91,11 +88,11 @@ static int multiboot_load_aout(struct boot_ctx *c, const struct boot_file *k, si
 	if (off + 32 > MB_SEARCH || off + 32 > k->size)
 		return boot_fail(c, -EINVAL, "%s: truncated multiboot header: the address fields (flag 16) end past %s",
 				 k->path, off + 32 > k->size ? "the end of the file" : "the first 8 KiB");
-	header_addr = rd32(h + 12);
-	load_addr = rd32(h + 16);
-	load_end = rd32(h + 20);
-	bss_end = rd32(h + 24);
-	*entry = rd32(h + 28);
+	header_addr = boot_le32(h + 12);
+	load_addr = boot_le32(h + 16);
+	load_end = boot_le32(h + 20);
+	bss_end = boot_le32(h + 24);
+	*entry = boot_le32(h + 28);
 	if (load_addr > header_addr || header_addr - load_addr > off)
 		return boot_fail(c, -EINVAL,
 				 "%s: multiboot load_addr 0x%x does not fit header_addr 0x%x at file offset 0x%zx",
@@ -168,10 +165,10 @@ static int multiboot_info_build(struct boot_ctx *c, struct boot_area *a, uint64_
 	if (n < 0)
 		return boot_fail(c, n, "memory map has too many entries");
 	for (int i = 0; i < n; i++) {
-		wr32(mmap + i * 24, 20);
-		wr64(mmap + i * 24 + 4, map[i].addr);
-		wr64(mmap + i * 24 + 12, map[i].size);
-		wr32(mmap + i * 24 + 20, map[i].type);
+		boot_put32(mmap + i * 24, 20);
+		boot_put64(mmap + i * 24 + 4, map[i].addr);
+		boot_put64(mmap + i * 24 + 12, map[i].size);
+		boot_put32(mmap + i * 24 + 20, map[i].type);
 		if (map[i].type == E820_RAM && map[i].addr == 0)
 			lower = (uint32_t)(map[i].size >> 10);
 		if (map[i].type == E820_RAM && map[i].addr == BOOT_1M)
@@ -221,23 +218,23 @@ static int multiboot_info_build(struct boot_ctx *c, struct boot_area *a, uint64_
 		rc = boot_copy_file(c, "initrd", cfg->initrd, mod_gpa, initrd_size);
 		if (rc)
 			return rc;
-		wr32(mod + 0, (uint32_t)mod_gpa);
-		wr32(mod + 4, (uint32_t)(mod_gpa + initrd_size));
-		wr32(mod + 8, (uint32_t)str_gpa);
+		boot_put32(mod + 0, (uint32_t)mod_gpa);
+		boot_put32(mod + 4, (uint32_t)(mod_gpa + initrd_size));
+		boot_put32(mod + 8, (uint32_t)str_gpa);
 		rc = boot_write(c, "multiboot module list", mods_gpa, mod, sizeof(mod));
 		if (rc)
 			return rc;
 	}
 
-	wr32(info + 0, flags);
-	wr32(info + 4, lower);
-	wr32(info + 8, upper);
-	wr32(info + 16, (uint32_t)cmd_gpa);
-	wr32(info + 20, cfg->initrd ? 1 : 0);
-	wr32(info + 24, (uint32_t)mods_gpa);
-	wr32(info + 44, (uint32_t)n * 24);
-	wr32(info + 48, (uint32_t)mmap_gpa);
-	wr32(info + 64, (uint32_t)name_gpa);
+	boot_put32(info + 0, flags);
+	boot_put32(info + 4, lower);
+	boot_put32(info + 8, upper);
+	boot_put32(info + 16, (uint32_t)cmd_gpa);
+	boot_put32(info + 20, cfg->initrd ? 1 : 0);
+	boot_put32(info + 24, (uint32_t)mods_gpa);
+	boot_put32(info + 44, (uint32_t)n * 24);
+	boot_put32(info + 48, (uint32_t)mmap_gpa);
+	boot_put32(info + 64, (uint32_t)name_gpa);
 	rc = boot_write(c, "multiboot info", info_gpa, info, sizeof(info));
 	if (rc)
 		return rc;
@@ -247,7 +244,7 @@ static int multiboot_info_build(struct boot_ctx *c, struct boot_area *a, uint64_
 
 int boot_multiboot_load(struct boot_ctx *c, const struct boot_file *k, size_t off)
 {
-	uint32_t flags = rd32(k->data + off + 4), entry = 0, info = 0;
+	uint32_t flags = boot_le32(k->data + off + 4), entry = 0, info = 0;
 	uint64_t lo = 0, hi = 0, gdt;
 	struct boot_area area;
 	struct vcpu_state *s;

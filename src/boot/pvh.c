@@ -34,8 +34,6 @@
 #define PVH_MOD_SIZE 32
 #define PVH_MEMMAP_SIZE 24
 
-static void wr32(uint8_t *p, uint32_t v) { p[0] = v; p[1] = v >> 8; p[2] = v >> 16; p[3] = v >> 24; }
-static void wr64(uint8_t *p, uint64_t v) { wr32(p, (uint32_t)v); wr32(p + 4, (uint32_t)(v >> 32)); }
 
 static int pvh_entry(struct boot_ctx *c, const struct boot_file *k, const struct elf_image *e,
 		     uint32_t *entry)
@@ -86,8 +84,8 @@ static int pvh_initrd(struct boot_ctx *c, struct boot_area *a, uint64_t kernel_e
 	*mod_list = boot_area_alloc(c, a, sizeof(mod), 16, "PVH module list");
 	if (!*mod_list)
 		return -ENOSPC;
-	wr64(mod + 0, addr);
-	wr64(mod + 8, size);
+	boot_put64(mod + 0, addr);
+	boot_put64(mod + 8, size);
 	return boot_write(c, "PVH module list", *mod_list, mod, sizeof(mod));
 }
 
@@ -117,9 +115,9 @@ int boot_pvh_load(struct boot_ctx *c, const struct boot_file *k)
 		return rc;
 
 	for (int i = 0; i < n; i++) {
-		wr64(mm + i * PVH_MEMMAP_SIZE, map[i].addr);
-		wr64(mm + i * PVH_MEMMAP_SIZE + 8, map[i].size);
-		wr32(mm + i * PVH_MEMMAP_SIZE + 16, map[i].type);
+		boot_put64(mm + i * PVH_MEMMAP_SIZE, map[i].addr);
+		boot_put64(mm + i * PVH_MEMMAP_SIZE + 8, map[i].size);
+		boot_put32(mm + i * PVH_MEMMAP_SIZE + 16, map[i].type);
 	}
 
 	boot_area_choose(c, &area, lo, hi);
@@ -144,14 +142,14 @@ int boot_pvh_load(struct boot_ctx *c, const struct boot_file *k)
 			return rc;
 	}
 
-	wr32(info + 0, PVH_MAGIC);
-	wr32(info + 4, 1);
-	wr32(info + 12, cfg->initrd ? 1 : 0);
-	wr64(info + 16, mods);
-	wr64(info + 24, cmd_gpa);
-	wr64(info + 32, rsdp);
-	wr64(info + 40, mm_gpa);
-	wr32(info + 48, (uint32_t)n);
+	boot_put32(info + 0, PVH_MAGIC);
+	boot_put32(info + 4, 1);
+	boot_put32(info + 12, cfg->initrd ? 1 : 0);
+	boot_put64(info + 16, mods);
+	boot_put64(info + 24, cmd_gpa);
+	boot_put64(info + 32, rsdp);
+	boot_put64(info + 40, mm_gpa);
+	boot_put32(info + 48, (uint32_t)n);
 	rc = boot_write(c, "PVH start info", info_gpa, info, sizeof(info));
 	if (rc)
 		return rc;
