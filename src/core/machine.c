@@ -319,8 +319,8 @@ static void do_reset(void *opaque)
 	LOG(m->log, LOG_INFO, "machine", "system reset");
 	machine_reset_devices(m);
 	char err[256];
-	if (m->cfg.kernel && boot_load(m, err, sizeof(err))) {
-		LOG(m->log, LOG_ERROR, "machine", "reset: reloading the kernel failed: %s", err);
+	if (boot_load(m, err, sizeof(err))) {
+		LOG(m->log, LOG_ERROR, "machine", "reset: reloading the boot images failed: %s", err);
 		machine_request_stop(m, STOP_FAILURE, EXIT_FAILURE_VM);
 		return;
 	}
