@@ -134,6 +134,7 @@ struct machine {
 	enum machine_state state;        /* guarded by lock */
 	_Atomic int run_state;           /* lock-free copy of state for vCPU fast paths */
 	unsigned parked;                 /* vCPU threads parked (guarded by lock) */
+	atomic_uint dead_halted;         /* vCPUs halted with interrupts disabled */
 	enum stop_reason stop_reason;
 	int exit_status;
 	bool reset_requested;

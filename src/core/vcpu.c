@@ -6,6 +6,7 @@
  */
 #include <errno.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/machine.h"
@@ -34,6 +35,19 @@ void machine_wake_vcpu(struct machine *m, unsigned index)
 	v->wake = true;
 	pthread_cond_signal(&v->halt_cond);
 	pthread_mutex_unlock(&v->halt_lock);
+}
+
+static bool halted_for_good(struct vcpu *v)
+{
+	struct vcpu_state *s = malloc(sizeof(*s));
+	if (!s)
+		return false;
+	bool dead = !v->m->cpu->get_state(v, s) && !(s->rflags & (1u << 9)) &&
+		    !s->events.nmi_pending;
+	LOG(v->m->log, LOG_DEBUG, "cpu", "vCPU %u halted, rflags %llx", v->index,
+	    (unsigned long long)s->rflags);
+	free(s);
+	return dead;
 }
 
 /* Waits while halted until an interrupt wakes us or the machine changes state. */
@@ -80,9 +94,21 @@ static void *vcpu_thread(void *arg)
 		case VCPU_EXIT_KICK:
 			atomic_store(&v->kicked, false);
 			break;
-		case VCPU_EXIT_HLT:
+		case VCPU_EXIT_HLT: {
+			/* HLT with interrupts disabled on every vCPU: nothing can wake
+			 * the machine (no NMI source but the vCPUs themselves), so it
+			 * is off (INTERFACE.md: exit status 0). */
+			bool dead = halted_for_good(v);
+			if (dead && atomic_fetch_add(&m->dead_halted, 1) + 1 == m->nvcpus) {
+				LOG(m->log, LOG_INFO, "machine",
+				    "every vCPU halted with interrupts disabled: the guest is off");
+				machine_request_stop(m, STOP_POWEROFF, EXIT_POWEROFF);
+			}
 			wait_halted(v);
+			if (dead)
+				atomic_fetch_sub(&m->dead_halted, 1);
 			break;
+		}
 		case VCPU_EXIT_SHUTDOWN:
 			LOG(m->log, LOG_ERROR, "cpu", "vCPU %u: triple fault (shutdown)", v->index);
 			machine_request_stop(m, STOP_FAILURE, EXIT_FAILURE_VM);
