@@ -236,6 +236,8 @@ void machine_destroy(struct machine *m)
 		m->cpu->vm_destroy(m);
 	if (m->timeout_timer)
 		timer_free(m->timeout_timer);
+	if (m->probe_timer)
+		timer_free(m->probe_timer);
 	loop_free(m->loop);
 	mem_destroy(&m->mem);
 	bus_destroy(&m->pio);
@@ -390,6 +392,20 @@ void machine_resume(struct machine *m)
 	loop_call(m->loop, do_resume, m);
 }
 
+#define HALT_PROBE_NS 500000000ULL
+
+/* One probe round: every vCPU looks at itself once (see machine.h). */
+static void halt_probe(void *opaque)
+{
+	struct machine *m = opaque;
+	atomic_store(&m->probe_dead, 0);
+	for (unsigned i = 0; i < m->nvcpus; i++) {
+		atomic_store(&m->vcpus[i]->probe, true);
+		vcpu_kick(m->vcpus[i]);
+	}
+	timer_mod(m->probe_timer, clock_ns() + HALT_PROBE_NS);
+}
+
 static void timeout_fired(void *opaque)
 {
 	struct machine *m = opaque;
@@ -407,6 +423,11 @@ int machine_run(struct machine *m)
 		if (m->timeout_timer)
 			timer_mod(m->timeout_timer,
 				  clock_ns() + (uint64_t)(m->cfg.timeout_s * 1e9));
+	}
+	if (m->cpu->irq_set) {
+		m->probe_timer = timer_new(m->loop, halt_probe, m);
+		if (m->probe_timer)
+			timer_mod(m->probe_timer, clock_ns() + HALT_PROBE_NS);
 	}
 	pthread_mutex_lock(&m->lock);
 	set_state(m, MACHINE_RUNNING);
@@ -432,6 +453,8 @@ int machine_run(struct machine *m)
 		pthread_join(m->vcpus[i]->thread, NULL);
 	if (m->timeout_timer)
 		timer_del(m->timeout_timer);
+	if (m->probe_timer)
+		timer_del(m->probe_timer);
 	return m->exit_status;
 }
 

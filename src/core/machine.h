@@ -98,6 +98,7 @@ struct vcpu {
 	pthread_t thread;
 	void *backend;           /* backend private state */
 	atomic_bool kicked;
+	atomic_bool probe;       /* the halt probe asked this vCPU to look at itself */
 	/* Halt wait (used when the backend returns VCPU_EXIT_HLT). */
 	pthread_mutex_t halt_lock;
 	pthread_cond_t halt_cond;
@@ -135,6 +136,10 @@ struct machine {
 	_Atomic int run_state;           /* lock-free copy of state for vCPU fast paths */
 	unsigned parked;                 /* vCPU threads parked (guarded by lock) */
 	atomic_uint dead_halted;         /* vCPUs halted with interrupts disabled */
+	/* Backends that halt in the kernel (KVM) never report HLT: a periodic
+	 * probe kicks the vCPUs and counts those halted for good this round. */
+	atomic_uint probe_dead;
+	struct loop_timer *probe_timer;
 	enum stop_reason stop_reason;
 	int exit_status;
 	bool reset_requested;

@@ -37,15 +37,17 @@ void machine_wake_vcpu(struct machine *m, unsigned index)
 	pthread_mutex_unlock(&v->halt_lock);
 }
 
-static bool halted_for_good(struct vcpu *v)
+/* Halted with interrupts disabled and no NMI pending. `check_mp` asks the
+ * backend's own halt state (KVM halts in the kernel). */
+static bool halted_for_good(struct vcpu *v, bool check_mp)
 {
 	struct vcpu_state *s = malloc(sizeof(*s));
 	if (!s)
 		return false;
 	bool dead = !v->m->cpu->get_state(v, s) && !(s->rflags & (1u << 9)) &&
-		    !s->events.nmi_pending;
-	LOG(v->m->log, LOG_DEBUG, "cpu", "vCPU %u halted, rflags %llx", v->index,
-	    (unsigned long long)s->rflags);
+		    !s->events.nmi_pending && (!check_mp || s->mp_state == VCPU_MP_HALTED);
+	LOG(v->m->log, LOG_DEBUG, "cpu", "vCPU %u: rflags %llx, mp state %u", v->index,
+	    (unsigned long long)s->rflags, s->mp_state);
 	free(s);
 	return dead;
 }
@@ -93,12 +95,18 @@ static void *vcpu_thread(void *arg)
 		switch (e) {
 		case VCPU_EXIT_KICK:
 			atomic_store(&v->kicked, false);
+			if (atomic_exchange(&v->probe, false) && halted_for_good(v, true) &&
+			    atomic_fetch_add(&m->probe_dead, 1) + 1 == m->nvcpus) {
+				LOG(m->log, LOG_INFO, "machine",
+				    "every vCPU halted with interrupts disabled: the guest is off");
+				machine_request_stop(m, STOP_POWEROFF, EXIT_POWEROFF);
+			}
 			break;
 		case VCPU_EXIT_HLT: {
 			/* HLT with interrupts disabled on every vCPU: nothing can wake
 			 * the machine (no NMI source but the vCPUs themselves), so it
 			 * is off (INTERFACE.md: exit status 0). */
-			bool dead = halted_for_good(v);
+			bool dead = halted_for_good(v, false);
 			if (dead && atomic_fetch_add(&m->dead_halted, 1) + 1 == m->nvcpus) {
 				LOG(m->log, LOG_INFO, "machine",
 				    "every vCPU halted with interrupts disabled: the guest is off");

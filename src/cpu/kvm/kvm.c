@@ -123,6 +123,44 @@ static int kvm_mem_sync(struct machine *m)
 	return rc;
 }
 
+/*
+ * GSI routing as on a PC (and QEMU's i440FX): GSIs 0-15 reach the 8259s,
+ * GSIs 0-23 the IOAPIC, except that ISA IRQ 0 (the PIT) is wired to IOAPIC
+ * pin 2, as the MADT's interrupt source override tells the guest, and
+ * GSI 2 (the cascade) goes nowhere. The emulated interrupt controllers
+ * (hw/intc) route the same way.
+ */
+static int set_gsi_routing(struct kvm_vm *kv)
+{
+	enum { MAX_ROUTES = 64 };
+	struct kvm_irq_routing *r = calloc(1, sizeof(*r) + MAX_ROUTES * sizeof(r->entries[0]));
+	if (!r)
+		return -ENOMEM;
+	unsigned n = 0;
+	for (unsigned gsi = 0; gsi < 16; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n].gsi = gsi;
+		r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r->entries[n].u.irqchip.irqchip = gsi < 8 ? KVM_IRQCHIP_PIC_MASTER : KVM_IRQCHIP_PIC_SLAVE;
+		r->entries[n].u.irqchip.pin = gsi & 7;
+		n++;
+	}
+	for (unsigned gsi = 0; gsi < 24; gsi++) {
+		if (gsi == 2)
+			continue;
+		r->entries[n].gsi = gsi;
+		r->entries[n].type = KVM_IRQ_ROUTING_IRQCHIP;
+		r->entries[n].u.irqchip.irqchip = KVM_IRQCHIP_IOAPIC;
+		r->entries[n].u.irqchip.pin = gsi == 0 ? 2 : gsi;
+		n++;
+	}
+	r->nr = n;
+	int rc = ioctl(kv->vm_fd, KVM_SET_GSI_ROUTING, r) ? -errno : 0;
+	free(r);
+	return rc;
+}
+
 static int kvm_vm_create(struct machine *m)
 {
 	char why[128];
@@ -154,6 +192,8 @@ static int kvm_vm_create(struct machine *m)
 		rc = -errno;
 		goto err;
 	}
+	if ((rc = set_gsi_routing(kv)))
+		goto err;
 	struct kvm_pit_config pit = { .flags = KVM_PIT_SPEAKER_DUMMY };
 	if (ioctl(kv->vm_fd, KVM_CREATE_PIT2, &pit)) {
 		rc = -errno;
