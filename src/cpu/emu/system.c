@@ -612,6 +612,22 @@ static void exec_cpuid(struct emu_cpu *cpu)
 	cpuid_model(cpu->index, n ? n : 1, leaf, sub, &r);
 	if (leaf == 1 && !(cpu->apic_base & (1u << 11)))
 		r.edx &= ~(1u << 9);   /* APIC bit follows IA32_APIC_BASE.EN */
+	/* The emulated TSC runs at INTC_TSC_HZ whatever the host does, so the
+	 * emulator (not the shared model, which KVM also uses) reports it in
+	 * the TSC/crystal leaf 0x15 (TSC = ECX * EBX / EAX) and leaf 0x16
+	 * (MHz); guests then need not calibrate against the PIT. */
+	if (leaf == 0 && r.eax < 0x16)
+		r.eax = 0x16;
+	if (leaf == 0x15) {
+		r.eax = 1;
+		r.ebx = (uint32_t)(INTC_TSC_HZ / 1000000);
+		r.ecx = 1000000;
+		r.edx = 0;
+	} else if (leaf == 0x16) {
+		r.eax = r.ebx = (uint32_t)(INTC_TSC_HZ / 1000000);
+		r.ecx = 100;
+		r.edx = 0;
+	}
 	cpu->regs[REG_RAX] = r.eax;
 	cpu->regs[REG_RBX] = r.ebx;
 	cpu->regs[REG_RCX] = r.ecx;
