@@ -73,6 +73,17 @@ static inline char *bt_file(struct bt *t, const char *name, const void *data, si
 	return p;
 }
 
+/* Replaces the contents of a file made by bt_file(). */
+static inline void bt_rewrite(const char *path, const void *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		if (len)
+			fwrite(data, 1, len, f);
+		fclose(f);
+	}
+}
+
 /* A sparse file of `len` bytes (for "too large" cases without the I/O). */
 static inline char *bt_sparse(struct bt *t, const char *name, uint64_t len)
 {
