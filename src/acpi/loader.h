@@ -51,9 +51,9 @@ struct acpi_loader_file {
 
 /*
  * Executes a script over already-placed files (the caller copied each blob
- * into data and chose addr). Checks every command against the file sizes;
- * returns 0, or -EINVAL naming nothing (the script is ours; a failure is a
- * bug) after logging nothing: callers report.
+ * into data and chose addr), as firmware would. Every command is checked
+ * against the files' sizes and alignment; 0, or -EINVAL for a malformed
+ * script or an address that does not fit its pointer (the caller reports).
  */
 int acpi_loader_apply(const uint8_t *script, size_t len, struct acpi_loader_file *files,
 		      unsigned nfiles);
