@@ -1,5 +1,5 @@
 /*
- * The PC board on a real machine (KVM backend): a few bytes of real-mode
+ * The PC board on a real machine: a few bytes of real-mode
  * firmware program COM1, write a POST code, read the CMOS base-memory byte
  * and leave through isa-debug-exit, so the whole path guest OUT -> bus ->
  * device -> backend is exercised with the devices pc_board_init creates,
