@@ -31,26 +31,18 @@ static void board_write_image(const char *path, const uint8_t *code, size_t n)
 	}
 }
 
-static void board_run(enum accel_kind accel)
+/* A machine booting `code` as its firmware, COM1 on `serial`. */
+static struct machine *board_create(const char *img, const uint8_t *code, size_t n,
+				    enum accel_kind accel, const char *serial)
 {
-	/* mov dx,0x3F8; mov al,'O'; out dx,al; mov al,'K'; out dx,al;
-	 * mov al,0x42; out 0x80,al; mov al,0x15; out 0x70,al; in al,0x71;
-	 * out 0xF4,al; hlt */
-	const uint8_t code[] = { 0xBA, 0xF8, 0x03, 0xB0, 'O', 0xEE, 0xB0, 'K', 0xEE,
-				 0xB0, 0x42, 0xE6, 0x80, 0xB0, 0x15, 0xE6, 0x70,
-				 0xE4, 0x71, 0xE6, 0xF4, 0xF4 };
-	char img[256], out[256], spec[300], buf[64], err[256] = "";
+	char err[256] = "";
 	struct machine_config c;
 	struct machine *m;
-	struct post_record rec;
 
-	rig_tmpfile(img, sizeof img, "board-bios");
-	rig_tmpfile(out, sizeof out, "board-com1");
-	snprintf(spec, sizeof spec, "file:%s", out);
-	board_write_image(img, code, sizeof code);
+	board_write_image(img, code, n);
 	machine_config_init(&c);
 	c.bios = strdup(img);
-	c.serial = strdup(spec);
+	c.serial = strdup(serial);
 	c.mem_size = 32ULL << 20;
 	c.accel = accel;
 	c.timeout_s = 10;
@@ -59,18 +51,26 @@ static void board_run(enum accel_kind accel)
 	machine_config_free(&c);
 	if (!m)
 		fprintf(stderr, "  machine_create: %s\n", err);
-	REQUIRE(m);
-	if (!mem_find(&m->mem, 0xFFFFFFF0ULL)) {
-		/* The firmware loader may not map --bios yet: map it here. */
-		static uint8_t rom[65536];
-		FILE *f = fopen(img, "rb");
-		size_t n = f ? fread(rom, 1, sizeof rom, f) : 0;
+	return m;
+}
 
-		if (f)
-			fclose(f);
-		mem_add_rom(&m->mem, 0x100000000ULL - n, rom, n, "bios");
-		m->cpu->mem_sync(m);
-	}
+static void board_run(enum accel_kind accel)
+{
+	/* mov dx,0x3F8; mov al,'O'; out dx,al; mov al,'K'; out dx,al;
+	 * mov al,0x42; out 0x80,al; mov al,0x15; out 0x70,al; in al,0x71;
+	 * out 0xF4,al; hlt */
+	const uint8_t code[] = { 0xBA, 0xF8, 0x03, 0xB0, 'O', 0xEE, 0xB0, 'K', 0xEE,
+				 0xB0, 0x42, 0xE6, 0x80, 0xB0, 0x15, 0xE6, 0x70,
+				 0xE4, 0x71, 0xE6, 0xF4, 0xF4 };
+	char img[256], out[256], spec[300], buf[64];
+	struct machine *m;
+	struct post_record rec;
+
+	rig_tmpfile(img, sizeof img, "board-bios");
+	rig_tmpfile(out, sizeof out, "board-com1");
+	snprintf(spec, sizeof spec, "file:%s", out);
+	m = board_create(img, code, sizeof code, accel, spec);
+	REQUIRE(m);
 	/* CMOS 0x15 = low byte of 640 KiB base memory = 0x80. */
 	CHECK_EQ(machine_run(m), (0x80 << 1) | 1);
 	REQUIRE(pc_board(m) && pc_board(m)->post);
@@ -91,4 +91,46 @@ TEST(dev_board_guest_reaches_uart_cmos_post_and_exit_kvm)
 TEST(dev_board_guest_reaches_uart_cmos_post_and_exit_emu)
 {
 	board_run(ACCEL_EMU);
+}
+
+/*
+ * Two guest-requested resets: the firmware counts its boots in CMOS byte
+ * 0x40 (battery-backed: it survives a reset), resets through 0xCF9 (0x02
+ * then 0x06, as Linux's reboot=pci) on the first boot and through the
+ * 8042 (pulse 0xFE) on the second, and exits with the count on the third.
+ */
+static void board_reset_run(enum accel_kind accel)
+{
+	/* Assembled with GNU as (.code16):
+	 *   mov $0x40,%al; out %al,$0x70; in $0x71,%al; inc %al; mov %al,%ah
+	 *   mov $0x40,%al; out %al,$0x70; mov %ah,%al; out %al,$0x71
+	 *   cmp $3,%ah; je done; cmp $1,%ah; jne kbc
+	 *   mov $0xCF9,%dx; mov $2,%al; out %al,%dx; mov $6,%al; out %al,%dx; hlt
+	 *   kbc: mov $0xFE,%al; out %al,$0x64; hlt
+	 *   done: mov %ah,%al; out %al,$0xF4; hlt */
+	const uint8_t code[] = {
+		0xb0, 0x40, 0xe6, 0x70, 0xe4, 0x71, 0xfe, 0xc0, 0x88, 0xc4, 0xb0, 0x40,
+		0xe6, 0x70, 0x88, 0xe0, 0xe6, 0x71, 0x80, 0xfc, 0x03, 0x74, 0x14, 0x80,
+		0xfc, 0x01, 0x75, 0x0a, 0xba, 0xf9, 0x0c, 0xb0, 0x02, 0xee, 0xb0, 0x06,
+		0xee, 0xf4, 0xb0, 0xfe, 0xe6, 0x64, 0xf4, 0x88, 0xe0, 0xe6, 0xf4, 0xf4,
+	};
+	char img[256];
+	struct machine *m;
+
+	rig_tmpfile(img, sizeof img, "board-reset-bios");
+	m = board_create(img, code, sizeof code, accel, "none");
+	REQUIRE(m);
+	CHECK_EQ(machine_run(m), (3 << 1) | 1);
+	machine_destroy(m);
+	unlink(img);
+}
+
+TEST(dev_board_guest_resets_through_cf9_and_8042_kvm)
+{
+	board_reset_run(ACCEL_KVM);
+}
+
+TEST(dev_board_guest_resets_through_cf9_and_8042_emu)
+{
+	board_reset_run(ACCEL_EMU);
 }
