@@ -42,8 +42,8 @@ static void setup(struct ahci_fx *x)
 
 static void teardown(struct ahci_fx *x)
 {
+	ahci_destroy(x->a);          /* takes itself off the bus */
 	fx_fini(&x->f);
-	ahci_destroy(x->a);
 	block_close(x->disk);
 	unlink(x->path);
 }

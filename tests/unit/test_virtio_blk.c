@@ -75,8 +75,8 @@ static void setup(struct vfx *x, bool negotiate)
 
 static void teardown(struct vfx *x)
 {
-	fx_fini(&x->f);              /* the bus first: it unmaps the BARs */
-	virtio_blk_destroy(x->b);
+	virtio_blk_destroy(x->b);    /* takes itself off the bus */
+	fx_fini(&x->f);
 	block_close(x->disk);
 	unlink(x->path);
 }
