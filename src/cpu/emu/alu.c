@@ -316,6 +316,18 @@ static uint64_t shiftd(struct emu_cpu *cpu, uint64_t d, uint64_t s, unsigned cnt
 	return r;
 }
 
+static uint64_t rmw_shld(struct emu_cpu *cpu, uint64_t old, uint64_t src, unsigned size,
+			 unsigned cnt)
+{
+	return shiftd(cpu, old, src, cnt, size, true);
+}
+
+static uint64_t rmw_shrd(struct emu_cpu *cpu, uint64_t old, uint64_t src, unsigned size,
+			 unsigned cnt)
+{
+	return shiftd(cpu, old, src, cnt, size, false);
+}
+
 static uint64_t rmw_shift(struct emu_cpu *cpu, uint64_t old, uint64_t arg, unsigned size,
 			  unsigned op)
 {
@@ -666,13 +678,12 @@ bool emu_exec_alu(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x1bc: exec_bsf_bsr(cpu, in, false); return true;
 	case 0x1bd: exec_bsf_bsr(cpu, in, true); return true;
 	case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: {
+		/* A read-modify-write even for count 0 (hardware accesses the
+		 * operand and zero-extends a 32-bit register); flags change only
+		 * once the destination is known writable. */
 		unsigned cnt = (op & 1) ? cpu->regs[REG_RCX] & 0xff : in->imm & 0xff;
-		uint64_t d = emu_rm_read(cpu, in, in->opsize);
 		uint64_t s = emu_reg_get(cpu, in, in->reg, in->opsize);
-		if (!(cnt & (in->opsize == 8 ? 63 : 31)))
-			return true;
-		v = shiftd(cpu, d, s, cnt, in->opsize, op < 0x1ac);
-		emu_rm_write(cpu, in, in->opsize, v);
+		emu_rm_rmw(cpu, in, in->opsize, op < 0x1ac ? rmw_shld : rmw_shrd, s, cnt);
 		return true;
 	}
 	case 0x1af:

@@ -167,8 +167,10 @@ int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu
 		}
 		switch (b) {
 		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			/* ES/CS/SS/DS overrides are ignored in 64-bit mode. */
-			if (!cpu->code64)
+			/* 64-bit mode ignores ES/CS/DS overrides (an RBP base stays
+			 * SS-relative), but an SS override still makes a
+			 * non-canonical address #SS rather than #GP (as hardware). */
+			if (!cpu->code64 || b == 0x36)
 				seg = (b >> 3) & 3;
 			break;
 		case 0x64: seg = SEG_FS; break;

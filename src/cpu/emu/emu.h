@@ -327,6 +327,9 @@ void emu_write_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64
 			bool user);
 /* Translates lin for acc/user (raises #PF); returns the guest physical address. */
 uint64_t emu_translate(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bool user);
+/* Translates every page of [lin, lin+size) for acc (faults as the access
+ * would, CR2 at the first byte of the faulting page). */
+void emu_translate_range(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc);
 /* Host pointer for a RAM access not crossing a page, or NULL (MMIO, ROM
  * write, page crossing). Raises #PF like the access would. */
 void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc);

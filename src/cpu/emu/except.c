@@ -34,6 +34,21 @@ void emu_raise_noerr(struct emu_cpu *cpu, int vec)
 	emu_raise(cpu, vec, 0);
 }
 
+/* Fault-class exceptions push RFLAGS with RF set (SDM Vol. 3, 17.3.1.1),
+ * so the handler's IRET does not re-trigger an instruction breakpoint. */
+static bool pushes_rf(int vec, enum emu_event kind)
+{
+	if (kind != EV_FAULT)
+		return false;
+	switch (vec) {
+	case EXC_DE: case EXC_BR: case EXC_UD: case EXC_NM: case EXC_TS: case EXC_NP:
+	case EXC_SS: case EXC_GP: case EXC_PF: case EXC_MF: case EXC_AC: case EXC_XM:
+		return true;
+	default:
+		return false;
+	}
+}
+
 static void deliver_real(struct emu_cpu *cpu, int vec, uint64_t ret)
 {
 	if ((unsigned)vec * 4 + 3 > cpu->idt.limit)
@@ -103,7 +118,8 @@ static void deliver_long(struct emu_cpu *cpu, int vec, bool has_err, uint32_t er
 		emu_raise(cpu, EXC_SS, ext);
 	sp &= ~15ULL;
 	uint64_t fl = emu_get_flags(cpu);
-	uint64_t slots[6] = { cpu->seg[SEG_SS].selector, cpu->regs[REG_RSP], fl,
+	uint64_t slots[6] = { cpu->seg[SEG_SS].selector, cpu->regs[REG_RSP],
+			      fl | (pushes_rf(vec, kind) ? FL_RF : 0),
 			      cpu->seg[SEG_CS].selector, ret, err };
 	sp = write_frame(cpu, 0, sp, ~0ULL, slots, has_err ? 6 : 5, 8, ncpl == 3, true);
 
@@ -189,7 +205,7 @@ static void deliver_prot(struct emu_cpu *cpu, int vec, bool has_err, uint32_t er
 		smask = emu_stack_mask(cpu);
 		sp = cpu->regs[REG_RSP] & smask;
 	}
-	slots[n++] = fl;
+	slots[n++] = fl | (pushes_rf(vec, kind) ? FL_RF : 0);
 	slots[n++] = cpu->seg[SEG_CS].selector;
 	slots[n++] = ret;
 	if (has_err)

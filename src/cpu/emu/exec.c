@@ -83,8 +83,7 @@ uint64_t emu_mem_rmw(struct emu_cpu *cpu, uint64_t lin, unsigned size, emu_rmw_f
 		}
 		/* MMIO or split across pages: translate (and fault) first, then
 		 * do the access under the machine-wide lock. */
-		emu_translate(cpu, lin, ACC_WRITE, emu_user(cpu));
-		emu_translate(cpu, lin + size - 1, ACC_WRITE, emu_user(cpu));
+		emu_translate_range(cpu, lin, size, ACC_WRITE);
 		pthread_mutex_lock(&cpu->vm->lock_mutex);
 		old = emu_read_lin(cpu, lin, size, ACC_WRITE);
 		nv = fn(cpu, old, arg, size, op);
@@ -217,8 +216,7 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 			ok = __atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
 							 __ATOMIC_SEQ_CST);
 		} else {
-			emu_translate(cpu, lin, ACC_WRITE, emu_user(cpu));
-			emu_translate(cpu, lin + 7, ACC_WRITE, emu_user(cpu));
+			emu_translate_range(cpu, lin, 8, ACC_WRITE);
 			pthread_mutex_lock(&cpu->vm->lock_mutex);
 			old = emu_read_lin(cpu, lin, 8, ACC_WRITE);
 			ok = old == expect;
@@ -232,8 +230,7 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 			cpu->regs[REG_RDX] = old >> 32;
 		}
 	} else {
-		emu_translate(cpu, lin, ACC_WRITE, emu_user(cpu));
-		emu_translate(cpu, lin + 15, ACC_WRITE, emu_user(cpu));
+		emu_translate_range(cpu, lin, 16, ACC_WRITE);
 		pthread_mutex_lock(&cpu->vm->lock_mutex);
 		uint64_t lo = emu_read_lin(cpu, lin, 8, ACC_WRITE);
 		uint64_t hi = emu_read_lin(cpu, lin + 8, 8, ACC_WRITE);

@@ -315,6 +315,13 @@ static inline uint64_t lin_wrap(struct emu_cpu *cpu, uint64_t lin)
 	return (cpu->efer & EFER_LMA) ? lin : (uint32_t)lin;
 }
 
+void emu_translate_range(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc)
+{
+	emu_translate(cpu, lin, acc, emu_user(cpu));
+	if ((lin & 0xfff) + size > 4096)   /* CR2 = first byte of the next page */
+		emu_translate(cpu, lin_wrap(cpu, (lin | 0xfff) + 1), acc, emu_user(cpu));
+}
+
 uint64_t emu_read_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size,
 			   enum emu_access acc, bool user)
 {

@@ -79,8 +79,7 @@ static void put_mem(struct emu_cpu *cpu, struct emu_insn *in, const xmm_t *v, un
 	uint64_t lin = mem_lin(cpu, in, size, ACC_WRITE, aligned && size == 16);
 	if (size == 16) {
 		/* Both halves must be writable before either is written. */
-		emu_translate(cpu, lin, ACC_WRITE, emu_user(cpu));
-		emu_translate(cpu, lin + 15, ACC_WRITE, emu_user(cpu));
+		emu_translate_range(cpu, lin, 16, ACC_WRITE);
 		emu_write_lin(cpu, lin, 8, v->q[0]);
 		emu_write_lin(cpu, lin + 8, 8, v->q[1]);
 	} else {
@@ -111,8 +110,7 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 		memcpy(cpu->fxsave + 32, buf + 32, n - 32);
 		return;
 	}
-	emu_translate(cpu, lin, ACC_WRITE, emu_user(cpu));
-	emu_translate(cpu, lin + 511, ACC_WRITE, emu_user(cpu));
+	emu_translate_range(cpu, lin, 512, ACC_WRITE);
 	uint32_t mask = MXCSR_MASK;
 	memcpy(cpu->fxsave + 28, &mask, 4);
 	for (unsigned i = 0; i < n; i += 8) {
