@@ -1,7 +1,7 @@
 /*
  * The ACPI configuration of a live PC machine: CPU count and RAM split from
  * the config, the PIIX4 PM block where it currently is, the HPET only if
- * the board has one. Shared by fw_cfg (tables for firmware) and the
+ * the board has one (with the block ID its capabilities register reports). Shared by fw_cfg (tables for firmware) and the
  * firmware-less install (direct.c), so both describe the same machine.
  *
  * The PM block is wherever PMBA (PIIX4 config 0x40, enabled by PMREGMISC
@@ -38,4 +38,11 @@ void acpi_pc_config(struct machine *m, struct acpi_config *c)
 	acpi_config_pc(c, m->cfg.cpus, m->mem.below_4g, m->mem.above_4g);
 	c->pm_base = acpi_pc_pm_base(m);
 	c->hpet = bus_owner(&m->mmio, c->hpet_addr) != NULL;
+	/* The table's event timer block ID is the low half of the block's
+	 * capabilities register: take it from the device itself. */
+	if (c->hpet) {
+		uint64_t cap;
+		if (bus_read(&m->mmio, c->hpet_addr, 4, &cap))
+			c->hpet_block_id = (uint32_t)cap;
+	}
 }

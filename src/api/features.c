@@ -20,7 +20,7 @@ static const struct {
 	{ "serial", true },
 	{ "debugcon", true },
 	{ "logging", true },
-	{ "uefi", false },
+	{ "uefi", true },
 	{ "disk", true },
 	{ "ahci", true },
 	{ "nic", false },

@@ -17,6 +17,7 @@
 #include "hw/pc/debugcon.h"
 #include "hw/pc/debugexit.h"
 #include "hw/pc/fw_cfg.h"
+#include "hw/pc/hpet.h"
 #include "hw/pc/i8042.h"
 #include "hw/pc/post.h"
 #include "hw/pc/reset.h"
@@ -148,6 +149,8 @@ int pc_board_init(struct machine *m, char *err, size_t err_len)
 		ret = i8042_create(m, &b->a20, &b->kbc);
 	if (!ret)
 		ret = reset_ctl_create(m, &b->a20, true, &b->reset);
+	if (!ret)
+		ret = hpet_create(m, &b->hpet);
 	if (ret) {
 		snprintf(err, err_len, "pc board: cannot create the platform devices: %s",
 			 strerror(-ret));

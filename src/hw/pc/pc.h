@@ -16,6 +16,7 @@ struct post;
 struct rtc;
 struct i8042;
 struct reset_ctl;
+struct hpet;
 
 /* What the board built; hangs off m->board. */
 struct pc_board {
@@ -28,6 +29,7 @@ struct pc_board {
 	struct rtc *rtc;
 	struct i8042 *kbc;
 	struct reset_ctl *reset;
+	struct hpet *hpet;
 };
 
 int pc_board_init(struct machine *m, char *err, size_t err_len);
