@@ -125,9 +125,11 @@ TEST(acpi_direct_boot_install)
 	fixture_fini(&f);
 }
 
+/* Capabilities low half of the HPET (IA-PC HPET 1.0a 2.3.4): vendor
+ * 8086, legacy capable, 64-bit, 3 timers, revision 1; the table copies it. */
 static uint64_t hpet_read(void *opaque, uint64_t off, unsigned size)
 {
-	return 0;
+	return off == 0 ? 0x8086A201 : 0;
 }
 
 static void hpet_write(void *opaque, uint64_t off, uint64_t v, unsigned size)
