@@ -41,6 +41,7 @@ struct parser {
 	const char *file;
 	int nl;                  /* > 0: newlines are insignificant */
 	int depth;
+	int loops;               /* enclosing loops in the current function */
 	jmp_buf jb;
 	char *err;
 	size_t err_len;
@@ -237,12 +238,15 @@ static struct node *parse_function(struct parser *p, const struct token *at, con
 	}
 	p->nl = saved;
 	expect(p, TK_RPAREN, "')' to close the parameter list");
+	saved = p->loops;
+	p->loops = 0;
 	f->n = params.n;
 	f->params = params.names;
 	f->param_hash = arena_alloc(p, (params.n + 1) * sizeof(uint32_t));
 	for (size_t i = 0; i < params.n; i++)
 		f->param_hash[i] = hash_bytes(params.names[i], strlen(params.names[i]));
 	f->a = parse_block(p);
+	p->loops = saved;
 	return f;
 }
 
@@ -717,6 +721,8 @@ static struct node *parse_statement(struct parser *p)
 		return n;
 	case TK_BREAK:
 	case TK_CONTINUE:
+		if (!p->loops)
+			perr(p, &t, "'%s' outside a loop", t.kind == TK_BREAK ? "break" : "continue");
 		next(p);
 		n = mk(p, t.kind == TK_BREAK ? S_BREAK : S_CONTINUE, &t);
 		end_statement(p);
@@ -751,7 +757,9 @@ static struct node *parse_statement(struct parser *p)
 		next(p);
 		n = mk(p, S_WHILE, &t);
 		n->a = parse_expr(p);
+		p->loops++;
 		n->b = parse_block(p);
+		p->loops--;
 		if (p->tok.kind == TK_SEMI)
 			next(p);
 		return n;
@@ -773,7 +781,9 @@ static struct node *parse_statement(struct parser *p)
 		p->nl -= paren;
 		if (paren)
 			expect(p, TK_RPAREN, "')' after the loop header");
+		p->loops++;
 		n->b = parse_block(p);
+		p->loops--;
 		if (p->tok.kind == TK_SEMI)
 			next(p);
 		return n;
