@@ -296,6 +296,12 @@ static struct value call_value(struct nyx *I, const struct node *at, struct valu
 		int npos = argc;
 		struct value posbuf[16];
 
+		if (names && !fn.nf->kwargs) {
+			for (int i = 0; i < argc; i++)
+				if (names[i])
+					nyx_raise_at(I, at, "%s() takes no named arguments (got '%s')",
+						     fn.nf->name, names[i]);
+		}
 		if (names) {
 			kw = nmap_new(I);
 			nyx_root(I, v_obj(VT_MAP, kw));
@@ -352,9 +358,14 @@ static struct value get_member(struct nyx *I, const struct node *at, struct valu
 	if (obj.t == VT_OBJECT) {
 		const struct nclass *c = obj.o->cls;
 
-		for (const struct nmethod *m = c->methods; m && m->name; m++)
-			if (!strcmp(m->name, name))
-				return root(I, v_native(I, m->name, m->fn, obj));
+		for (const struct nmethod *m = c->methods; m && m->name; m++) {
+			if (!strcmp(m->name, name)) {
+				struct value f = v_native(I, m->name, m->fn, obj);
+
+				f.nf->kwargs = m->kwargs;
+				return root(I, f);
+			}
+		}
 		if (c->get) {
 			I->cur = at;
 			if (c->get(I, obj.o, name, &out))

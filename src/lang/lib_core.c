@@ -394,6 +394,17 @@ static void f_range(struct nyx *I, struct value self, int argc, struct value *ar
 	}
 	if (step == 0)
 		nyx_raise(I, "range(): step must not be zero");
+	{
+		/* Element count, computed without overflow, checked up front. */
+		uint64_t span = step > 0 ? (stop > start ? (uint64_t)stop - (uint64_t)start : 0) :
+				    (start > stop ? (uint64_t)start - (uint64_t)stop : 0);
+		uint64_t mag = step > 0 ? (uint64_t)step : 0 - (uint64_t)step;
+		uint64_t count = span / mag + (span % mag != 0);
+
+		if (count > NYX_MAX_ARRAY)
+			nyx_raise(I, "range(): %llu elements is more than the array limit %u",
+				  (unsigned long long)count, NYX_MAX_ARRAY);
+	}
 	a = narray_new(I, 0);
 	*out = v_obj(VT_ARRAY, a);
 	for (int64_t i = start; step > 0 ? i < stop : i > stop; i += step) {
@@ -657,7 +668,7 @@ SELF_FN(m_arr_contains)
 {
 	arg_count(I, "contains", argc, 1, 1);
 	for (size_t i = 0; i < self.a->len; i++)
-		if (value_equal(self.a->items[i], argv[0])) {
+		if (value_equal_checked(I, self.a->items[i], argv[0])) {
 			*out = v_bool(true);
 			return;
 		}
@@ -669,7 +680,7 @@ SELF_FN(m_arr_index_of)
 	arg_count(I, "index_of", argc, 1, 1);
 	*out = v_int(-1);
 	for (size_t i = 0; i < self.a->len; i++)
-		if (value_equal(self.a->items[i], argv[0])) {
+		if (value_equal_checked(I, self.a->items[i], argv[0])) {
 			*out = v_int((int64_t)i);
 			return;
 		}

@@ -742,7 +742,12 @@ void lib_vm_open(struct nyx *I)
 {
 	nyx_set_global(I, "ProductionVMBuilder",
 		       v_native(I, "ProductionVMBuilder", f_builder, v_null()));
-	nyx_set_global(I, "VMConfig", v_native(I, "VMConfig", f_vmconfig, v_null()));
+	{
+		struct value cfg = v_native(I, "VMConfig", f_vmconfig, v_null());
+
+		cfg.nf->kwargs = true;
+		nyx_set_global(I, "VMConfig", cfg);
+	}
 	nyx_set_global(I, "VirtualMachine",
 		       v_native(I, "VirtualMachine", f_virtual_machine, v_null()));
 	nyx_set_global(I, "production_readiness_check",

@@ -181,9 +181,9 @@ struct value ops_binary(struct nyx *I, const struct node *n, int op, struct valu
 			return v_float(pow(num(a), num(b)));
 		bad_operands(I, n, op, a, b);
 	case TK_EQ:
-		return v_bool(value_equal(a, b));
+		return v_bool(value_equal_checked(I, a, b));
 	case TK_NE:
-		return v_bool(!value_equal(a, b));
+		return v_bool(!value_equal_checked(I, a, b));
 	case TK_LT: {
 		int c = compare(I, n, op, a, b);
 		return v_bool(c == -1);

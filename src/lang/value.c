@@ -337,10 +337,29 @@ bool value_truthy(struct value v)
 	}
 }
 
-static bool equal_depth(struct value a, struct value b, int depth)
+/*
+ * Deep equality. Containers on the current comparison path are remembered
+ * as pairs: meeting the same pair again (a cycle) counts as equal. A budget
+ * of visited nodes bounds the work on huge or heavily shared structures.
+ */
+#define EQ_MAX_DEPTH 64
+#define EQ_BUDGET 10000000L
+
+struct eq_ctx {
+	const void *pa[EQ_MAX_DEPTH], *pb[EQ_MAX_DEPTH];
+	int depth;
+	long budget;
+	bool exhausted;
+};
+
+static bool equal_rec(struct eq_ctx *c, struct value a, struct value b)
 {
-	if (depth > 100)
+	bool eq = true;
+
+	if (--c->budget < 0) {
+		c->exhausted = true;
 		return false;
+	}
 	if (a.t == VT_INT && b.t == VT_FLOAT)
 		return (double)a.i == b.f;
 	if (a.t == VT_FLOAT && b.t == VT_INT)
@@ -357,29 +376,38 @@ static bool equal_depth(struct value a, struct value b, int depth)
 				      !memcmp(a.s->data, b.s->data, a.s->len));
 	case VT_ARRAY:
 	case VT_TUPLE:
-		if (a.a == b.a)
-			return true;
-		if (a.a->len != b.a->len)
-			return false;
-		for (size_t i = 0; i < a.a->len; i++)
-			if (!equal_depth(a.a->items[i], b.a->items[i], depth + 1))
-				return false;
-		return true;
 	case VT_MAP:
-		if (a.m == b.m)
+		if (a.gc == b.gc)
 			return true;
-		if (a.m->len != b.m->len)
+		for (int i = 0; i < c->depth; i++)
+			if (c->pa[i] == a.gc && c->pb[i] == b.gc)
+				return true;
+		if (c->depth >= EQ_MAX_DEPTH) {
+			c->exhausted = true;
 			return false;
-		for (size_t i = 0; i < a.m->len; i++) {
-			struct value o;
-
-			if (!nmap_get(b.m, a.m->e[i].key, &o) ||
-			    !equal_depth(a.m->e[i].val, o, depth + 1))
-				return false;
 		}
-		return true;
+		c->pa[c->depth] = a.gc;
+		c->pb[c->depth] = b.gc;
+		c->depth++;
+		if (a.t == VT_MAP) {
+			if (a.m->len != b.m->len)
+				eq = false;
+			for (size_t i = 0; eq && i < a.m->len; i++) {
+				struct value o;
+
+				eq = nmap_get(b.m, a.m->e[i].key, &o) &&
+				     equal_rec(c, a.m->e[i].val, o);
+			}
+		} else {
+			if (a.a->len != b.a->len)
+				eq = false;
+			for (size_t i = 0; eq && i < a.a->len; i++)
+				eq = equal_rec(c, a.a->items[i], b.a->items[i]);
+		}
+		c->depth--;
+		return eq;
 	case VT_NATIVE:
-		return a.nf == b.nf || (a.nf->fn == b.nf->fn && equal_depth(a.nf->self, b.nf->self, depth + 1));
+		return a.nf == b.nf || (a.nf->fn == b.nf->fn && equal_rec(c, a.nf->self, b.nf->self));
 	default:
 		return a.gc == b.gc;
 	}
@@ -387,7 +415,20 @@ static bool equal_depth(struct value a, struct value b, int depth)
 
 bool value_equal(struct value a, struct value b)
 {
-	return equal_depth(a, b, 0);
+	struct eq_ctx c = {.budget = EQ_BUDGET};
+
+	return equal_rec(&c, a, b);
+}
+
+bool value_equal_checked(struct nyx *I, struct value a, struct value b)
+{
+	struct eq_ctx c = {.budget = EQ_BUDGET};
+	bool eq = equal_rec(&c, a, b);
+
+	if (c.exhausted)
+		nyx_raise(I, "cannot compare: the values are nested more than %d deep or too "
+			  "large", EQ_MAX_DEPTH);
+	return eq;
 }
 
 /* ---- printing ---- */
@@ -497,6 +538,8 @@ static void format_float(struct strbuf *b, double f)
 static void format_depth(struct strbuf *b, struct value v, bool quote, int depth,
 			 struct gc_hdr **open)
 {
+	if (b->len >= NYX_MAX_STRING - 64)
+		return;   /* the output is at its limit: stop walking */
 	if (v.t == VT_ARRAY || v.t == VT_TUPLE || v.t == VT_MAP) {
 		for (int i = 0; i < depth; i++) {
 			if (open[i] == v.gc) {

@@ -121,11 +121,13 @@ struct nnative {
 	const char *name;
 	native_fn fn;
 	struct value self;
+	bool kwargs;             /* accepts named arguments */
 };
 
 struct nmethod {
 	const char *name;
 	native_fn fn;
+	bool kwargs;             /* accepts named arguments */
 };
 
 struct nobject;
@@ -189,6 +191,8 @@ const char *value_type_name(struct value v);
 bool value_truthy(struct value v);
 /* Deep equality (bounded depth: cyclic structures compare unequal). */
 bool value_equal(struct value a, struct value b);
+/* Same, raising when the comparison exceeds its depth or work limits. */
+bool value_equal_checked(struct nyx *I, struct value a, struct value b);
 /* Appends the printable form to a growable buffer; `quote` quotes strings. */
 struct strbuf {
 	char *p;
