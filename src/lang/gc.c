@@ -160,6 +160,8 @@ void gc_collect(struct nyx *I)
 	I->gray = &st;
 	if (I->globals)
 		gc_mark_obj(I, &I->globals->h);
+	if (I->top)
+		gc_mark_obj(I, &I->top->h);
 	if (I->env)
 		gc_mark_obj(I, &I->env->h);
 	for (size_t i = 0; i < I->nframes; i++)

@@ -749,6 +749,7 @@ struct nyx *nyx_new(void)
 		return NULL;
 	}
 	I->globals = env_new(I, NULL, true);
+	I->top = env_new(I, I->globals, true);
 	I->env = I->globals;
 	I->modules = nmap_new(I);
 	lib_core_open(I);
@@ -783,7 +784,7 @@ static void run_top(struct nyx *I, void *arg)
 	struct run_args *ra = arg;
 	enum exec_status st;
 
-	I->env = env_new(I, I->globals, true);
+	I->env = I->top;
 	st = exec_stmts(I, ra->top);
 	if (st == EX_BREAK || st == EX_CONTINUE)
 		nyx_raise_at(I, ra->top, "'break' or 'continue' outside a loop");

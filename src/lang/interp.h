@@ -48,7 +48,8 @@ struct nyx {
 	size_t npins, pins_cap;
 	struct mark_stack *gray;    /* during gc_collect */
 
-	struct env *globals;
+	struct env *globals;         /* built-ins */
+	struct env *top;             /* the scripts' top level (kept across runs) */
 	struct env *env;             /* current scope */
 	struct env **frames;         /* scopes of active calls (roots) */
 	size_t nframes, frames_cap;
