@@ -22,9 +22,21 @@
 #define FW_CFG_RAM_SIZE 0x0003
 #define FW_CFG_NOGRAPHIC 0x0004
 #define FW_CFG_NB_CPUS 0x0005
+#define FW_CFG_KERNEL_ADDR 0x0007
+#define FW_CFG_KERNEL_SIZE 0x0008
+#define FW_CFG_INITRD_ADDR 0x000A
+#define FW_CFG_INITRD_SIZE 0x000B
 #define FW_CFG_NUMA 0x000D
 #define FW_CFG_BOOT_MENU 0x000E
 #define FW_CFG_MAX_CPUS 0x000F
+#define FW_CFG_KERNEL_DATA 0x0011
+#define FW_CFG_INITRD_DATA 0x0012
+#define FW_CFG_CMDLINE_ADDR 0x0013
+#define FW_CFG_CMDLINE_SIZE 0x0014
+#define FW_CFG_CMDLINE_DATA 0x0015
+#define FW_CFG_SETUP_ADDR 0x0016
+#define FW_CFG_SETUP_SIZE 0x0017
+#define FW_CFG_SETUP_DATA 0x0018
 #define FW_CFG_FILE_DIR 0x0019
 #define FW_CFG_FILE_FIRST 0x0020
 #define FW_CFG_WRITE_CHANNEL 0x4000
@@ -106,5 +118,8 @@ int fw_cfg_init(struct machine *m, char *err, size_t err_len);
 
 /* The PC machine's items; on a device made by fw_cfg_new() (tests). */
 int fw_cfg_pc_populate(struct fw_cfg *fc, struct machine *m, char *err, size_t err_len);
+/* The kernel loader items (fw_cfg_kernel.c): a --kernel bzImage, --initrd
+ * and --append handed to the UEFI firmware; nothing without --uefi. */
+int fw_cfg_pc_add_kernel(struct fw_cfg *fc, struct machine *m, char *err, size_t err_len);
 
 #endif

@@ -205,6 +205,11 @@ int fw_cfg_pc_populate(struct fw_cfg *fc, struct machine *m, char *err, size_t e
 	if ((ret = add_bootorder(fc, cfg)))
 		goto fail;
 
+	/* A kernel for the firmware to boot (--uefi with --kernel). */
+	ret = fw_cfg_pc_add_kernel(fc, m, err, err_len);
+	if (ret)
+		return ret;
+
 	what = "firmware settings";
 	uint8_t b[4];
 	/* Boot failure: retry after 0 ms (then the reset ends a --no-reboot
