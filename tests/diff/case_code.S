@@ -18,6 +18,8 @@
 	.set RO, 0x404000
 	.set SUPER, 0x405000
 	.set STACK, 0x406000
+	.set SEQ0, 0x100107             /* DT_SEQ_CODE(0): where a case's code runs */
+	.set FSBASE, 0x10000            /* DT_FS_BASE */
 	.set CF, 0x001
 	.set PF, 0x004
 	.set AF, 0x010
@@ -156,6 +158,7 @@ CASE "not keeps flags", not
 	not al
 	not word ptr [SCRATCH + 0x10]
 END
+
 
 /* --- Shifts and rotates by 0/1/7/8/9/16/31/32/33/63/64 through CL --------- */
 .macro SHIFT op, rot, r, width, cnt
@@ -981,6 +984,22 @@ CASE "fs/gs segment override", prefix
 	mov rcx, cs:[SCRATCH + 16]
 	mov rdx, ss:[SCRATCH + 24]
 END
+CASE "fs: with a 32-bit address", prefix, AF
+	mov rbx, 0xFFFFFFFF00000000 + SCRATCH + 0x100 - FSBASE
+	shl dword ptr fs:[ebx], 1
+END
+CASE "fs: rip-relative", prefix, AF
+	.byte 0x64, 0xD1, 0x25                  /* shl dword fs:[rip + d32], 1 */
+	.long SCRATCH + 0x100 - FSBASE - (SEQ0 + 7)
+END
+CASE "fs: eip-relative (67)", prefix, AF
+	.byte 0x67, 0x64, 0xD1, 0x25            /* shl dword fs:[eip + d32], 1 */
+	.long SCRATCH + 0x100 - FSBASE - (SEQ0 + 8)
+END
+CASE "gs: eip-relative (67) read", prefix
+	.byte 0x67, 0x65, 0x8B, 0x05            /* mov eax, gs:[eip + d32] */
+	.long SCRATCH + 0x104 - 0x20000 - (SEQ0 + 8)
+END
 CASE "67 memory operand wraps at 4 GiB", prefix
 	mov rbx, 0xFFFFFFFF00000000 + SCRATCH
 	.byte 0x67, 0x48, 0x8B, 0x43, 0x08
@@ -1110,10 +1129,239 @@ CASE "int 3 (CD 03): #BP", int
 	.byte 0xCD, 0x03
 END
 
+CASE "movaps misaligned store: #GP(0)", sse-mov
+	movaps [SCRATCH + 0x318], xmm0
+END
+CASE "movq load that faults leaves the destination", sse-mov
+	movq xmm3, qword ptr [SCRATCH + 0x1FFC]
+END
+CASE "movss: register form merges, load zeroes the rest", sse-mov
+	movss xmm0, xmm1
+	movss xmm2, dword ptr [SCRATCH + 0x320]
+	movsd xmm4, xmm5
+	movsd xmm6, qword ptr [SCRATCH + 0x328]
+END
+
+.macro MXCSR v
+	mov dword ptr [rsp - 8], \v
+	ldmxcsr [rsp - 8]
+.endm
+.macro XF32 x, v
+	mov eax, \v
+	movd \x, eax
+.endm
+.macro XF64 x, v
+	mov rax, \v
+	movq \x, rax
+.endm
+
+.irp rc, 0x1F80, 0x3F80, 0x5F80, 0x7F80
+CASE "addss/subsd/cvtsd2ss/cvtss2si under MXCSR \rc", sse-farith
+	MXCSR \rc
+	XF32 xmm0, 0x3F800000
+	XF32 xmm1, 0x33800001
+	addss xmm0, xmm1
+	XF32 xmm2, 0xBF800000
+	subss xmm2, xmm1
+	XF64 xmm3, 0x47EFFFFFE0000000
+	cvtsd2ss xmm4, xmm3
+	XF32 xmm5, 0x3FC00000
+	cvtss2si eax, xmm5
+	XF32 xmm6, 0xBFC00000
+	cvtss2si rbx, xmm6
+	cvtsi2ss xmm7, rbx
+	mov rcx, 0x1000001
+	cvtsi2ss xmm8, rcx
+END
+.endr
+CASE "inexact sets PE", sse-cvtsi
+	MXCSR 0x1F80
+	mov rax, 0x1000001
+	cvtsi2ss xmm0, rax
+END
+CASE "cvttss2si NaN and out of range: indefinite, IE", sse-cvtsi
+	MXCSR 0x1F80
+	XF32 xmm0, 0x7FC00000
+	cvttss2si eax, xmm0
+	XF32 xmm1, 0x4F000000
+	cvttss2si ebx, xmm1
+	cvttss2si rcx, xmm1
+END
+CASE "divss by zero: inf and ZE", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x3F800000
+	XF32 xmm1, 0
+	divss xmm0, xmm1
+END
+CASE "unmasked divide by zero: #XM", sse-farith
+	MXCSR 0x1D80
+	XF32 xmm0, 0x3F800000
+	XF32 xmm1, 0
+	divss xmm0, xmm1
+END
+CASE "unmasked precision exception: #XM", sse-cvtsi
+	MXCSR 0x0F80
+	mov rax, 0x1000001
+	cvtsi2ss xmm0, rax
+END
+CASE "FTZ: an underflowing product becomes zero, UE PE", sse-farith
+	MXCSR 0x9F80
+	XF32 xmm0, 0x00800000
+	XF32 xmm1, 0x3E800000
+	mulss xmm0, xmm1
+END
+CASE "no FTZ: an underflowing product is denormal", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x00800000
+	XF32 xmm1, 0x3E800000
+	mulss xmm0, xmm1
+END
+CASE "DAZ: a denormal input counts as zero", sse-farith
+	MXCSR 0x1FC0
+	XF32 xmm0, 0x00000001
+	XF32 xmm1, 0
+	addss xmm0, xmm1
+	XF32 xmm2, 0x00000001
+	comiss xmm2, xmm1
+END
+CASE "denormal operand sets DE", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x00000001
+	XF32 xmm1, 0x3F800000
+	mulss xmm0, xmm1
+END
+CASE "maxss/minss: NaN or equal zeros give the second operand", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x7FC00000
+	XF32 xmm1, 0x3F800000
+	maxss xmm0, xmm1
+	XF32 xmm2, 0x3F800000
+	XF32 xmm3, 0x7FC00000
+	minss xmm2, xmm3
+	XF32 xmm4, 0x80000000
+	XF32 xmm5, 0
+	maxss xmm4, xmm5
+END
+CASE "NaN propagation: the first operand's NaN, SNaN quieted with IE", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x7FC00001
+	XF32 xmm1, 0x7FC00002
+	addss xmm0, xmm1
+	XF32 xmm2, 0x7F800003
+	XF32 xmm3, 0x3F800000
+	mulss xmm2, xmm3
+	XF64 xmm4, 0x3FF0000000000000
+	XF64 xmm5, 0xFFF4000000000000
+	addsd xmm4, xmm5
+END
+CASE "sqrtss of a negative: default NaN, IE", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0xBF800000
+	sqrtss xmm1, xmm0
+END
+CASE "comiss/ucomiss with QNaN: ZF PF CF, IE only for comiss", sse-comi
+	MXCSR 0x1F80
+	XF32 xmm0, 0x7FC00000
+	XF32 xmm1, 0x3F800000
+	ucomiss xmm0, xmm1
+	pushfq
+	stmxcsr [rsp - 8]
+	mov eax, [rsp - 8]
+	comiss xmm0, xmm1
+END
+CASE "comisd less/equal/greater", sse-comi
+	XF64 xmm0, 0x3FF0000000000000
+	XF64 xmm1, 0x4000000000000000
+	comisd xmm0, xmm1
+	pushfq
+	comisd xmm1, xmm0
+	pushfq
+	comisd xmm0, xmm0
+END
+CASE "cmpps all eight predicates", sse-fcmp
+	MXCSR 0x1F80
+	movaps xmm0, [SCRATCH + 0x340]
+	XF32 xmm1, 0x7FC00000
+	movaps xmm8, xmm0
+	.irp p, 0, 1, 2, 3, 4, 5, 6, 7
+	movaps xmm\p, xmm8
+	cmpps xmm\p, xmm1, \p
+	.endr
+END
+CASE "cvtps2dq/cvttps2dq/cvtdq2ps/cvtpd2ps", sse-cvt
+	MXCSR 0x1F80
+	movaps xmm0, [SCRATCH + 0x350]
+	cvtps2dq xmm1, xmm0
+	cvttps2dq xmm2, xmm0
+	cvtdq2ps xmm3, xmm0
+	cvtpd2ps xmm4, xmm0
+	cvtps2pd xmm5, xmm0
+	cvtpd2dq xmm6, xmm0
+	cvttpd2dq xmm7, xmm0
+	cvtdq2pd xmm8, xmm0
+END
+CASE "pshufd/shufps/punpck", sse-shuffle
+	movdqa xmm0, [SCRATCH + 0x360]
+	movdqa xmm1, [SCRATCH + 0x370]
+	pshufd xmm2, xmm0, 0x1B
+	pshuflw xmm3, xmm0, 0xB1
+	pshufhw xmm4, xmm0, 0x4E
+	movaps xmm5, xmm0
+	shufps xmm5, xmm1, 0x93
+	movdqa xmm6, xmm0
+	punpcklbw xmm6, xmm1
+	movdqa xmm7, xmm0
+	punpckhqdq xmm7, xmm1
+END
+CASE "packs with saturation, pmovmskb, pextrw/pinsrw", sse-pack
+	movdqa xmm0, [SCRATCH + 0x380]
+	movdqa xmm1, [SCRATCH + 0x390]
+	movdqa xmm2, xmm0
+	packsswb xmm2, xmm1
+	movdqa xmm3, xmm0
+	packuswb xmm3, xmm1
+	movdqa xmm4, xmm0
+	packssdw xmm4, xmm1
+	pmovmskb eax, xmm0
+	pextrw ebx, xmm1, 5
+	pinsrw xmm5, ecx, 9
+END
+CASE "psrlw/psraw/psllq by 0, 15, 16, 64 and by a register", sse-pshift
+	movdqa xmm0, [SCRATCH + 0x3A0]
+	movdqa xmm1, xmm0
+	psrlw xmm1, 15
+	movdqa xmm2, xmm0
+	psraw xmm2, 16
+	movdqa xmm3, xmm0
+	psllq xmm3, 64
+	movdqa xmm4, xmm0
+	pslldq xmm4, 17
+	movdqa xmm5, xmm0
+	psrldq xmm5, 3
+	mov eax, 33
+	movd xmm6, eax
+	movdqa xmm7, xmm0
+	psrld xmm7, xmm6
+END
+
 /* Not here, because this host's KVM runs CPL3 code natively inside a host
  * process and the oracle is wrong for them (README.md, "Host limits"):
  * SYSCALL, INT n through a DPL0 gate, ICEBP, and reading segment selectors
  * (MOV r/m, Sreg shows the host's user selectors). */
+
+
+/* --- SSE ------------------------------------------------------------------------ */
+CASE "movaps aligned load/store", sse-mov
+	movaps xmm0, [SCRATCH + 0x300]
+	movaps [SCRATCH + 0x310], xmm1
+END
+CASE "movups misaligned is fine", sse-mov
+	movups xmm0, [SCRATCH + 0x301]
+	movups [SCRATCH + 0x313], xmm1
+END
+CASE "movaps misaligned load", sse-align
+	movaps xmm0, [SCRATCH + 0x308]
+END
 
 /* --- Flags instructions ----------------------------------------------------------- */
 CASE "clc/stc/cmc/cld/std", flags

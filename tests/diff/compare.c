@@ -41,6 +41,26 @@ static void say(struct out *o, const char *fmt, ...)
 	o->left -= used;
 }
 
+static uint64_t xmm_lo(const uint8_t *x)
+{
+	uint64_t v;
+	memcpy(&v, x, 8);
+	return v;
+}
+
+static uint64_t xmm_hi(const uint8_t *x)
+{
+	return xmm_lo(x + 8);
+}
+
+static void dump_xmm(FILE *f, const uint8_t (*xmm)[16], uint32_t mxcsr)
+{
+	fprintf(f, "    mxcsr %#x\n", mxcsr);
+	for (int x = 0; x < 16; x++)
+		fprintf(f, "    xmm%-2d %016llx%016llx%s", x, (unsigned long long)xmm_hi(xmm[x]),
+			(unsigned long long)xmm_lo(xmm[x]), x % 2 ? "\n" : "");
+}
+
 /* Which instruction a fault at rip belongs to: its masks apply. */
 static unsigned insn_at(const struct dt_seq *s, uint64_t rip)
 {
@@ -94,6 +114,13 @@ int dt_compare(const struct dt_seq *s, const struct dt_result *a, const struct d
 		if (!(rmask & (1u << r)) && a->regs[r] != b->regs[r])
 			say(&o, "  %s: %#llx vs %#llx\n", reg_names[r], (unsigned long long)a->regs[r],
 			    (unsigned long long)b->regs[r]);
+	if (a->mxcsr != b->mxcsr)
+		say(&o, "  mxcsr: %#x vs %#x\n", a->mxcsr, b->mxcsr);
+	for (int x = 0; x < 16; x++)
+		if (memcmp(a->xmm[x], b->xmm[x], 16))
+			say(&o, "  xmm%d: %016llx%016llx vs %016llx%016llx\n", x,
+			    (unsigned long long)xmm_hi(a->xmm[x]), (unsigned long long)xmm_lo(a->xmm[x]),
+			    (unsigned long long)xmm_hi(b->xmm[x]), (unsigned long long)xmm_lo(b->xmm[x]));
 	/* Memory: report differing runs of bytes, at most 8 of them. */
 	int runs = 0;
 	for (size_t i = 0; i < DT_MEM_SIZE; i++) {
@@ -154,7 +181,7 @@ void dt_print(FILE *f, const struct dt_seq *s)
 static void dump_result(FILE *f, const char *name, const struct dt_result *r)
 {
 	fprintf(f, "  %s: %s", name, end_names[r->end]);
-	if (r->end == DT_END_EXCEPTION)
+	if (r->vector >= 0)
 		fprintf(f, " vector %d error %#llx at rip %#llx cr2 %#llx", r->vector,
 			(unsigned long long)r->err, (unsigned long long)r->rip,
 			(unsigned long long)r->cr2);
@@ -162,12 +189,16 @@ static void dump_result(FILE *f, const char *name, const struct dt_result *r)
 	for (int i = 0; i < REG_COUNT; i++)
 		fprintf(f, "    %-3s %016llx%s", reg_names[i], (unsigned long long)r->regs[i],
 			i % 4 == 3 ? "\n" : "");
+	dump_xmm(f, r->xmm, r->mxcsr);
 }
 
 void dt_dump(FILE *f, const struct dt_seq *s, const char *na, const struct dt_result *a,
 	     const char *nb, const struct dt_result *b, const char *diffs)
 {
-	fprintf(f, "MISMATCH %s (slot %u, memory seed %u)\n  bytes:", s->name, s->slot, s->seed);
+	if (s->group[0])
+		fprintf(f, "MISMATCH %s (hand-picked, group %s)\n  bytes:", s->name, s->group);
+	else
+		fprintf(f, "MISMATCH %s (random #%u, slot %u)\n  bytes:", s->name, s->index, s->slot);
 	for (unsigned i = 0; i < s->len; i++)
 		fprintf(f, " %02x", s->code[i]);
 	fprintf(f, "\n");
@@ -176,6 +207,7 @@ void dt_dump(FILE *f, const struct dt_seq *s, const char *na, const struct dt_re
 	for (int i = 0; i < REG_COUNT; i++)
 		fprintf(f, "    %-3s %016llx%s", reg_names[i], (unsigned long long)s->regs[i],
 			i % 4 == 3 ? "\n" : "");
+	dump_xmm(f, s->xmm, s->mxcsr);
 	dump_result(f, na, a);
 	dump_result(f, nb, b);
 	fprintf(f, "  differences (%s vs %s):\n%s", na, nb, diffs);

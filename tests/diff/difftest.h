@@ -9,9 +9,9 @@
  *   0x006000 one 4-byte CPL0 stub per vector: `out 0xF4, al ; jmp $`
  *   0x007000-0x008000 kernel stack (TSS.RSP0 = 0x8000)
  *   0x010000 page tables (16 MiB in 4 KiB pages)
- *   0x100000 user code: slot j at 0x100000 + j * 0x200 (read-only, executable)
- *   0x180000 records: slot j's initial registers/RFLAGS at 0x180000 + j * 0x200,
- *            its final ones 0x100 further (user RW)
+ *   0x100000 user code: slot j at 0x100000 + j * 0x400 (read-only, executable)
+ *   0x180000 records: slot j's initial GPRs/RFLAGS/MXCSR/XMMs at 0x180000 +
+ *            j * 0x400, its final ones 0x200 further (user RW)
  *   0x400000 slot j's data at 0x400000 + j * 0x8000, eight pages:
  *            +0 absent | +0x1000, +0x2000 scratch (RW) | +0x3000 absent |
  *            +0x4000 user read-only | +0x5000 supervisor only |
@@ -19,8 +19,9 @@
  *
  * Design note — batches: one KVM_RUN costs ~100 us here and every state
  * ioctl ~20 us, so sequences run back to back in one guest: slot j's code is
- * a prologue that loads all GPRs and RFLAGS from its record (RIP-relative,
- * at CPL3), the sequence, and an epilogue that stores them back and jumps
+ * a prologue that loads all GPRs, RFLAGS, MXCSR and XMM0-15 from its record
+ * (RIP-relative, at CPL3), the sequence, and an epilogue that stores them
+ * back and jumps
  * to slot j+1; after the last slot `out 0xF4, al` (allowed at CPL3 by the
  * TSS I/O bitmap) ends the run. An exception vectors to a 4-byte CPL0 stub
  * that writes the same port: the harness reads registers with get_state and
@@ -49,12 +50,13 @@
 #define DT_RAM_SIZE (16ULL << 20)
 #define DT_MAX_SLOTS 256
 #define DT_CODE 0x100000ULL
-#define DT_SLOT_CODE_SIZE 0x200
+#define DT_SLOT_CODE_SIZE 0x400
 #define DT_SLOT_CODE(j) (DT_CODE + (uint64_t)(j) * DT_SLOT_CODE_SIZE)
-#define DT_PROLOGUE_LEN 120             /* the sequence starts here in its slot */
+#define DT_PROLOGUE_LEN 263             /* the sequence starts here in its slot */
 #define DT_SEQ_CODE(j) (DT_SLOT_CODE(j) + DT_PROLOGUE_LEN)
 #define DT_CODE_END (DT_CODE + DT_MAX_SLOTS * DT_SLOT_CODE_SIZE + 0x1000)
-#define DT_REC(j) (0x180000ULL + (uint64_t)(j) * 0x200)
+#define DT_REC_SIZE 0x400
+#define DT_REC(j) (0x180000ULL + (uint64_t)(j) * DT_REC_SIZE)
 #define DT_REC_END DT_REC(DT_MAX_SLOTS)
 #define DT_SLOT_SIZE 0x8000ULL
 #define DT_SLOT(j) (0x400000ULL + (uint64_t)(j) * DT_SLOT_SIZE)
@@ -96,8 +98,11 @@ struct dt_seq {
 	uint8_t code[DT_MAX_CODE];
 	unsigned len;
 	unsigned slot;
+	unsigned index;               /* random: position in the run (for --skip) */
 	uint64_t regs[REG_COUNT];
 	uint64_t rflags;
+	uint32_t mxcsr;
+	uint8_t xmm[16][16];
 	uint32_t seed;                /* scratch memory pattern */
 	/* Instruction boundaries and what is architecturally undefined before
 	 * each one (a fault there reports that state) and at the end. */
@@ -118,6 +123,8 @@ struct dt_result {
 	uint64_t err;                 /* error code, when the vector has one */
 	uint64_t regs[REG_COUNT];     /* RSP from the frame after an exception */
 	uint64_t rip, rflags, cs, ss, cr2;   /* rip, cs, ss, cr2: exceptions only */
+	uint32_t mxcsr;
+	uint8_t xmm[16][16];
 	uint8_t mem[DT_MEM_SIZE];     /* the slot's pages */
 };
 

@@ -35,8 +35,13 @@
 
 #define PORT_DONE DT_EXIT_PORT
 #define PORT_EXC (DT_EXIT_PORT + 1)
-#define REC_RESULT 0x100
-#define REC_MARK 0x1F8
+/* Record layout, twice (initial, then final at REC_RESULT): GPRs at 0,
+ * RFLAGS at 0x80, MXCSR at 0x90, XMM0-15 at 0x100; the done mark. */
+#define REC_FLAGS 0x80
+#define REC_MXCSR 0x90
+#define REC_XMM 0x100
+#define REC_RESULT 0x200
+#define REC_MARK (REC_RESULT + 0x98)
 #define MARK_DONE 0x600D
 
 struct dt_env {
@@ -407,6 +412,10 @@ void dt_seq_init(struct dt_seq *s, unsigned slot, uint32_t seed)
 	 * always shows IF=1, whatever the guest's IF. No interrupt source
 	 * exists in this machine, so IF=1 costs nothing. */
 	s->rflags = 0x202;
+	s->mxcsr = 0x1F80;
+	for (int i = 0; i < 16; i++)
+		for (int b = 0; b < 16; b++)
+			s->xmm[i][b] = (uint8_t)(i * 16 + b);
 }
 
 static bool vector_has_error(int vec)
@@ -415,36 +424,56 @@ static bool vector_has_error(int vec)
 	       vec == 30;
 }
 
-/* `op reg, [rip + target]` (or the reverse) with a 32-bit displacement. */
-static uint8_t *emit_rip_rel(uint8_t *p, uint64_t at, uint8_t rex, uint8_t op, unsigned reg,
-			     uint64_t target)
+/* [pfx] [rex] op... modrm(reg, [rip + disp32]) aimed at `target`; a REX
+ * is added for reg >= 8. */
+static uint8_t *emit_rip(uint8_t *p, uint64_t at, uint8_t pfx, uint8_t rex, const uint8_t *op,
+			 unsigned nop, unsigned reg, uint64_t target)
 {
 	uint8_t *start = p;
-	*p++ = (uint8_t)(rex | (reg >= 8 ? 0x04 : 0));
-	*p++ = op;
+	if (pfx)
+		*p++ = pfx;
+	rex |= reg >= 8 ? 0x44 : 0;
+	if (rex)
+		*p++ = rex;
+	memcpy(p, op, nop);
+	p += nop;
 	*p++ = (uint8_t)(((reg & 7) << 3) | 5);
 	int32_t d = (int32_t)(target - (at + (uint64_t)(p - start) + 4));
 	memcpy(p, &d, 4);
 	return p + 4;
 }
 
+static const uint8_t OP_LEA[] = { 0x8D }, OP_LOAD[] = { 0x8B }, OP_STORE[] = { 0x89 };
+static const uint8_t OP_MOVDQU_LOAD[] = { 0x0F, 0x6F }, OP_MOVDQU_STORE[] = { 0x0F, 0x7F };
+static const uint8_t OP_MXCSR[] = { 0x0F, 0xAE };   /* /2 ldmxcsr, /3 stmxcsr */
+
 /* Slot code: prologue, the sequence, epilogue, then a jump to the next
  * slot or the final `out`. */
 static void emit_slot(uint8_t *region, const struct dt_seq *s, const struct dt_seq *next)
 {
-	uint64_t at = DT_SLOT_CODE(s->slot), rec = DT_REC(s->slot);
+	uint64_t at = DT_SLOT_CODE(s->slot), rec = DT_REC(s->slot), res = rec + REC_RESULT;
 	uint8_t *base = region + (at - DT_CODE), *p = base;
 #define HERE (at + (uint64_t)(p - base))
-	p = emit_rip_rel(p, HERE, 0x48, 0x8D, REG_RSP, rec + 0x80);   /* lea rsp, flags */
-	*p++ = 0x9D;                                                   /* popfq */
-	for (unsigned r = 0; r < REG_COUNT; r++)
-		p = emit_rip_rel(p, HERE, 0x48, 0x8B, r, rec + r * 8);     /* mov r, [rec] */
+	p = emit_rip(p, HERE, 0, 0x48, OP_LEA, 1, REG_RSP, rec + REC_FLAGS);   /* lea rsp */
+	*p++ = 0x9D;                                                          /* popfq */
+	p = emit_rip(p, HERE, 0, 0, OP_MXCSR, 2, 2, rec + REC_MXCSR);          /* ldmxcsr */
+	for (unsigned x = 0; x < 16; x++)                                     /* movdqu */
+		p = emit_rip(p, HERE, 0xF3, 0, OP_MOVDQU_LOAD, 2, x, rec + REC_XMM + x * 16);
+	for (unsigned r = 0; r < REG_COUNT; r++)                              /* mov r, [] */
+		p = emit_rip(p, HERE, 0, 0x48, OP_LOAD, 1, r, rec + r * 8);
+	if (p - base != DT_PROLOGUE_LEN)
+		abort();   /* the generator's RIP-relative operands rely on it */
 	memcpy(p, s->code, s->len);
 	p += s->len;
-	for (unsigned r = 0; r < REG_COUNT; r++)                       /* mov [res], r */
-		p = emit_rip_rel(p, HERE, 0x48, 0x89, r, rec + REC_RESULT + r * 8);
-	p = emit_rip_rel(p, HERE, 0x48, 0x8D, REG_RSP, rec + REC_RESULT + 0x88);
-	*p++ = 0x9C;                                                   /* pushfq */
+	for (unsigned r = 0; r < REG_COUNT; r++)                              /* mov [], r */
+		p = emit_rip(p, HERE, 0, 0x48, OP_STORE, 1, r, res + r * 8);
+	/* A sane RSP first: with a non-canonical one (the sequence may leave
+	 * one) this host's KVM raised #UD on the STMXCSR below. */
+	p = emit_rip(p, HERE, 0, 0x48, OP_LEA, 1, REG_RSP, res + REC_FLAGS + 8);
+	for (unsigned x = 0; x < 16; x++)
+		p = emit_rip(p, HERE, 0xF3, 0, OP_MOVDQU_STORE, 2, x, res + REC_XMM + x * 16);
+	p = emit_rip(p, HERE, 0, 0, OP_MXCSR, 2, 3, res + REC_MXCSR);          /* stmxcsr */
+	*p++ = 0x9C;                                                          /* pushfq */
 	/* mov qword [rip + mark], MARK_DONE */
 	*p++ = 0x48;
 	*p++ = 0xC7;
@@ -456,12 +485,12 @@ static void emit_slot(uint8_t *region, const struct dt_seq *s, const struct dt_s
 	memcpy(p, &mark, 4);
 	p += 4;
 	if (next) {
-		*p++ = 0xE9;                                               /* jmp next slot */
+		*p++ = 0xE9;                                                      /* jmp next */
 		d = (int32_t)(DT_SLOT_CODE(next->slot) - (HERE + 4));
 		memcpy(p, &d, 4);
 		p += 4;
 	} else {
-		*p++ = 0xE6;                                               /* out 0xF4, al */
+		*p++ = 0xE6;                                                      /* out 0xF4 */
 		*p++ = PORT_DONE;
 	}
 #undef HERE
@@ -495,10 +524,12 @@ static int env_load(struct dt_env *e, const struct dt_seq *seqs, unsigned n,
 		if (s->slot >= DT_MAX_SLOTS || s->len > DT_MAX_CODE)
 			return -EINVAL;
 		emit_slot(e->code, s, i + 1 < n ? &seqs[i + 1] : NULL);
-		uint8_t rec[0x200];
+		uint8_t rec[DT_REC_SIZE];
 		memset(rec, 0, sizeof(rec));
 		memcpy(rec, s->regs, sizeof(s->regs));
-		memcpy(rec + 0x80, &s->rflags, 8);
+		memcpy(rec + REC_FLAGS, &s->rflags, 8);
+		memcpy(rec + REC_MXCSR, &s->mxcsr, 4);
+		memcpy(rec + REC_XMM, s->xmm, sizeof(s->xmm));
 		int rc = sync_pages(m, DT_REC(s->slot), rec, sizeof(rec));
 		/* The slot's memory is staged in the result, then written. */
 		uint8_t *mem = res[i].mem;
@@ -598,6 +629,8 @@ static int env_exception(struct dt_env *e, const struct dt_seq *seqs, unsigned n
 	r->regs[REG_RSP] = f[3];
 	r->ss = f[4];
 	r->cr2 = vec == 14 ? st->cr2 : 0;
+	memcpy(&r->mxcsr, st->xsave + 24, 4);        /* FXSAVE image: MXCSR */
+	memcpy(r->xmm, st->xsave + 160, sizeof(r->xmm));   /* XMM0-15 */
 	if (!away && (f[0] < start || f[0] > start + s->len))
 		r->end = DT_END_ERROR;   /* the harness's own code faulted */
 	return i;
@@ -649,7 +682,7 @@ int dt_env_run(struct dt_env *e, const struct dt_seq *seqs, unsigned n, struct d
 			return -EFAULT;
 		if (r->end != DT_END_DONE)
 			continue;
-		uint8_t rec[0x100];
+		uint8_t rec[DT_REC_SIZE - REC_RESULT];
 		if (gpa_read(&m->mem, DT_REC(s->slot) + REC_RESULT, rec, sizeof(rec)))
 			return -EFAULT;
 		uint64_t mark;
@@ -659,7 +692,9 @@ int dt_env_run(struct dt_env *e, const struct dt_seq *seqs, unsigned n, struct d
 			continue;
 		}
 		memcpy(r->regs, rec, sizeof(r->regs));
-		memcpy(&r->rflags, rec + 0x80, 8);
+		memcpy(&r->rflags, rec + REC_FLAGS, 8);
+		memcpy(&r->mxcsr, rec + REC_MXCSR, 4);
+		memcpy(r->xmm, rec + REC_XMM, sizeof(r->xmm));
 		r->rip = DT_SEQ_CODE(s->slot) + s->len;
 	}
 	return 0;

@@ -18,39 +18,11 @@
  */
 #include <string.h>
 
-#include "difftest.h"
-
-enum { W8 = 1, W16 = 2, W32 = 4, W64 = 8, WALL = 15, WBIG = 14 };
+#include "gen_priv.h"
 
 /* Flag groups for the condition codes 0-15 (Jcc/SETcc/CMOVcc order). */
-static const uint32_t cc_flags[8] = {
+const uint32_t gen_cc_flags[8] = {
 	DT_OF, DT_CF, DT_ZF, DT_CF | DT_ZF, DT_SF, DT_PF, DT_SF | DT_OF, DT_ZF | DT_SF | DT_OF,
-};
-
-struct gen {
-	struct dt_rng *r;
-	struct dt_seq *s;
-	bool written[REG_COUNT];      /* by an earlier instruction: value unknown */
-	bool pinned[REG_COUNT];       /* initial value fixed by a constraint */
-	uint32_t undef;               /* flags undefined now */
-	/* The instruction being built. */
-	uint8_t pfx[8];
-	unsigned npfx;
-	uint8_t rex;                  /* REX bits W R X B; 0x40 set when present */
-	bool rex_forbidden;           /* a byte operand names AH..BH */
-	uint8_t op[3];
-	unsigned nop;
-	bool has_modrm, has_sib;
-	uint8_t modrm, sib;
-	unsigned dispsize;
-	int32_t disp;
-	bool riprel;
-	uint64_t target;              /* linear address of the memory operand */
-	unsigned immsize;
-	uint64_t imm;
-	uint16_t wr;                  /* registers this instruction writes */
-	uint32_t fw, fu;              /* flags it defines / leaves undefined */
-	bool mem_ok;                  /* false: a register operand was forced */
 };
 
 uint64_t dt_rand(struct dt_rng *r)
@@ -62,18 +34,8 @@ uint64_t dt_rand(struct dt_rng *r)
 	return z ^ (z >> 31);
 }
 
-static unsigned rnd(struct gen *g, unsigned n)
-{
-	return (unsigned)(dt_rand(g->r) % n);
-}
-
-static bool chance(struct gen *g, unsigned pct)
-{
-	return rnd(g, 100) < pct;
-}
-
 /* Values at the edges of 8/16/32/64-bit arithmetic, or random. */
-static uint64_t interesting(struct gen *g)
+uint64_t gen_interesting(struct gen *g)
 {
 	static const uint64_t v[] = {
 		0, 1, 2, 0x7F, 0x80, 0xFF, 0x100, 0x7FFF, 0x8000, 0xFFFF, 0x10000,
@@ -89,17 +51,6 @@ static uint64_t interesting(struct gen *g)
 	default:
 		return dt_rand(g->r);
 	}
-}
-
-static void pin(struct gen *g, unsigned r, uint64_t v)
-{
-	g->pinned[r] = true;
-	g->s->regs[r] = v;
-}
-
-static bool usable(struct gen *g, unsigned r)
-{
-	return !g->written[r] && !g->pinned[r];
 }
 
 static unsigned pick_size(struct gen *g, unsigned mask)
@@ -126,58 +77,18 @@ static void begin(struct gen *g)
 	g->wr = 0;
 	g->fw = g->fu = 0;
 	g->mem_ok = true;
+	g->align = 0;
+	g->sse = false;
 }
 
-static void prefix(struct gen *g, uint8_t p)
-{
-	if (g->npfx < sizeof(g->pfx))
-		g->pfx[g->npfx++] = p;
-}
 
-/* Operand-size prefixes for a non-byte size: 66 or REX.W. */
-static void opsize(struct gen *g, unsigned size)
-{
-	if (size == 2)
-		prefix(g, 0x66);
-	if (size == 8)
-		g->rex |= 0x48;
-}
 
-static void opcode(struct gen *g, const uint8_t *op, unsigned n)
-{
-	memcpy(g->op, op, n);
-	g->nop = n;
-}
 
-/* A general register operand in ModRM.reg; byte registers 4-7 mean AH..BH
- * without REX and SPL..DIL with it. */
-static void set_reg(struct gen *g, unsigned reg)
-{
-	g->has_modrm = true;
-	g->modrm = (uint8_t)((g->modrm & 0xC7) | ((reg & 7) << 3));
-	if (reg & 8)
-		g->rex |= 0x44;
-}
 
-static void set_rm_reg(struct gen *g, unsigned reg)
-{
-	g->has_modrm = true;
-	g->modrm = (uint8_t)((g->modrm & 0x38) | 0xC0 | (reg & 7));
-	if (reg & 8)
-		g->rex |= 0x41;
-}
 
-/* Marks a register written with the given operand size (a byte write to
- * 4-7 without REX writes AH..BH, that is registers 0-3). */
-static void writes(struct gen *g, unsigned reg, unsigned size)
-{
-	g->wr |= (uint16_t)(1u << reg);
-	if (size == 1 && reg >= 4 && reg < 8)
-		g->wr |= (uint16_t)(1u << (reg - 4));
-}
 
 /* A register for an operand of `size`; avoids RSP mostly. */
-static unsigned pick_reg(struct gen *g, unsigned size)
+unsigned gen_pick_reg(struct gen *g, unsigned size)
 {
 	unsigned r = rnd(g, 16);
 	if (r == REG_RSP && !chance(g, 10))
@@ -198,6 +109,8 @@ static uint64_t pick_target(struct gen *g, unsigned size, bool *noncanon)
 	uint64_t sc = DT_SCRATCH(slot);
 	unsigned k = rnd(g, 100);
 	*noncanon = false;
+	if (g->align && (g->align > 1 || k < 85))
+		return sc + 16 * rnd(g, (unsigned)(DT_SCRATCH_SIZE / 16));   /* SSE: aligned */
 	if (k < 72)
 		return sc + rnd(g, (unsigned)(DT_SCRATCH_SIZE - size + 1));
 	if (k < 80)
@@ -212,13 +125,15 @@ static uint64_t pick_target(struct gen *g, unsigned size, bool *noncanon)
 		return DT_SUPER_PAGE(slot) + rnd(g, 0x1000 - size);
 	if (k < 96)
 		return DT_STACK(slot) + rnd(g, 0x1000 - size);
+	if (g->sse)
+		return sc;   /* SSE #GP is #UD on this host's KVM (README.md) */
 	*noncanon = true;
 	return (rnd(g, 2) ? 0x0000800000000000ULL : 0xFFFF7FFFFFFFF000ULL) + rnd(g, 0x1000);
 }
 
 /* A memory operand (ModRM.rm) of `size` bytes. access=false (LEA, NOP)
  * leaves the address free. */
-static void set_rm_mem(struct gen *g, unsigned size, bool access)
+void gen_rm_mem(struct gen *g, unsigned size, bool access)
 {
 	g->has_modrm = true;
 	g->modrm &= 0x38;
@@ -234,6 +149,7 @@ static void set_rm_mem(struct gen *g, unsigned size, bool access)
 		prefix(g, seg);
 	}
 	g->target = target;
+	g->seg_base = seg_base(seg);
 	uint64_t ea = target - seg_base(seg);
 	if (a32)
 		ea &= 0xFFFFFFFF;
@@ -353,25 +269,20 @@ static void set_rm_mem(struct gen *g, unsigned size, bool access)
 }
 
 /* r/m operand: a register (returned) or memory (-1). */
-static int set_rm(struct gen *g, unsigned size, bool mem_allowed)
+int gen_rm(struct gen *g, unsigned size, bool mem_allowed)
 {
 	if (mem_allowed && g->mem_ok && chance(g, 45)) {
-		set_rm_mem(g, size, true);
+		gen_rm_mem(g, size, true);
 		return -1;
 	}
-	unsigned r = pick_reg(g, size);
+	unsigned r = gen_pick_reg(g, size);
 	set_rm_reg(g, r);
 	return (int)r;
 }
 
-static void imm(struct gen *g, unsigned size, uint64_t v)
-{
-	g->immsize = size;
-	g->imm = v;
-}
 
 /* Byte operands: a register 4-7 is AH..BH only without REX. */
-static void byte_regs_check(struct gen *g, int reg, int rm)
+void gen_byte_regs(struct gen *g, int reg, int rm)
 {
 	bool high = (reg >= 4 && reg < 8) || (rm >= 4 && rm < 8);
 	if (!high)
@@ -415,8 +326,8 @@ static bool finish(struct gen *g)
 		buf[disp_at] = (uint8_t)g->disp;
 	} else if (g->dispsize == 4) {
 		int32_t d = g->disp;
-		if (g->riprel)
-			d = (int32_t)(g->target - (DT_SEQ_CODE(s->slot) + s->len + n));
+		if (g->riprel)   /* FS/GS bases apply to RIP-relative operands too */
+			d = (int32_t)(g->target - g->seg_base - (DT_SEQ_CODE(s->slot) + s->len + n));
 		memcpy(buf + disp_at, &d, 4);
 	}
 	if (n > 15 || s->len + n > DT_MAX_CODE || s->ninsns >= DT_MAX_INSNS)
@@ -433,635 +344,19 @@ static bool finish(struct gen *g)
 	return true;
 }
 
-/* --- Templates ------------------------------------------------------------ */
-
-struct tmpl {
-	const char *name;
-	uint8_t sizes;
-	uint32_t fr;                  /* flags read: must be defined */
-	bool (*emit)(struct gen *g, const struct tmpl *t, unsigned size);
-	uint8_t op, ext;              /* opcode byte / ModRM.reg extension */
-	uint32_t fw, fu;
-};
-
-/* ALU op r/m, reg / reg, r/m / r/m, imm (ADD OR ADC SBB AND SUB XOR CMP). */
-static bool emit_alu(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	unsigned k = t->ext;   /* 0..7 */
-	bool cmp = k == 7;
-	unsigned form = rnd(g, 4);
-	opsize(g, size);
-	int reg = -1, rm;
-	uint8_t op;
-	if (form == 0 || form == 1) {
-		op = (uint8_t)(k * 8 + (form == 0 ? 0 : 2) + (size > 1));
-		reg = (int)pick_reg(g, size);
-		set_reg(g, (unsigned)reg);
-		rm = set_rm(g, size, true);
-		if (!cmp) {
-			if (form == 0 && rm >= 0)
-				writes(g, (unsigned)rm, size);
-			if (form == 1)
-				writes(g, (unsigned)reg, size);
-		}
-		if (form == 0 && rm < 0 && !cmp && chance(g, 20))
-			prefix(g, 0xF0);   /* LOCK on a memory destination */
-	} else {
-		op = size == 1 ? 0x80 : form == 2 ? 0x83 : 0x81;
-		g->modrm = (uint8_t)(k << 3);
-		rm = set_rm(g, size, true);
-		if (!cmp && rm >= 0)
-			writes(g, (unsigned)rm, size);
-		if (rm < 0 && !cmp && chance(g, 20))
-			prefix(g, 0xF0);
-		if (op == 0x81)
-			imm(g, size == 2 ? 2 : 4, interesting(g));
-		else
-			imm(g, 1, interesting(g));
-	}
-	if (size == 1)
-		byte_regs_check(g, reg, rm);
-	opcode(g, &op, 1);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* TEST r/m, reg and TEST r/m, imm. */
-static bool emit_test(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	int reg = -1, rm;
-	uint8_t op;
-	if (chance(g, 50)) {
-		op = size == 1 ? 0x84 : 0x85;
-		reg = (int)pick_reg(g, size);
-		set_reg(g, (unsigned)reg);
-		rm = set_rm(g, size, true);
-	} else {
-		op = size == 1 ? 0xF6 : 0xF7;
-		g->modrm = 0;
-		rm = set_rm(g, size, true);
-		imm(g, size == 1 ? 1 : size == 2 ? 2 : 4, interesting(g));
-	}
-	if (size == 1)
-		byte_regs_check(g, reg, rm);
-	opcode(g, &op, 1);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* Group 3/4/5 unary r/m: NOT NEG (F6/F7), INC DEC (FE/FF). */
-static bool emit_unary(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	uint8_t op = (uint8_t)(t->op + (size > 1));
-	g->modrm = (uint8_t)(t->ext << 3);
-	int rm = set_rm(g, size, true);
-	if (rm >= 0)
-		writes(g, (unsigned)rm, size);
-	else if (chance(g, 20))
-		prefix(g, 0xF0);
-	if (size == 1)
-		byte_regs_check(g, -1, rm);
-	opcode(g, &op, 1);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* MUL/IMUL/DIV/IDIV r/m: implicit RAX (and RDX). */
-static bool emit_muldiv(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	uint8_t op = size == 1 ? 0xF6 : 0xF7;
-	g->modrm = (uint8_t)(t->ext << 3);
-	int rm = set_rm(g, size, true);
-	if (size == 1)
-		byte_regs_check(g, -1, rm);
-	writes(g, REG_RAX, 8);
-	if (size > 1)
-		writes(g, REG_RDX, 8);
-	opcode(g, &op, 1);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* IMUL reg, r/m (0F AF) and IMUL reg, r/m, imm (69/6B). */
-static bool emit_imul(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	unsigned form = rnd(g, 3);
-	set_rm(g, size, true);
-	if (form == 0) {
-		opcode(g, (const uint8_t[]){ 0x0F, 0xAF }, 2);
-	} else if (form == 1) {
-		opcode(g, (const uint8_t[]){ 0x6B }, 1);
-		imm(g, 1, interesting(g));
-	} else {
-		opcode(g, (const uint8_t[]){ 0x69 }, 1);
-		imm(g, size == 2 ? 2 : 4, interesting(g));
-	}
-	writes(g, reg, size);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* Shift and rotate counts worth testing. */
-static unsigned pick_count(struct gen *g)
-{
-	static const uint8_t c[] = { 0, 1, 1, 2, 7, 8, 9, 15, 16, 17, 31, 32, 33, 63, 64, 65, 255 };
-	return chance(g, 70) ? c[rnd(g, sizeof(c))] : rnd(g, 256);
-}
-
-/* Flags of a shift/rotate group-2 op (ext 0-7) with a known count. */
-static void shift_flags(struct gen *g, unsigned ext, unsigned size, unsigned count)
-{
-	unsigned masked = count & (size == 8 ? 63 : 31);
-	g->fw = g->fu = 0;
-	if (!masked)
-		return;
-	uint32_t of = masked == 1 ? 0 : DT_OF;     /* OF: 1-bit shifts only */
-	if (ext < 4) {                             /* ROL ROR RCL RCR */
-		g->fw = DT_CF | (DT_OF & ~of);
-		g->fu = of;
-		return;
-	}
-	g->fw = DT_CF | DT_SF | DT_ZF | DT_PF | (DT_OF & ~of);
-	g->fu = DT_AF | of;
-	/* SHL/SHR: CF undefined when the count is at least the width. */
-	if ((ext == 4 || ext == 5 || ext == 6) && masked >= size * 8) {
-		g->fw &= ~DT_CF;
-		g->fu |= DT_CF;
-	}
-}
-
-static bool emit_shift(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	unsigned form = rnd(g, 3), count;
-	if (form == 2 && !usable(g, REG_RCX))
-		form = 1;
-	opsize(g, size);
-	uint8_t op;
-	g->modrm = (uint8_t)(t->ext << 3);
-	int rm = set_rm(g, size, true);
-	if (form == 0) {
-		op = size == 1 ? 0xD0 : 0xD1;
-		count = 1;
-	} else if (form == 1) {
-		op = size == 1 ? 0xC0 : 0xC1;
-		count = pick_count(g);
-		imm(g, 1, count);
-	} else {
-		op = size == 1 ? 0xD2 : 0xD3;
-		count = pick_count(g);
-		pin(g, REG_RCX, (dt_rand(g->r) & ~0xFFULL) | count);
-	}
-	if (rm >= 0)
-		writes(g, (unsigned)rm, size);
-	if (size == 1)
-		byte_regs_check(g, -1, rm);
-	opcode(g, &op, 1);
-	shift_flags(g, t->ext, size, count);
-	return true;
-}
-
-/* SHLD/SHRD r/m, reg, imm8|CL. 16-bit counts above 16 leave the result
- * undefined: not generated. */
-static bool emit_shxd(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	bool cl = usable(g, REG_RCX) && chance(g, 50);
-	unsigned count = pick_count(g);
-	if (size == 2 && (count & 31) > 16)
-		count = rnd(g, 17);
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	int rm = set_rm(g, size, true);
-	uint8_t op[2] = { 0x0F, (uint8_t)(t->op + (cl ? 1 : 0)) };
-	opcode(g, op, 2);
-	if (cl)
-		pin(g, REG_RCX, (dt_rand(g->r) & ~0xFFULL) | count);
-	else
-		imm(g, 1, count);
-	if (rm >= 0)
-		writes(g, (unsigned)rm, size);
-	unsigned masked = count & (size == 8 ? 63 : 31);
-	g->fw = g->fu = 0;
-	if (masked) {
-		g->fw = DT_CF | DT_SF | DT_ZF | DT_PF | (masked == 1 ? DT_OF : 0);
-		g->fu = DT_AF | (masked == 1 ? 0 : DT_OF);
-	}
-	return true;
-}
-
-/* BT/BTS/BTR/BTC r/m, reg and r/m, imm8. A register bit offset with a
- * memory operand addresses up to 2^63 bits away: kept small. */
-static bool emit_bt(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	int rm;
-	if (chance(g, 50)) {
-		unsigned reg = pick_reg(g, size);
-		set_reg(g, reg);
-		rm = set_rm(g, size, usable(g, reg));
-		if (rm < 0) {
-			int64_t bits = (int64_t)rnd(g, 512) - 256;
-			pin(g, reg, (uint64_t)bits);
-			if (size == 2)
-				g->s->regs[reg] = (uint64_t)(int64_t)(int16_t)bits | (dt_rand(g->r) << 16);
-		}
-		opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
-	} else {
-		g->modrm = (uint8_t)(t->ext << 3);
-		rm = set_rm(g, size, true);
-		opcode(g, (const uint8_t[]){ 0x0F, 0xBA }, 2);
-		imm(g, 1, rnd(g, 256));
-	}
-	if (rm >= 0 && t->op != 0xA3)
-		writes(g, (unsigned)rm, size);
-	if (rm < 0 && t->op != 0xA3 && chance(g, 20))
-		prefix(g, 0xF0);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* BSF/BSR reg, r/m with a nonzero source (zero leaves the destination
- * undefined). */
-static bool emit_bsx(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	unsigned src = rnd(g, 16);
-	uint64_t v = interesting(g) | (1ULL << rnd(g, size * 8));
-	if (usable(g, src) && chance(g, 55)) {
-		set_rm_reg(g, src);
-		pin(g, src, v);
-	} else {
-		if (g->s->npatches >= DT_MAX_PATCHES)
-			return false;
-		set_rm_mem(g, size, true);
-		uint64_t a = g->target;
-		if (a >= DT_SLOT(g->s->slot) && a + 8 <= DT_SLOT(g->s->slot) + DT_SLOT_SIZE) {
-			g->s->patch[g->s->npatches].gpa = a;
-			g->s->patch[g->s->npatches].value = v;
-			g->s->npatches++;
-		}
-	}
-	opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
-	writes(g, reg, size);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-static bool emit_bswap(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned r = rnd(g, 16);
-	if (r & 8)
-		g->rex |= 0x41;
-	opcode(g, (const uint8_t[]){ 0x0F, (uint8_t)(0xC8 + (r & 7)) }, 2);
-	writes(g, r, size);
-	return true;
-}
-
-/* SETcc r/m8 and CMOVcc reg, r/m. */
-static bool emit_cc(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	unsigned cc = rnd(g, 16);
-	if (cc_flags[cc >> 1] & g->undef)
-		return false;
-	int reg = -1, rm;
-	if (t->op == 0x90) {
-		g->modrm = 0;
-		rm = set_rm(g, 1, true);
-		if (rm >= 0)
-			writes(g, (unsigned)rm, 1);
-		byte_regs_check(g, -1, rm);
-	} else {
-		opsize(g, size);
-		reg = (int)pick_reg(g, size);
-		set_reg(g, (unsigned)reg);
-		rm = set_rm(g, size, true);
-		writes(g, (unsigned)reg, size);
-	}
-	opcode(g, (const uint8_t[]){ 0x0F, (uint8_t)(t->op + cc) }, 2);
-	return true;
-}
-
-/* MOV in its forms: r/m<->reg, r/m imm, reg imm (B0/B8, imm64 with REX.W). */
-static bool emit_mov(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned form = rnd(g, 4);
-	int reg = -1, rm = -1;
-	uint8_t op;
-	if (form < 2) {
-		op = (uint8_t)((form == 0 ? 0x88 : 0x8A) + (size > 1));
-		reg = (int)pick_reg(g, size);
-		set_reg(g, (unsigned)reg);
-		rm = set_rm(g, size, true);
-		if (form == 0 && rm >= 0)
-			writes(g, (unsigned)rm, size);
-		if (form == 1)
-			writes(g, (unsigned)reg, size);
-	} else if (form == 2) {
-		op = size == 1 ? 0xC6 : 0xC7;
-		g->modrm = 0;
-		rm = set_rm(g, size, true);
-		if (rm >= 0)
-			writes(g, (unsigned)rm, size);
-		imm(g, size == 1 ? 1 : size == 2 ? 2 : 4, interesting(g));
-	} else {
-		unsigned r = rnd(g, 16);
-		op = (uint8_t)((size == 1 ? 0xB0 : 0xB8) + (r & 7));
-		if (r & 8)
-			g->rex |= 0x41;
-		imm(g, size, interesting(g));
-		writes(g, r, size);
-		if (size == 1)
-			byte_regs_check(g, (int)r, -1);
-	}
-	if (size == 1 && form < 3)
-		byte_regs_check(g, reg, rm);
-	opcode(g, &op, 1);
-	return true;
-}
-
-/* MOVZX/MOVSX reg, r/m8|16 and MOVSXD reg, r/m32. */
-static bool emit_movx(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	unsigned srcsize = t->op == 0x63 ? 4 : (t->op & 1) ? 2 : 1;
-	if (srcsize >= size && t->op != 0x63)
-		size = 4;
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	int rm = set_rm(g, srcsize, true);
-	if (t->op == 0x63)
-		opcode(g, &t->op, 1);
-	else
-		opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
-	if (srcsize == 1)
-		byte_regs_check(g, -1, rm);   /* the destination is never a byte register */
-	writes(g, reg, size);
-	return true;
-}
-
-static bool emit_lea(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	set_rm_mem(g, size, false);
-	opcode(g, (const uint8_t[]){ 0x8D }, 1);
-	writes(g, reg, size);
-	return true;
-}
-
-/* XCHG r/m, reg (memory form is locked implicitly) and XCHG rAX, reg. */
-static bool emit_xchg(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	if (size > 1 && chance(g, 25)) {
-		unsigned r = rnd(g, 16);
-		if (r & 8)
-			g->rex |= 0x41;
-		opcode(g, (const uint8_t[]){ (uint8_t)(0x90 + (r & 7)) }, 1);
-		if (r == 0 && size != 4 && !(g->rex & 1))
-			return true;   /* NOP */
-		writes(g, r, size);
-		writes(g, REG_RAX, size);
-		return true;
-	}
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	int rm = set_rm(g, size, true);
-	opcode(g, (const uint8_t[]){ (uint8_t)(0x86 + (size > 1)) }, 1);
-	writes(g, reg, size);
-	if (rm >= 0)
-		writes(g, (unsigned)rm, size);
-	if (size == 1)
-		byte_regs_check(g, (int)reg, rm);
-	return true;
-}
-
-/* XADD r/m, reg and CMPXCHG r/m, reg (implicit RAX). */
-static bool emit_xadd(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	opsize(g, size);
-	unsigned reg = pick_reg(g, size);
-	set_reg(g, reg);
-	int rm = set_rm(g, size, true);
-	opcode(g, (const uint8_t[]){ 0x0F, (uint8_t)(t->op + (size > 1)) }, 2);
-	if (rm < 0 && chance(g, 30))
-		prefix(g, 0xF0);
-	if (t->op == 0xC0)
-		writes(g, reg, size);
-	else
-		writes(g, REG_RAX, size);
-	if (rm >= 0)
-		writes(g, (unsigned)rm, size);
-	if (size == 1)
-		byte_regs_check(g, (int)reg, rm);
-	g->fw = t->fw;
-	return true;
-}
-
-/* One-byte instructions without operands: CLC STC CMC CLD STD LAHF SAHF
- * CBW/CWDE/CDQE CWD/CDQ/CQO. */
-static bool emit_plain(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	if (t->op == 0x98 || t->op == 0x99) {
-		opsize(g, size);
-		writes(g, REG_RAX, size);
-		if (t->op == 0x99)
-			writes(g, REG_RDX, size);
-	}
-	if (t->op == 0x9F)
-		writes(g, REG_RAX, 8);
-	opcode(g, &t->op, 1);
-	g->fw = t->fw;
-	g->fu = t->fu;
-	return true;
-}
-
-/* PUSH/POP reg, r/m, imm; PUSHF. The stack pointer must still be known. */
-static bool emit_stack(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	if (g->written[REG_RSP])
-		return false;   /* the stack could be anywhere, the records included */
-	if (size == 4)
-		size = 8;
-	bool w16 = size == 2;
-	if (w16)
-		prefix(g, 0x66);
-	unsigned form = rnd(g, 4);
-	if (t->op == 0x9C) {
-		opcode(g, &t->op, 1);
-	} else if (t->op == 0x50) {          /* push */
-		if (form == 0) {
-			unsigned r = rnd(g, 16);
-			if (r & 8)
-				g->rex |= 0x41;
-			opcode(g, (const uint8_t[]){ (uint8_t)(0x50 + (r & 7)) }, 1);
-		} else if (form == 1) {
-			g->modrm = 6 << 3;
-			set_rm(g, size, true);
-			opcode(g, (const uint8_t[]){ 0xFF }, 1);
-		} else {
-			bool b = form == 2;
-			opcode(g, (const uint8_t[]){ (uint8_t)(b ? 0x6A : 0x68) }, 1);
-			imm(g, b ? 1 : w16 ? 2 : 4, interesting(g));
-		}
-	} else {                              /* pop */
-		if (form < 2) {
-			unsigned r = rnd(g, 16);
-			if (r & 8)
-				g->rex |= 0x41;
-			opcode(g, (const uint8_t[]){ (uint8_t)(0x58 + (r & 7)) }, 1);
-			writes(g, r, size);
-		} else {
-			g->modrm = 0;
-			int rm = set_rm(g, size, true);
-			if (rm >= 0)
-				writes(g, (unsigned)rm, size);
-			opcode(g, (const uint8_t[]){ 0x8F }, 1);
-		}
-	}
-	writes(g, REG_RSP, 8);
-	return true;
-}
-
-/* String instructions with and without REP: pointers into the scratch
- * pages (or near their ends), a small count, either direction. */
-static bool emit_string(struct gen *g, const struct tmpl *t, unsigned size)
-{
-	/* MOVS CMPS: both pointers; STOS SCAS: RDI; LODS: RSI. */
-	bool si = t->op == 0xA4 || t->op == 0xA6 || t->op == 0xAC;
-	bool di = t->op != 0xAC;
-	bool rep = chance(g, 65);
-	if ((si && !usable(g, REG_RSI)) || (di && !usable(g, REG_RDI)) ||
-	    (rep && !usable(g, REG_RCX)))
-		return false;
-	bool a32 = chance(g, 10);
-	if (a32)
-		prefix(g, 0x67);
-	opsize(g, size);
-	uint64_t sc = DT_SCRATCH(g->s->slot);
-	uint64_t hi = a32 ? dt_rand(g->r) << 32 : 0;
-	if (si)
-		pin(g, REG_RSI, hi | (sc + 0x400 + rnd(g, 0x1000)));
-	if (di)
-		pin(g, REG_RDI, hi | (sc + 0x400 + rnd(g, 0x1000)));
-	if (chance(g, 10) && di)
-		g->s->regs[REG_RDI] = hi | (sc + DT_SCRATCH_SIZE - rnd(g, 64));   /* runs off */
-	if (rep) {
-		bool cmp = t->op == 0xA6 || t->op == 0xA7 || t->op == 0xAE || t->op == 0xAF;
-		prefix(g, cmp && chance(g, 50) ? 0xF2 : 0xF3);
-		uint64_t n = chance(g, 10) ? 0 : rnd(g, 48);
-		pin(g, REG_RCX, (a32 ? dt_rand(g->r) << 32 : 0) | n);
-		writes(g, REG_RCX, 8);
-	}
-	uint8_t op = (uint8_t)(t->op + (size > 1));
-	opcode(g, &op, 1);
-	if (si)
-		writes(g, REG_RSI, 8);
-	if (di)
-		writes(g, REG_RDI, 8);
-	if (t->op == 0xAC)
-		writes(g, REG_RAX, size);
-	g->fw = t->fw;
-	uint64_t count = a32 ? (uint32_t)g->s->regs[REG_RCX] : g->s->regs[REG_RCX];
-	if (rep && count == 0)
-		g->fw = 0;   /* zero iterations: flags untouched */
-	return true;
-}
-
-static const struct tmpl templates[] = {
-	{ "add", WALL, 0, emit_alu, 0, 0, DT_ARITH, 0 },
-	{ "or", WALL, 0, emit_alu, 0, 1, DT_ARITH & ~DT_AF, DT_AF },
-	{ "adc", WALL, DT_CF, emit_alu, 0, 2, DT_ARITH, 0 },
-	{ "sbb", WALL, DT_CF, emit_alu, 0, 3, DT_ARITH, 0 },
-	{ "and", WALL, 0, emit_alu, 0, 4, DT_ARITH & ~DT_AF, DT_AF },
-	{ "sub", WALL, 0, emit_alu, 0, 5, DT_ARITH, 0 },
-	{ "xor", WALL, 0, emit_alu, 0, 6, DT_ARITH & ~DT_AF, DT_AF },
-	{ "cmp", WALL, 0, emit_alu, 0, 7, DT_ARITH, 0 },
-	{ "test", WALL, 0, emit_test, 0, 0, DT_ARITH & ~DT_AF, DT_AF },
-	{ "not", WALL, 0, emit_unary, 0xF6, 2, 0, 0 },
-	{ "neg", WALL, 0, emit_unary, 0xF6, 3, DT_ARITH, 0 },
-	{ "inc", WALL, 0, emit_unary, 0xFE, 0, DT_ARITH & ~DT_CF, 0 },
-	{ "dec", WALL, 0, emit_unary, 0xFE, 1, DT_ARITH & ~DT_CF, 0 },
-	{ "mul", WALL, 0, emit_muldiv, 0, 4, DT_CF | DT_OF, DT_SF | DT_ZF | DT_AF | DT_PF },
-	{ "imul1", WALL, 0, emit_muldiv, 0, 5, DT_CF | DT_OF, DT_SF | DT_ZF | DT_AF | DT_PF },
-	{ "div", WALL, 0, emit_muldiv, 0, 6, 0, DT_ARITH },
-	{ "idiv", WALL, 0, emit_muldiv, 0, 7, 0, DT_ARITH },
-	{ "imul", WBIG, 0, emit_imul, 0, 0, DT_CF | DT_OF, DT_SF | DT_ZF | DT_AF | DT_PF },
-	{ "rol", WALL, 0, emit_shift, 0, 0, 0, 0 },
-	{ "ror", WALL, 0, emit_shift, 0, 1, 0, 0 },
-	{ "rcl", WALL, DT_CF, emit_shift, 0, 2, 0, 0 },
-	{ "rcr", WALL, DT_CF, emit_shift, 0, 3, 0, 0 },
-	{ "shl", WALL, 0, emit_shift, 0, 4, 0, 0 },
-	{ "shr", WALL, 0, emit_shift, 0, 5, 0, 0 },
-	{ "sal", WALL, 0, emit_shift, 0, 6, 0, 0 },
-	{ "sar", WALL, 0, emit_shift, 0, 7, 0, 0 },
-	{ "shld", WBIG, 0, emit_shxd, 0xA4, 0, 0, 0 },
-	{ "shrd", WBIG, 0, emit_shxd, 0xAC, 0, 0, 0 },
-	{ "bt", WBIG, 0, emit_bt, 0xA3, 4, DT_CF, DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "bts", WBIG, 0, emit_bt, 0xAB, 5, DT_CF, DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "btr", WBIG, 0, emit_bt, 0xB3, 6, DT_CF, DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "btc", WBIG, 0, emit_bt, 0xBB, 7, DT_CF, DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "bsf", WBIG, 0, emit_bsx, 0xBC, 0, DT_ZF, DT_CF | DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "bsr", WBIG, 0, emit_bsx, 0xBD, 0, DT_ZF, DT_CF | DT_OF | DT_SF | DT_AF | DT_PF },
-	{ "bswap", W32 | W64, 0, emit_bswap, 0, 0, 0, 0 },
-	{ "setcc", W8, 0, emit_cc, 0x90, 0, 0, 0 },
-	{ "cmovcc", WBIG, 0, emit_cc, 0x40, 0, 0, 0 },
-	{ "mov", WALL, 0, emit_mov, 0, 0, 0, 0 },
-	{ "movzx", WBIG, 0, emit_movx, 0xB6, 0, 0, 0 },
-	{ "movzxw", W32 | W64, 0, emit_movx, 0xB7, 0, 0, 0 },
-	{ "movsx", WBIG, 0, emit_movx, 0xBE, 0, 0, 0 },
-	{ "movsxw", W32 | W64, 0, emit_movx, 0xBF, 0, 0, 0 },
-	{ "movsxd", W32 | W64, 0, emit_movx, 0x63, 0, 0, 0 },
-	{ "lea", WBIG, 0, emit_lea, 0, 0, 0, 0 },
-	{ "xchg", WALL, 0, emit_xchg, 0, 0, 0, 0 },
-	{ "xadd", WALL, 0, emit_xadd, 0xC0, 0, DT_ARITH, 0 },
-	{ "cmpxchg", WALL, 0, emit_xadd, 0xB0, 0, DT_ARITH, 0 },
-	{ "clc", W32, 0, emit_plain, 0xF8, 0, DT_CF, 0 },
-	{ "stc", W32, 0, emit_plain, 0xF9, 0, DT_CF, 0 },
-	{ "cmc", W32, DT_CF, emit_plain, 0xF5, 0, DT_CF, 0 },
-	{ "cld", W32, 0, emit_plain, 0xFC, 0, 0, 0 },
-	{ "std", W32, 0, emit_plain, 0xFD, 0, 0, 0 },
-	{ "lahf", W32, DT_ARITH & ~DT_OF, emit_plain, 0x9F, 0, 0, 0 },
-	{ "sahf", W32, 0, emit_plain, 0x9E, 0, DT_ARITH & ~DT_OF, 0 },
-	{ "cbw", WBIG, 0, emit_plain, 0x98, 0, 0, 0 },
-	{ "cwd", WBIG, 0, emit_plain, 0x99, 0, 0, 0 },
-	{ "push", W16 | W64, 0, emit_stack, 0x50, 0, 0, 0 },
-	{ "pop", W16 | W64, 0, emit_stack, 0x58, 0, 0, 0 },
-	{ "pushf", W16 | W64, DT_ARITH, emit_stack, 0x9C, 0, 0, 0 },
-	{ "movs", WALL, 0, emit_string, 0xA4, 0, 0, 0 },
-	{ "cmps", WALL, 0, emit_string, 0xA6, 0, DT_ARITH, 0 },
-	{ "stos", WALL, 0, emit_string, 0xAA, 0, 0, 0 },
-	{ "lods", WALL, 0, emit_string, 0xAC, 0, 0, 0 },
-	{ "scas", WALL, 0, emit_string, 0xAE, 0, DT_ARITH, 0 },
-};
-#define NTEMPLATES (sizeof(templates) / sizeof(templates[0]))
-
 unsigned dt_gen_ntemplates(void)
 {
-	return NTEMPLATES;
+	return gen_int_count + gen_sse_count;
+}
+
+static const struct tmpl *template_at(unsigned i)
+{
+	return i < gen_int_count ? &gen_int_templates[i] : &gen_sse_templates[i - gen_int_count];
 }
 
 const char *dt_gen_template_name(unsigned i)
 {
-	return i < NTEMPLATES ? templates[i].name : NULL;
+	return i < dt_gen_ntemplates() ? template_at(i)->name : NULL;
 }
 
 void dt_gen_seq(struct dt_rng *r, struct dt_seq *s)
@@ -1072,13 +367,14 @@ void dt_gen_seq(struct dt_rng *r, struct dt_seq *s)
 	g.s = s;
 	unsigned slot = s->slot;
 	dt_seq_init(s, slot, slot);
+	gen_sse_init(&g);
 	g.pinned[REG_RSP] = true;
 	s->rflags = 0x202 | (dt_rand(r) & DT_ARITH) | (chance(&g, 25) ? 0x400 : 0);
 	unsigned want = 1 + rnd(&g, 4);
 	char *name = s->name;
 	size_t left = sizeof(s->name);
 	for (unsigned tries = 0; s->ninsns < want && tries < 40; tries++) {
-		const struct tmpl *t = &templates[rnd(&g, NTEMPLATES)];
+		const struct tmpl *t = template_at(rnd(&g, dt_gen_ntemplates()));
 		if (t->fr & g.undef)
 			continue;
 		/* Snapshot to undo a template that gives up half way. */
@@ -1105,5 +401,5 @@ void dt_gen_seq(struct dt_rng *r, struct dt_seq *s)
 	s->off[s->ninsns] = (uint8_t)s->len;
 	for (unsigned i = 0; i < REG_COUNT; i++)
 		if (!g.pinned[i])
-			s->regs[i] = interesting(&g);
+			s->regs[i] = gen_interesting(&g);
 }

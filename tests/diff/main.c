@@ -20,7 +20,7 @@
 
 struct opts {
 	uint64_t seed;
-	unsigned count, batch, max_dumps, print, self_check;
+	unsigned count, batch, max_dumps, print, self_check, skip;
 	bool cases, verbose;
 	const char *pending_file, *a, *b, *only;
 };
@@ -114,6 +114,7 @@ static void usage(void)
 		"                [--pending FILE] [--a kvm] [--b emu|kvm] [--max-dumps N] [-v]\n"
 		"                [--print N]   (disassemble the first N random sequences)\n"
 		"                [--self-check N]  (first N sequences on a second oracle machine)\n"
+		"                [--skip N]    (generate but do not run the first N batches' worth)\n"
 		"  Runs hand-picked and random instruction sequences at CPL3 on backend a\n"
 		"  (the oracle, KVM) and b (the emulator; KVM again if it is not built in)\n"
 		"  and compares registers, flags, faults and memory.\n");
@@ -136,6 +137,8 @@ static int parse(int argc, char **argv, struct opts *o)
 			o->count = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--batch")) {
 			o->batch = (unsigned)strtoul(v, NULL, 0), i++;
+		} else if (v && !strcmp(a, "--skip")) {
+			o->skip = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--self-check")) {
 			o->self_check = (unsigned)strtoul(v, NULL, 0), i++;
 		} else if (v && !strcmp(a, "--print")) {
@@ -246,8 +249,13 @@ static void run_random(const struct opts *o, struct stats *st, struct pending *p
 			memset(&seqs[i], 0, sizeof(seqs[i]));
 			seqs[i].slot = i;
 			dt_gen_seq(&rng, &seqs[i]);
+			seqs[i].index = done + i;
 			if (emu && done + i < o->print)
 				dt_print(stdout, &seqs[i]);
+		}
+		if (done < o->skip && emu) {
+			done += n;
+			continue;
 		}
 		int rc = run_batch(ea, eb, seqs, n, ra, rb, st);
 		for (unsigned i = 0; i < n; i++) {
