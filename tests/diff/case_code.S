@@ -1135,6 +1135,10 @@ END
 CASE "movq load that faults leaves the destination", sse-mov
 	movq xmm3, qword ptr [SCRATCH + 0x1FFC]
 END
+CASE "movq xmm, r/m64 (66 REX.W 0F 6E) that faults leaves the destination", sse-mov
+	mov rbx, SCRATCH + 0x1FFC
+	.byte 0x66, 0x48, 0x0F, 0x6E, 0x1B      /* movq xmm3, [rbx] */
+END
 CASE "movss: register form merges, load zeroes the rest", sse-mov
 	movss xmm0, xmm1
 	movss xmm2, dword ptr [SCRATCH + 0x320]
