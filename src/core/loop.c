@@ -47,6 +47,7 @@ struct event_loop {
 	struct fd_watch fds[LOOP_MAX_FDS];
 	struct loop_callq *calls, **calls_tail;
 	bool quit;
+	bool no_pwait2;           /* epoll_pwait2 missing: use epoll_wait */
 };
 
 uint64_t clock_ns(void)
@@ -278,6 +279,22 @@ static void run_calls(struct event_loop *l)
 	}
 }
 
+/* epoll_pwait2 (ns timeouts) where the kernel has it; epoll_wait, with the
+ * timeout rounded up to whole milliseconds, where it does not (kernels
+ * before 5.11, valgrind). */
+static int wait_events(struct event_loop *l, struct epoll_event *evs, int max, int64_t timeout_ns)
+{
+	if (!l->no_pwait2) {
+		struct timespec ts = { timeout_ns / 1000000000LL, timeout_ns % 1000000000LL };
+		int n = epoll_pwait2(l->epfd, evs, max, timeout_ns < 0 ? NULL : &ts, NULL);
+		if (n >= 0 || errno != ENOSYS)
+			return n;
+		l->no_pwait2 = true;
+	}
+	int ms = timeout_ns < 0 ? -1 : (int)((timeout_ns + 999999) / 1000000);
+	return epoll_wait(l->epfd, evs, max, ms);
+}
+
 void loop_run(struct event_loop *l)
 {
 	for (;;) {
@@ -290,8 +307,7 @@ void loop_run(struct event_loop *l)
 		if (quit)
 			return;
 		struct epoll_event evs[16];
-		struct timespec ts = { timeout / 1000000000LL, timeout % 1000000000LL };
-		int n = epoll_pwait2(l->epfd, evs, 16, timeout < 0 ? NULL : &ts, NULL);
+		int n = wait_events(l, evs, 16, timeout);
 		for (int i = 0; i < n; i++) {
 			struct fd_watch *w = evs[i].data.ptr;
 			if (!w) {
