@@ -615,13 +615,15 @@ static void exec_cpuid(struct emu_cpu *cpu)
 	/* The emulated TSC runs at INTC_TSC_HZ whatever the host does, so the
 	 * emulator (not the shared model, which KVM also uses) reports it in
 	 * the TSC/crystal leaf 0x15 (TSC = ECX * EBX / EAX) and leaf 0x16
-	 * (MHz); guests then need not calibrate against the PIT. */
+	 * (MHz); guests then need not calibrate against the PIT. The crystal
+	 * (ECX) must be the LAPIC timer's clock: Linux programs the LAPIC
+	 * timer from it without measuring (intc.h, INTC_LAPIC_HZ). */
 	if (leaf == 0 && r.eax < 0x16)
 		r.eax = 0x16;
 	if (leaf == 0x15) {
 		r.eax = 1;
-		r.ebx = (uint32_t)(INTC_TSC_HZ / 1000000);
-		r.ecx = 1000000;
+		r.ebx = (uint32_t)(INTC_TSC_HZ / INTC_LAPIC_HZ);
+		r.ecx = (uint32_t)INTC_LAPIC_HZ;
 		r.edx = 0;
 	} else if (leaf == 0x16) {
 		r.eax = r.ebx = (uint32_t)(INTC_TSC_HZ / 1000000);

@@ -48,6 +48,12 @@ void intc_set_tsc_deadline(struct machine *m, unsigned cpu, uint64_t deadline);
 /* Guest time stamp counter of the emulated machine (same clock as timers). */
 uint64_t intc_guest_tsc(struct machine *m);
 #define INTC_TSC_HZ 2000000000ULL
+/* The LAPIC timer's input clock (before the DCR divider). The emulator
+ * reports it as the core crystal clock in CPUID leaf 0x15: Linux takes
+ * that crystal to be the LAPIC timer clock (native_calibrate_tsc() sets
+ * lapic_timer_period = crystal_khz * 1000 / HZ and skips calibration), so
+ * the two must be the same number. INTC_TSC_HZ is a whole multiple. */
+#define INTC_LAPIC_HZ 1000000000ULL
 
 /* LAPIC state <-> vcpu_state.lapic (KVM_GET_LAPIC layout) for snapshots. */
 void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024]);

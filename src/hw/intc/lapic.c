@@ -25,7 +25,19 @@
  *   (reloads from the initial count) or TSC-deadline (IA32_TSC_DEADLINE
  *   against the guest TSC). The current count is computed from the clock:
  *   it was timer_count at guest time timer_start. One loop timer per LAPIC
- *   is armed at the next expiry; missed periods collapse into one interrupt.
+ *   is armed at the next expiry.
+ * - Late periodic ticks. Guest time is the host clock (intc_now), so a tick
+ *   is late whenever the loop thread or the vCPU gets the host CPU late,
+ *   which under emulation is often by more than a period. A kernel that
+ *   counts its ticks (Linux keeps time by jiffies until it has switched to
+ *   a continuous clocksource) loses that time if late ticks merge into one
+ *   interrupt. So periodic ticks are not merged: timer_start stays on the
+ *   period grid, a tick due while the previous one is still in IRR waits,
+ *   and when the CPU takes it (lapic_ack) the next due tick is raised, so a
+ *   backlog drains at the speed the guest handles it. Invariant: never
+ *   more than one timer tick in IRR, and the backlog is at most
+ *   LAPIC_CATCHUP_MAX_NS (older ticks are dropped, e.g. after the host
+ *   stopped us); masked ticks are dropped at once, as nobody sees them.
  * - INIT resets the LAPIC except its ID and APIC base, and is recorded for
  *   the CPU; SIPI records its vector. Both are taken by the emulator.
  */
@@ -37,11 +49,17 @@
 #include "core/state.h"
 #include "hw/intc/intc_priv.h"
 
-/* 1 GHz APIC timer base clock, as QEMU's, so one count is one ns / DCR. */
-#define LAPIC_BUS_HZ 1000000000ULL
+/* 1 GHz APIC timer base clock, as QEMU's, so one count is one ns / DCR;
+ * CPUID 0x15 reports it as the crystal (intc.h). */
+#define LAPIC_BUS_HZ INTC_LAPIC_HZ
+_Static_assert(INTC_TSC_HZ % INTC_LAPIC_HZ == 0, "CPUID 0x15 needs a whole TSC/crystal ratio");
 #define LAPIC_VERSION (((LAPIC_LVT_COUNT - 1) << 16) | 0x14)
 /* Re-arm floor for tiny periodic counts: bounds the loop's wake-ups. */
 #define LAPIC_PERIODIC_MIN_NS 10000
+/* Periodic ticks run late (the loop thread or the vCPU got the host CPU
+ * late) are delivered one after the other once the CPU takes the previous
+ * one, up to this far behind; older ones are dropped. */
+#define LAPIC_CATCHUP_MAX_NS 500000000ULL
 
 #define APIC_BASE_BSP (1ULL << 8)
 #define APIC_BASE_EXTD (1ULL << 10)
@@ -133,6 +151,10 @@ int lapic_ack(struct lapic *l)
 		return -1;
 	vec_clear(l->irr, v);
 	vec_set(l->isr, v);
+	/* A periodic timer running behind delivers its next tick now. */
+	if (v == (int)(l->lvt[LVT_TIMER] & 0xff) && l->timer_running &&
+	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC)
+		lapic_timer_run(l);
 	return v;
 }
 
@@ -388,8 +410,8 @@ void lapic_timer_run(struct lapic *l)
 		intc_timer_arm(l->ic, l->timer, end);
 		return;
 	}
-	lapic_timer_fire(l);
 	if (lapic_timer_mode(l) != LVT_TIMER_PERIODIC || !l->initial_count) {
+		lapic_timer_fire(l);
 		l->timer_running = false;
 		intc_timer_stop(l->ic, l->timer);
 		return;
@@ -397,9 +419,24 @@ void lapic_timer_run(struct lapic *l)
 	uint64_t period = lapic_ticks_to_ns(l, l->initial_count);
 	if (!period)
 		period = 1;
-	l->timer_start = end + (now - end) / period * period;
+	uint32_t lvt = l->lvt[LVT_TIMER];
+	bool masked = lvt & LVT_MASKED;
+	if (!masked && vec_test(l->irr, lvt & 0xff)) {
+		/* The previous tick still waits for the CPU: this one goes in
+		 * when the CPU takes that one (lapic_ack), not merged into it. */
+		intc_timer_arm(l->ic, l->timer, now + period);
+		return;
+	}
+	uint64_t behind = now - end, skip = 0;
+	if (masked)
+		skip = behind / period;         /* nobody counts masked ticks */
+	else if (behind > LAPIC_CATCHUP_MAX_NS)
+		skip = (behind - LAPIC_CATCHUP_MAX_NS) / period;
+	end += skip * period;
+	lapic_timer_fire(l);
+	l->timer_start = end;
 	l->timer_count = l->initial_count;
-	uint64_t next = l->timer_start + period;
+	uint64_t next = end + period;
 	if (next < now + LAPIC_PERIODIC_MIN_NS)
 		next = now + LAPIC_PERIODIC_MIN_NS;
 	intc_timer_arm(l->ic, l->timer, next);
