@@ -9,6 +9,26 @@
  * MADT's interrupt source override); GSI 16-23 reach the IOAPIC only. The
  * PIC's INT output is IOAPIC pin 0 (for ExtINT virtual wire) and CPU 0's
  * LINT0.
+ *
+ * Design note — guest time. Every guest clock is the host's monotonic
+ * clock since machine start (machine_clock_ns; intc_now here, which tests
+ * replace): the TSC (intc_guest_tsc, INTC_TSC_HZ, invariant), the LAPIC
+ * timer (INTC_LAPIC_HZ, also the crystal of CPUID 0x15), TSC-deadline,
+ * the PIT, and outside this module the HPET, the ACPI PM timer and the
+ * RTC. So they agree with one another and with the wall clock whatever
+ * the emulator's speed. The alternative, a virtual clock advanced by the
+ * instruction count, would make runs repeatable and never lose a tick,
+ * but guest time would drift from wall time by the emulator's speed (here
+ * 20-100x slower than hardware, varying with the host's load), so network
+ * timeouts, the RTC and anything a user times would be wrong; it remains
+ * possible through intc_set_clock. The price of host time is interrupt
+ * lag: a timer callback or the vCPU may run late by more than a period.
+ * One-shot and TSC-deadline timers just fire late (the guest reads the
+ * time from the clock, which is right); periodic LAPIC ticks, which a
+ * kernel may count (Linux's jiffies before it has a continuous
+ * clocksource), are delivered late one by one rather than merged, within
+ * a bound (lapic.c). The PIT still merges late periods: Linux uses it only
+ * until the LAPIC timer is set up.
  */
 #include <errno.h>
 #include <stdlib.h>
