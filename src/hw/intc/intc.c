@@ -18,8 +18,8 @@
  * RTC. So they agree with one another and with the wall clock whatever
  * the emulator's speed. The alternative, a virtual clock advanced by the
  * instruction count, would make runs repeatable and never lose a tick,
- * but guest time would drift from wall time by the emulator's speed (here
- * 20-100x slower than hardware, varying with the host's load), so network
+ * but guest time would drift from wall time with the emulator's speed
+ * (far below hardware's, and varying with the host's load), so network
  * timeouts, the RTC and anything a user times would be wrong; it remains
  * possible through intc_set_clock. The price of host time is interrupt
  * lag: a timer callback or the vCPU may run late by more than a period.
