@@ -138,3 +138,32 @@ TEST(emu_timers_linux_lapic_period_from_crystal)
 	CHECK_EQ(ticks, HZ);
 	tfix_free(&t);
 }
+
+TEST(emu_timers_vcpus_set_one_after_another_share_one_tsc)
+{
+	struct tfix t;
+	REQUIRE(tfix_new(&t));
+	struct machine *m = &t.f->m;
+	/* Two vCPUs loaded from the reset state (TSC 0) 300 us apart, as
+	 * machine start does: on hardware both TSCs start together, and Linux
+	 * measures any warp between CPUs and then drops the TSC. */
+	uint64_t off0 = intc_tsc_write(m, 0);
+	CHECK_EQ(intc_guest_tsc(m) + off0, 0);
+	t.now += 300000;
+	uint64_t off1 = intc_tsc_write(m, 0);
+	CHECK_EQ(intc_guest_tsc(m) + off1, intc_guest_tsc(m) + off0);
+	/* A snapshot saved CPU 1 50 us after CPU 0: restored, still one TSC. */
+	t.now += 2000000000;                    /* a new generation of writes */
+	uint64_t saved0 = 123456789000ULL;
+	off0 = intc_tsc_write(m, saved0);
+	CHECK_EQ(intc_guest_tsc(m) + off0, saved0);
+	t.now += 20000;
+	off1 = intc_tsc_write(m, saved0 + 50000 * (INTC_TSC_HZ / 1000000000ULL));
+	CHECK_EQ(off1, off0);
+	/* A guest setting one CPU's TSC to something else gets exactly that. */
+	t.now += 1000;
+	uint64_t other = saved0 + 5 * INTC_TSC_HZ;
+	uint64_t off2 = intc_tsc_write(m, other);
+	CHECK_EQ(intc_guest_tsc(m) + off2, other);
+	tfix_free(&t);
+}

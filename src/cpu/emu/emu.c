@@ -161,7 +161,7 @@ static void set_msr_raw(struct emu_cpu *cpu, uint32_t idx, uint64_t v)
 	case MSR_SYSENTER_CS: cpu->sysenter_cs = v; return;
 	case MSR_SYSENTER_ESP: cpu->sysenter_esp = v; return;
 	case MSR_SYSENTER_EIP: cpu->sysenter_eip = v; return;
-	case MSR_TSC: cpu->tsc_offset = v - (cpu->m ? intc_guest_tsc(cpu->m) : 0); return;
+	case MSR_TSC: cpu->tsc_offset = cpu->m ? intc_tsc_write(cpu->m, v) : v; return;
 	case MSR_APIC_BASE: cpu->apic_base = v; return;
 	case MSR_PAT: cpu->pat = v; return;
 	case MSR_MISC_ENABLE: cpu->misc_enable = v; return;
@@ -192,7 +192,7 @@ void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s)
 	cpu->dr6 = s->dr6;
 	cpu->dr7 = s->dr7;
 	cpu->xcr0 = s->xcr0;
-	cpu->tsc_offset = s->tsc - (cpu->m ? intc_guest_tsc(cpu->m) : 0);
+	cpu->tsc_offset = cpu->m ? intc_tsc_write(cpu->m, s->tsc) : s->tsc;
 	memcpy(cpu->fxsave, s->xsave, sizeof(cpu->fxsave));
 	cpu->pat = 0x0007040600070406ULL;
 	cpu->misc_enable = 1;   /* fast strings */

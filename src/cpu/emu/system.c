@@ -102,7 +102,12 @@ int emu_rdmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
 	case MSR_GS_BASE: *val = cpu->seg[SEG_GS].base; return 0;
 	case MSR_KERNEL_GS_BASE: *val = cpu->kernel_gs_base; return 0;
 	case MSR_TSC_AUX: *val = cpu->tsc_aux; return 0;
-	case MSR_TSC_DEADLINE: *val = intc_get_tsc_deadline(cpu->m, cpu->index); return 0;
+	case MSR_TSC_DEADLINE:
+		/* The LAPIC keeps deadlines on the machine's TSC (no offset). */
+		*val = intc_get_tsc_deadline(cpu->m, cpu->index);
+		if (*val)
+			*val += cpu->tsc_offset;
+		return 0;
 	case 0xfe: *val = 0x508; return 0;   /* MTRRcap: 8 variable, fixed, WC */
 	case 0x179: *val = 0; return 0;      /* MCG_CAP: no banks */
 	}
@@ -132,7 +137,7 @@ int emu_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
 {
 	switch (msr) {
 	case MSR_TSC:
-		cpu->tsc_offset = val - intc_guest_tsc(cpu->m);
+		cpu->tsc_offset = intc_tsc_write(cpu->m, val);
 		return 0;
 	case MSR_APIC_BASE:
 		if (cpu->m && cpu->m->intc) {
@@ -199,6 +204,12 @@ int emu_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
 		cpu->tsc_aux = val;
 		return 0;
 	case MSR_TSC_DEADLINE:
+		/* The LAPIC keeps deadlines on the machine's TSC (no offset);
+		 * 0 disarms, so a deadline from before its 0 becomes 1. */
+		if (val) {
+			bool before_zero = (int64_t)cpu->tsc_offset > 0 && val <= cpu->tsc_offset;
+			val = before_zero ? 1 : val - cpu->tsc_offset;
+		}
 		intc_set_tsc_deadline(cpu->m, cpu->index, val);
 		cpu->check_irq = true;
 		return 0;

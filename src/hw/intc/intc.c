@@ -489,6 +489,36 @@ uint64_t intc_guest_tsc(struct machine *m)
 	return intc_muldiv(ns, INTC_TSC_HZ, 1000000000ULL);
 }
 
+uint64_t intc_tsc_write(struct machine *m, uint64_t value)
+{
+	struct intc *ic = m->intc;
+	uint64_t now, offset;
+
+	if (!ic)
+		return value - intc_guest_tsc(m);
+	intc_lock(ic);
+	now = intc_now(ic);
+	offset = value - intc_muldiv(now, INTC_TSC_HZ, 1000000000ULL);
+	if (ic->tsc_written && now - ic->tsc_write_ns < 1000000000ULL) {
+		uint64_t expect = ic->tsc_write_value +
+				  intc_muldiv(now - ic->tsc_write_ns, INTC_TSC_HZ, 1000000000ULL);
+		int64_t apart = (int64_t)(value - expect);
+
+		if (value == ic->tsc_write_value ||
+		    (apart < (int64_t)INTC_TSC_HZ && apart > -(int64_t)INTC_TSC_HZ)) {
+			offset = ic->tsc_write_offset;
+			intc_unlock(ic);
+			return offset;
+		}
+	}
+	ic->tsc_written = true;
+	ic->tsc_write_ns = now;
+	ic->tsc_write_value = value;
+	ic->tsc_write_offset = offset;
+	intc_unlock(ic);
+	return offset;
+}
+
 void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024])
 {
 	struct lapic *l = intc_cpu(m, cpu);

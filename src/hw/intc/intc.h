@@ -54,6 +54,13 @@ uint64_t intc_guest_tsc(struct machine *m);
  * lapic_timer_period = crystal_khz * 1000 / HZ and skips calibration), so
  * the two must be the same number. INTC_TSC_HZ is a whole multiple. */
 #define INTC_LAPIC_HZ 1000000000ULL
+/* A vCPU's TSC is set to `value` (reset state, snapshot load, WRMSR):
+ * returns the offset that vCPU adds to intc_guest_tsc(). On hardware all
+ * TSCs start together; here vCPUs are set up one after another, and Linux
+ * drops the TSC if it finds them apart by even a few cycles. So a write
+ * that, within a second of the previous one, agrees with it to within a
+ * second of TSC counts gets its exact offset (as KVM matches TSC writes). */
+uint64_t intc_tsc_write(struct machine *m, uint64_t value);
 
 /* LAPIC state <-> vcpu_state.lapic (KVM_GET_LAPIC layout) for snapshots. */
 void intc_lapic_get(struct machine *m, unsigned cpu, uint8_t regs[1024]);

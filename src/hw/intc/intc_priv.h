@@ -188,6 +188,9 @@ struct intc {
 	uint64_t kick;                  /* CPUs to wake at unlock */
 	uint64_t (*clock)(void *opaque);
 	void *clock_opaque;
+	/* The TSC write the others match (intc_tsc_write). */
+	bool tsc_written;
+	uint64_t tsc_write_ns, tsc_write_value, tsc_write_offset;
 };
 
 struct intc *intc_of(struct machine *m);
