@@ -14,9 +14,8 @@ static unsigned take_ticks(struct intc_fix *f, uint8_t vec)
 
 	while (intc_irq_pending(&f->m, 0)) {
 		CHECK_EQ(intc_irq_ack(&f->m, 0), vec);
-		/* Never a second tick already waiting behind the one taken
-		 * (IRR bit of vec, 0x200 + 0x10 * (vec / 32)) until the EOI:
-		 * the next one is raised by the ack itself at most once. */
+		/* The ack may raise the next owed tick (it waits in IRR
+		 * behind this one's ISR bit until the EOI). */
 		apic_w(f, 0, 0xb0, 0);
 		n++;
 		if (n > 100000)
