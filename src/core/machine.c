@@ -313,7 +313,14 @@ static void do_reset(void *opaque)
 	struct machine *m = opaque;
 	pthread_mutex_lock(&m->lock);
 	bool go = m->reset_requested && m->state == MACHINE_RUNNING;
-	m->reset_requested = false;
+	/* Leave RUNNING in the same critical section that clears the request:
+	 * a vCPU that sees neither (RUNNING, no request) would run guest code
+	 * past its reset write until park_vcpus kicks it again. The request is
+	 * cleared after the state changes; wait_running reads in the opposite
+	 * order. */
+	if (go)
+		set_state(m, MACHINE_RESETTING);
+	__atomic_store_n(&m->reset_requested, false, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&m->lock);
 	if (!go)
 		return;

@@ -67,8 +67,10 @@ static void wait_halted(struct vcpu *v)
 static bool wait_running(struct vcpu *v)
 {
 	struct machine *m = v->m;
-	if (atomic_load(&m->run_state) == MACHINE_RUNNING &&
-	    !__atomic_load_n(&m->reset_requested, __ATOMIC_ACQUIRE))
+	/* The request first: do_reset clears it only after leaving RUNNING, so
+	 * seeing it cleared means seeing the new state (acquire/release). */
+	if (!__atomic_load_n(&m->reset_requested, __ATOMIC_ACQUIRE) &&
+	    atomic_load(&m->run_state) == MACHINE_RUNNING)
 		return true;
 	pthread_mutex_lock(&m->lock);
 	m->parked++;
