@@ -157,6 +157,7 @@ int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu
 	in->rep = 0;
 	in->lock = 0;
 	in->p66 = 0;
+	in->group = 0;
 	for (;;) {
 		NEED(1);
 		b = p[i];

@@ -412,19 +412,11 @@ limit:
 	return in;
 }
 
-int emu_step(struct emu_cpu *cpu, uint64_t n)
+/* The instruction loop proper. Kept out of emu_step() so that the compiler
+ * may hold cpu and the loop's temporaries in registers: in the function
+ * that calls setjmp() they are spilled to the stack on every use. */
+static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 {
-	cpu->budget = n;
-	cpu->shutdown = false;
-	if (setjmp(cpu->jmp)) {
-		handle_fault(cpu);
-		if (cpu->shutdown) {
-			/* Reported once; the CPU then stays in the shutdown state. */
-			cpu->in_shutdown = true;
-			cpu->check_irq = true;
-			return VCPU_EXIT_SHUTDOWN;
-		}
-	}
 	while (cpu->budget) {
 		if (__builtin_expect(cpu->check_irq || cpu->halted || !(cpu->icount & 4095) ||
 				     atomic_load_explicit(&cpu->poke, memory_order_relaxed), 0)) {
@@ -467,6 +459,22 @@ int emu_step(struct emu_cpu *cpu, uint64_t n)
 		}
 	}
 	return -1;
+}
+
+int emu_step(struct emu_cpu *cpu, uint64_t n)
+{
+	cpu->budget = n;
+	cpu->shutdown = false;
+	if (setjmp(cpu->jmp)) {
+		handle_fault(cpu);
+		if (cpu->shutdown) {
+			/* Reported once; the CPU then stays in the shutdown state. */
+			cpu->in_shutdown = true;
+			cpu->check_irq = true;
+			return VCPU_EXIT_SHUTDOWN;
+		}
+	}
+	return step_loop(cpu);
 }
 
 /* --- Backend operations --------------------------------------------------------------------- */

@@ -140,6 +140,7 @@ struct emu_insn {
 	uint8_t lock;
 	uint8_t p66;             /* 66 prefix seen */
 	uint8_t has_modrm;
+	uint8_t group;           /* exec.c: handler that took it last time, 0 = unknown */
 	uint8_t mod, reg, rm;    /* reg and rm include REX.R / REX.B */
 	uint8_t base, index, scale;   /* index 0xff = none; base 0xff = none, 0xfe = RIP */
 	int64_t disp;

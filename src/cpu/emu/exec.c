@@ -311,6 +311,15 @@ static bool lockable(const struct emu_insn *in)
 	}
 }
 
+/* The handlers of everything emu_exec() does not do itself, in the order
+ * they are asked. Each returns false, having done nothing, for an opcode
+ * that is not its own; the one that took an instruction is remembered in
+ * in->group (the decoded-instruction cache keeps it), so a cached
+ * instruction goes straight to its handler. */
+static bool (*const groups[])(struct emu_cpu *, struct emu_insn *) = {
+	emu_exec_alu, emu_exec_control, emu_exec_string, emu_exec_system, emu_exec_sse,
+};
+
 void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op, size = in->opsize;
@@ -576,9 +585,13 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x10d: case 0x118 ... 0x11f:
 		return;   /* prefetch hints and multi-byte NOP */
 	default:
-		if (emu_exec_alu(cpu, in) || emu_exec_control(cpu, in) || emu_exec_string(cpu, in) ||
-		    emu_exec_system(cpu, in) || emu_exec_sse(cpu, in))
+		if (in->group && groups[in->group - 1](cpu, in))
 			return;
+		for (unsigned g = 0; g < sizeof(groups) / sizeof(groups[0]); g++)
+			if (groups[g](cpu, in)) {
+				in->group = (uint8_t)(g + 1);
+				return;
+			}
 		break;
 	}
 	emu_unimplemented(cpu, in);
