@@ -106,6 +106,12 @@ static inline bool get_cf(struct emu_cpu *cpu)
 bool emu_cond(struct emu_cpu *cpu, unsigned cc)
 {
 	bool r;
+	if (cpu->cc_op != CC_EAGER && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		/* ZF and SF of every lazy op are those of the recorded result. */
+		uint64_t res = cpu->cc_res & emu_mask(cpu->cc_size);
+		r = (cc >> 1) == 2 ? res == 0 : (res & sign_bit(cpu->cc_size)) != 0;
+		goto done;
+	}
 	if (cpu->cc_op == CC_SUB && cc >= 2) {
 		unsigned sz = cpu->cc_size;
 		uint64_t a = cpu->cc_a, b = cpu->cc_b;
