@@ -37,15 +37,18 @@ void machine_wake_vcpu(struct machine *m, unsigned index)
 	pthread_mutex_unlock(&v->halt_lock);
 }
 
-/* Halted with interrupts disabled and no NMI pending. `check_mp` asks the
- * backend's own halt state (KVM halts in the kernel). */
+/* Halted with interrupts disabled and no NMI pending, or an AP still
+ * waiting for INIT/SIPI (only another vCPU could start it). `check_mp` asks
+ * the backend's own halt state (KVM halts in the kernel). */
 static bool halted_for_good(struct vcpu *v, bool check_mp)
 {
 	struct vcpu_state *s = malloc(sizeof(*s));
 	if (!s)
 		return false;
 	bool dead = !v->m->cpu->get_state(v, s) && !(s->rflags & (1u << 9)) &&
-		    !s->events.nmi_pending && (!check_mp || s->mp_state == VCPU_MP_HALTED);
+		    !s->events.nmi_pending &&
+		    (!check_mp || s->mp_state == VCPU_MP_HALTED ||
+		     s->mp_state == VCPU_MP_UNINITIALIZED || s->mp_state == VCPU_MP_INIT_RECEIVED);
 	LOG(v->m->log, LOG_DEBUG, "cpu", "vCPU %u: rflags %llx, mp state %u", v->index,
 	    (unsigned long long)s->rflags, s->mp_state);
 	free(s);
