@@ -603,6 +603,17 @@ void intc_set_clock(struct machine *m, uint64_t (*now)(void *opaque), void *opaq
 	intc_unlock(ic);
 }
 
+void intc_set_pit_irq_gate(struct machine *m, bool gated)
+{
+	struct intc *ic = m->intc;
+
+	if (!ic)
+		return;
+	intc_lock(ic);
+	ic->pit_irq_gated = gated;
+	intc_unlock(ic);
+}
+
 void intc_poll_timers(struct machine *m)
 {
 	struct intc *ic = m->intc;

@@ -79,6 +79,10 @@ void intc_set_elcr(struct machine *m, uint16_t elcr);
 /* Replaces the guest clock (ns) of the interrupt hardware; for tests and
  * deterministic runs. NULL restores machine_clock_ns(). */
 void intc_set_clock(struct machine *m, uint64_t (*now)(void *opaque), void *opaque);
+/* HPET legacy replacement (hw/pc/hpet.c, LEG_RT_CNF): while `gated`, the
+ * PIT's channel 0 no longer reaches IRQ 0 (the HPET's timer 0 drives it),
+ * as on real chipsets and QEMU. The PIT keeps counting. */
+void intc_set_pit_irq_gate(struct machine *m, bool gated);
 /* Runs the PIT and LAPIC timers that are due at the current clock (what
  * the event-loop timers do; tests call it after moving the clock). */
 void intc_poll_timers(struct machine *m);

@@ -191,6 +191,7 @@ struct intc {
 	/* The TSC write the others match (intc_tsc_write). */
 	bool tsc_written;
 	uint64_t tsc_write_ns, tsc_write_value, tsc_write_offset;
+	bool pit_irq_gated;             /* HPET legacy replacement owns IRQ 0 */
 };
 
 struct intc *intc_of(struct machine *m);

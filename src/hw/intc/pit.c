@@ -165,8 +165,10 @@ void pit_timer_run(struct pit *p)
 	}
 	uint64_t d = pit_elapsed(c, now);
 	if (d >= c->next_irq) {
-		intc_isa_irq(p->ic, 0, 1);
-		intc_isa_irq(p->ic, 0, 0);
+		if (!p->ic->pit_irq_gated) {   /* HPET legacy replacement */
+			intc_isa_irq(p->ic, 0, 1);
+			intc_isa_irq(p->ic, 0, 0);
+		}
 		c->next_irq = pit_next_edge(c, d);
 	}
 	if (c->next_irq == PIT_NO_IRQ) {

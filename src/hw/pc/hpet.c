@@ -31,8 +31,11 @@
  *    timers pulse their line and leave the status bit alone.
  *  - Routing: with LEG_RT_CNF, timer 0 drives ISA IRQ 0 (GSI 0: PIC IR0,
  *    IOAPIC pin 2) and timer 1 IRQ 8; otherwise Tn_INT_ROUTE_CNF picks an
- *    IOAPIC pin among HPET_ROUTE_CAP. The PIT and RTC outputs are not gated
- *    off in legacy mode: a guest that takes IRQ 0 over stops the PIT first.
+ *    IOAPIC pin among HPET_ROUTE_CAP. LEG_RT_CNF also disconnects the
+ *    emulated PIT from IRQ 0 (intc_set_pit_irq_gate), as the chipset does:
+ *    Linux never stops a PIT that firmware left running once the HPET
+ *    takes over, and both on IRQ 0 would multiply its jiffies. Not done
+ *    for KVM's in-kernel PIT, nor for the RTC's IRQ 8.
  *  - No FSB (MSI) delivery: Tn_FSB_INT_DEL_CAP reads 0.
  * Locking: h->lock guards everything (vCPU MMIO and the loop thread).
  */
@@ -47,6 +50,7 @@
 #include "core/loop.h"
 #include "core/machine.h"
 #include "core/state.h"
+#include "hw/intc/intc.h"
 
 #define HPET_STATE_VERSION 1
 #define HPET_NS_PER_TICK 10ULL
@@ -82,6 +86,7 @@ struct hpet {
 	uint64_t count;          /* counter at `origin` (running) or held (halted) */
 	uint64_t origin;         /* clock ns where the running counter was `count` */
 	uint64_t last;           /* matches up to this counter value are done */
+	bool pit_gated;          /* what intc_set_pit_irq_gate was last told */
 	struct hpet_timer t[HPET_TIMERS];
 	struct irq_line lines[HPET_GSIS];
 };
@@ -136,6 +141,12 @@ static void hpet_update_lines(struct hpet *h)
 {
 	int want[HPET_GSIS] = {0};
 	bool used[HPET_GSIS] = {0};
+	bool legacy = (h->config & HPET_CFG_LEGACY) != 0;
+
+	if (legacy != h->pit_gated) {
+		h->pit_gated = legacy;
+		intc_set_pit_irq_gate(h->m, legacy);
+	}
 
 	for (unsigned n = 0; n < HPET_TIMERS; n++) {
 		struct hpet_timer *t = &h->t[n];
