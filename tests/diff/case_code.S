@@ -1443,4 +1443,43 @@ CASE "cbw/cwde/cdqe/cwd/cdq/cqo", cbw
 	mov ax, 0x8000
 	cwd
 END
+
+/* --- x87 ------------------------------------------------------------------ */
+
+/* FCMOVcc under each flag combination the conditions read (CF, ZF, PF);
+ * both stack registers are stored as 80-bit values. */
+.macro FCMOVCASE insn
+CASE "\insn st, st(1) under CF/ZF/PF combinations", x87-fcmov
+	fninit
+	mov rdi, SCRATCH
+	.irp f, 0x202, 0x203, 0x242, 0x206, 0x247, 0x2c3
+	fld1
+	fldpi
+	SETF \f
+	\insn st, st(1)
+	fstp tbyte ptr [rdi]
+	fstp tbyte ptr [rdi + 10]
+	add rdi, 20
+	.endr
+	fnstsw ax
+END
+.endm
+.irp insn, fcmovb, fcmove, fcmovbe, fcmovu, fcmovnb, fcmovne, fcmovnbe, fcmovnu
+	FCMOVCASE \insn
+.endr
+CASE "fcmovnbe st, st(3) and fcmove st, st(2) deeper in the stack", x87-fcmov
+	fninit
+	fldz
+	fldl2t
+	fldlg2
+	fld1
+	SETF 0x202
+	fcmovnbe st, st(3)
+	fstp tbyte ptr [SCRATCH]
+	SETF 0x242
+	fcmove st, st(2)
+	fstp tbyte ptr [SCRATCH + 16]
+	fstp tbyte ptr [SCRATCH + 32]
+	fnstsw ax
+END
 	.section .note.GNU-stack, "", @progbits

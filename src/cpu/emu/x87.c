@@ -296,7 +296,21 @@ bool emu_x87(struct emu_cpu *cpu, struct emu_insn *in)
 			return true;
 		}
 		return false;
+	case 0xda:
+		if (r < 4) {                           /* FCMOVB/E/BE/U */
+			static const unsigned cc[4] = { 2, 4, 6, 10 };
+			if (emu_cond(cpu, cc[r]))
+				st_set(cpu, 0, st_get(cpu, i));
+			return true;
+		}
+		return false;
 	case 0xdb: case 0xdf:
+		if (op == 0xdb && r < 4) {             /* FCMOVNB/NE/NBE/NU */
+			static const unsigned cc[4] = { 3, 5, 7, 11 };
+			if (emu_cond(cpu, cc[r]))
+				st_set(cpu, 0, st_get(cpu, i));
+			return true;
+		}
 		if (r == 5 || r == 6) {                /* FUCOMI(P) / FCOMI(P) */
 			set_comi(cpu, st_get(cpu, 0), st_get(cpu, i));
 			if (op == 0xdf)
