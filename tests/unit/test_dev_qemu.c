@@ -9,18 +9,10 @@
  * not our own output.
  */
 #include "harness.h"
+#include "qemu_diff.h"
 #include "test_dev_util.h"
 
-#include <signal.h>
-#include <spawn.h>
-#include <stdlib.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "core/machine.h"
-
-extern char **environ;
 
 enum { OP_W, OP_R, OP_RM };   /* write; read and report; read, mask, report */
 
@@ -93,11 +85,7 @@ static const struct dev_qemu_step dev_qemu_steps[] = {
 };
 
 /* Reads (by index in the report stream) where we differ from QEMU 7.2. */
-static const struct {
-	unsigned index;
-	uint8_t qemu, ours;
-	const char *why;
-} dev_qemu_deviations[] = {
+static const struct qdiff_deviation dev_qemu_deviations[] = {
 	{ 3, 0x08, 0x00, "MCR resets to 0 (PC16550D: all bits low); QEMU starts with OUT2" },
 	{ 9, 0x00, 0x06, "loopback MCR 0x15 -> 0x10 drops DSR and RI: DDSR and TERI set; "
 			 "QEMU has no delta bits in loopback" },
@@ -149,109 +137,13 @@ static size_t dev_qemu_assemble(uint8_t *c, unsigned *reads)
 	return n;
 }
 
-/* A 64 KiB firmware image: code at offset 0, the reset vector jumps there. */
+/* A 64 KiB firmware image running the steps. */
 static bool dev_qemu_image(const char *path, unsigned *reads)
 {
-	static uint8_t img[65536];
-	FILE *f;
-	size_t n;
+	static uint8_t code[0xFFF0];                 /* as large as the image: checked after */
+	size_t n = dev_qemu_assemble(code, reads);
 
-	memset(img, 0xF4, sizeof img);
-	n = dev_qemu_assemble(img, reads);
-	if (n > DQ_MAX_CODE)
-		return false;
-	img[0xFFF0] = 0xE9;                          /* jmp near 0x0000 */
-	img[0xFFF1] = 0x0D;
-	img[0xFFF2] = 0x00;
-	f = fopen(path, "wb");
-	if (!f)
-		return false;
-	n = fwrite(img, 1, sizeof img, f);
-	fclose(f);
-	return n == sizeof img;
-}
-
-static int dev_qemu_run_qemu(const char *img, const char *out)
-{
-	char chardev[512];
-	char *argv[] = { "qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "128",
-			 "-bios", (char *)img, "-display", "none", "-nodefaults",
-			 "-serial", "null", "-serial", "null",
-			 "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-			 "-chardev", chardev, "-device", "isa-debugcon,iobase=0x402,chardev=dc",
-			 NULL };
-	pid_t pid;
-	int status;
-
-	snprintf(chardev, sizeof chardev, "file,id=dc,path=%s", out);
-	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ))
-		return -1;
-	for (int i = 0; i < 600; i++) {           /* at most ~60 s */
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		struct timespec ts = { 0, 100000000 };
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static int dev_qemu_run_nyx(const char *img, const char *out, enum accel_kind accel)
-{
-	struct machine_config c;
-	struct machine *m;
-	char err[256] = "";
-	int rc;
-
-	machine_config_init(&c);
-	c.bios = strdup(img);
-	c.debugcon = strdup(out);
-	c.serial = strdup("none");
-	c.mem_size = 128ULL << 20;
-	c.accel = accel;
-	c.timeout_s = 30;
-	c.log_level = LOG_ERROR;
-	m = machine_create(&c, err, sizeof err);
-	machine_config_free(&c);
-	if (!m) {
-		fprintf(stderr, "  machine_create: %s\n", err);
-		return -1;
-	}
-	rc = machine_run(m);
-	machine_destroy(m);
-	return rc;
-}
-
-/* Compares our stream with QEMU's, read by read. */
-static void dev_qemu_compare(const char *q, long ql, const char *n, long nl, const char *backend)
-{
-	for (long i = 0; i < ql && i < nl; i++) {
-		uint8_t qv = (uint8_t)q[i], nv = (uint8_t)n[i];
-		size_t d;
-
-		for (d = 0; d < sizeof dev_qemu_deviations / sizeof dev_qemu_deviations[0]; d++)
-			if (dev_qemu_deviations[d].index == i)
-				break;
-		if (d < sizeof dev_qemu_deviations / sizeof dev_qemu_deviations[0]) {
-			/* A known difference: both sides must be what we expect. */
-			if (qv != dev_qemu_deviations[d].qemu || nv != dev_qemu_deviations[d].ours) {
-				char msg[300];
-
-				snprintf(msg, sizeof msg, "%s read %ld: qemu 0x%02x nyx 0x%02x, expected "
-					 "0x%02x / 0x%02x (%s)", backend, i, qv, nv,
-					 dev_qemu_deviations[d].qemu, dev_qemu_deviations[d].ours,
-					 dev_qemu_deviations[d].why);
-				test_fail(__FILE__, __LINE__, msg);
-			}
-		} else if (qv != nv) {
-			char msg[128];
-
-			snprintf(msg, sizeof msg, "%s read %ld: qemu 0x%02x, nyx 0x%02x", backend, i,
-				 qv, nv);
-			test_fail(__FILE__, __LINE__, msg);
-		}
-	}
+	return n <= DQ_MAX_CODE && qdiff_write_bios(path, code, n);
 }
 
 TEST(dev_qemu_same_registers_as_qemu)
@@ -269,15 +161,16 @@ TEST(dev_qemu_same_registers_as_qemu)
 	rig_tmpfile(nout, sizeof nout, "dq-nyx.out");
 	REQUIRE(dev_qemu_image(img, &reads));
 	/* isa-debug-exit: 0 written -> status 1. */
-	CHECK_EQ(dev_qemu_run_qemu(img, qout), 1);
+	CHECK_EQ(qdiff_run_qemu(img, NULL, qout), 1);
 	ql = rig_slurp(qout, q, sizeof q);
 	CHECK_EQ(ql, reads);
 	/* Every guest-visible behaviour is the same on both CPU backends. */
 	for (size_t b = 0; b < sizeof backends / sizeof backends[0]; b++) {
-		CHECK_EQ(dev_qemu_run_nyx(img, nout, backends[b].accel), 1);
+		CHECK_EQ(qdiff_run_nyx(img, NULL, nout, backends[b].accel), 1);
 		nl = rig_slurp(nout, n, sizeof n);
 		CHECK_EQ(nl, reads);
-		dev_qemu_compare(q, ql, n, nl, backends[b].name);
+		qdiff_compare(q, ql, n, nl, backends[b].name, dev_qemu_deviations,
+			      sizeof dev_qemu_deviations / sizeof dev_qemu_deviations[0]);
 		unlink(nout);
 	}
 	unlink(img);

@@ -13,18 +13,12 @@
  * to and keeps the two report files.
  */
 #include "harness.h"
+#include "qemu_diff.h"
 #include "test_dev_util.h"
 
-#include <signal.h>
-#include <spawn.h>
+#include <stdio.h>
 #include <stdlib.h>
-#include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
-
-#include "core/machine.h"
-
-extern char **environ;
 
 enum {
 	Q_WAIT, Q_W8, Q_R8, Q_R16, Q_R16M, Q_SKIP16, Q_W32, Q_R32,
@@ -114,11 +108,7 @@ static const struct pq_step pq_steps[] = {
 };
 
 /* Bytes of the report stream (by index) where we differ from QEMU 7.2. */
-static const struct {
-	unsigned index;
-	uint8_t qemu, ours;
-	const char *why;
-} pci_qemu_deviations[] = {
+static const struct qdiff_deviation pci_qemu_deviations[] = {
 	{ 351, 0x00, 0x02, "PIIX4 DEVACTB APMC_EN set from reset: there is no SMM here, so "
 			   "SeaBIOS must skip its SMM setup (QEMU does this only with SMM off)" },
 #define PAM_WHY "PAM reserved bits (7, 6, 3, 2; PAM0 3:0) read 0; QEMU stores all 8 bits"
@@ -270,20 +260,10 @@ static size_t pq_assemble(uint8_t *c, unsigned *reported)
 
 static bool pq_image(const char *path, unsigned *reported)
 {
-	static uint8_t img[65536];
-	memset(img, 0xF4, sizeof(img));
-	size_t n = pq_assemble(img, reported);
-	if (!n)
-		return false;
-	img[0xFFF0] = 0xE9;                                         /* jmp near 0x0000 */
-	img[0xFFF1] = 0x0D;
-	img[0xFFF2] = 0x00;
-	FILE *f = fopen(path, "wb");
-	if (!f)
-		return false;
-	n = fwrite(img, 1, sizeof(img), f);
-	fclose(f);
-	return n == sizeof(img);
+	static uint8_t code[0xFFF0];
+	size_t n = pq_assemble(code, reported);
+
+	return n && qdiff_write_bios(path, code, n);
 }
 
 static bool pq_disk(const char *path)
@@ -297,85 +277,6 @@ static bool pq_disk(const char *path)
 	size_t n = fwrite(d, 1, sizeof(d), f);
 	fclose(f);
 	return n == sizeof(d);
-}
-
-static int pq_run_qemu(const char *img, const char *disk, const char *out)
-{
-	char chardev[512], drive[512];
-	char *argv[] = { "qemu-system-x86_64", "-M", "pc", "-accel", "tcg", "-m", "128",
-			 "-bios", (char *)img, "-display", "none", "-nodefaults",
-			 "-serial", "null", "-serial", "null", "-drive", drive,
-			 "-device", "isa-debug-exit,iobase=0xf4,iosize=4",
-			 "-chardev", chardev, "-device", "isa-debugcon,iobase=0x402,chardev=dc",
-			 NULL };
-	pid_t pid;
-	int status;
-
-	snprintf(chardev, sizeof(chardev), "file,id=dc,path=%s", out);
-	snprintf(drive, sizeof(drive), "file=%s,if=ide,index=0,format=raw", disk);
-	if (posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ))
-		return -1;
-	for (int i = 0; i < 600; i++) {
-		if (waitpid(pid, &status, WNOHANG) == pid)
-			return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-		struct timespec ts = { 0, 100000000 };
-		nanosleep(&ts, NULL);
-	}
-	kill(pid, SIGKILL);
-	waitpid(pid, &status, 0);
-	return -1;
-}
-
-static int pq_run_nyx(const char *img, const char *disk, const char *out, enum accel_kind accel)
-{
-	struct machine_config c;
-	char err[256] = "";
-	machine_config_init(&c);
-	c.bios = strdup(img);
-	c.debugcon = strdup(out);
-	c.serial = strdup("none");
-	c.mem_size = 128ULL << 20;
-	c.accel = accel;
-	c.timeout_s = 30;
-	c.log_level = LOG_ERROR;
-	c.disks[0].path = strdup(disk);
-	c.disks[0].iface = DISK_IF_IDE;
-	c.ndisks = 1;
-	struct machine *m = machine_create(&c, err, sizeof(err));
-	machine_config_free(&c);
-	if (!m) {
-		fprintf(stderr, "  machine_create: %s\n", err);
-		return -1;
-	}
-	int rc = machine_run(m);
-	machine_destroy(m);
-	return rc;
-}
-
-static void pq_compare(const char *q, long ql, const char *n, long nl, const char *backend)
-{
-	size_t ndev = sizeof(pci_qemu_deviations) / sizeof(pci_qemu_deviations[0]);
-	for (long i = 0; i < ql && i < nl; i++) {
-		uint8_t qv = (uint8_t)q[i], nv = (uint8_t)n[i];
-		size_t d;
-		for (d = 0; d < ndev; d++)
-			if (pci_qemu_deviations[d].index == i)
-				break;
-		char msg[300];
-		if (d < ndev) {
-			if (qv != pci_qemu_deviations[d].qemu || nv != pci_qemu_deviations[d].ours) {
-				snprintf(msg, sizeof(msg), "%s byte %ld: qemu 0x%02x nyx 0x%02x, expected "
-					 "0x%02x / 0x%02x (%s)", backend, i, qv, nv,
-					 pci_qemu_deviations[d].qemu, pci_qemu_deviations[d].ours,
-					 pci_qemu_deviations[d].why);
-				test_fail(__FILE__, __LINE__, msg);
-			}
-		} else if (qv != nv) {
-			snprintf(msg, sizeof(msg), "%s byte %ld: qemu 0x%02x, nyx 0x%02x", backend, i,
-				 qv, nv);
-			test_fail(__FILE__, __LINE__, msg);
-		}
-	}
 }
 
 TEST(pci_same_chipset_as_qemu)
@@ -393,15 +294,16 @@ TEST(pci_same_chipset_as_qemu)
 	rig_tmpfile(nout, sizeof(nout), "pq-nyx.out");
 	REQUIRE(pq_image(img, &reported));
 	REQUIRE(pq_disk(disk));
-	CHECK_EQ(pq_run_qemu(img, disk, qout), 1);     /* isa-debug-exit: 0 -> status 1 */
+	CHECK_EQ(qdiff_run_qemu(img, disk, qout), 1);     /* isa-debug-exit: 0 -> status 1 */
 	long ql = rig_slurp(qout, q, sizeof(q));
 	CHECK_EQ(ql, reported);
 	for (size_t b = 0; b < sizeof(backends) / sizeof(backends[0]); b++) {
 		REQUIRE(pq_disk(disk));
-		CHECK_EQ(pq_run_nyx(img, disk, nout, backends[b].accel), 1);
+		CHECK_EQ(qdiff_run_nyx(img, disk, nout, backends[b].accel), 1);
 		long nl = rig_slurp(nout, n, sizeof(n));
 		CHECK_EQ(nl, reported);
-		pq_compare(q, ql, n, nl, backends[b].name);
+		qdiff_compare(q, ql, n, nl, backends[b].name, pci_qemu_deviations,
+			      sizeof(pci_qemu_deviations) / sizeof(pci_qemu_deviations[0]));
 		if (!getenv("PQ_TRACE")) unlink(nout);
 	}
 	unlink(img);
