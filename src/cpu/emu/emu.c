@@ -66,6 +66,7 @@ void emu_cpu_free(struct emu_cpu *cpu)
 {
 	if (!cpu)
 		return;
+	emu_prof_close(cpu);
 	free(cpu->icache);
 	free(cpu->scratch);
 	free(cpu);
@@ -247,6 +248,8 @@ static void do_sipi(struct emu_cpu *cpu, uint8_t vec)
 /* Returns a VCPU_EXIT_* to leave the run loop, or -1 to go on. */
 static int events(struct emu_cpu *cpu)
 {
+	if (__builtin_expect(cpu->prof != NULL, 0) && !(cpu->icount & 4095))
+		emu_prof_sample(cpu);
 	if (cpu->v && atomic_load_explicit(&cpu->v->kicked, memory_order_relaxed))
 		return VCPU_EXIT_KICK;
 	atomic_store_explicit(&cpu->poke, false, memory_order_relaxed);
@@ -441,7 +444,10 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 		cpu->next_rip = cpu->rip + in->len;
 		if (!cpu->code64)
 			cpu->next_rip &= cpu->code_size == 2 ? 0xffff : 0xffffffff;
-		emu_exec(cpu, in);
+		if (in->fast)
+			in->fast(cpu, in);
+		else
+			emu_exec(cpu, in);
 		cpu->rip = cpu->next_rip;
 		cpu->budget--;
 		cpu->icount++;
@@ -564,6 +570,7 @@ static int emu_vcpu_create(struct vcpu *v)
 	struct emu_cpu *cpu = emu_cpu_new(v);
 	if (!cpu)
 		return -ENOMEM;
+	emu_prof_open(cpu);   /* failure only logged: profiling is optional */
 	v->backend = cpu;
 	return 0;
 }
@@ -577,10 +584,15 @@ static void emu_vcpu_destroy(struct vcpu *v)
 static enum vcpu_exit emu_vcpu_run(struct vcpu *v)
 {
 	struct emu_cpu *cpu = v->backend;
+	if (__builtin_expect(cpu->prof != NULL, 0))
+		emu_prof_halt(cpu, false);
 	for (;;) {
 		int r = emu_step(cpu, 1u << 20);
-		if (r >= 0)
+		if (r >= 0) {
+			if (__builtin_expect(cpu->prof != NULL, 0) && r == VCPU_EXIT_HLT)
+				emu_prof_halt(cpu, true);
 			return (enum vcpu_exit)r;
+		}
 		if (atomic_load(&v->kicked))
 			return VCPU_EXIT_KICK;
 	}

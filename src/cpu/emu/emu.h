@@ -128,8 +128,14 @@ struct emu_tlb_entry {
 	bool global;
 };
 
+struct emu_cpu;
+struct emu_insn;
+/* A fast handler (fast.c) for one decoded form; NULL = emu_exec(). */
+typedef void (*emu_fast_fn)(struct emu_cpu *cpu, struct emu_insn *in);
+
 /* Decoded instruction. op: 0x000-0x0ff one-byte map, 0x100-0x1ff 0F map. */
 struct emu_insn {
+	emu_fast_fn fast;
 	uint16_t op;
 	uint8_t len;
 	uint8_t opsize;          /* 1 is never used here: byte ops use insn bit 0 */
@@ -148,6 +154,7 @@ struct emu_insn {
 };
 
 struct emu_vm;
+struct emu_prof;
 
 /* Decoded-instruction cache entry. */
 #define EMU_ICACHE_SIZE 4096
@@ -223,6 +230,7 @@ struct emu_cpu {
 
 	struct emu_insn in;      /* instruction being executed */
 	uint64_t icount;
+	struct emu_prof *prof;   /* NYX_EMU_PROFILE (profile.c), normally NULL */
 	struct log_ratelimit rl_ud, rl_msr, rl_misc;
 };
 
@@ -253,6 +261,10 @@ void emu_cpu_free(struct emu_cpu *cpu);
 /* Decodes at most `avail` bytes: 0, -EAGAIN if more bytes are needed, or
  * raises #UD/#GP through emu_raise. */
 int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu_insn *in);
+
+/* --- fast.c ------------------------------------------------------------------ */
+/* The fast handler for a decoded instruction, or NULL (emu_decode sets in->fast). */
+emu_fast_fn emu_fast_pick(const struct emu_insn *in, bool code64);
 
 /* --- exec.c ----------------------------------------------------------------- */
 void emu_exec(struct emu_cpu *cpu, struct emu_insn *in);
@@ -303,6 +315,14 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
 /* Executes an x87 opcode (D8-DF) other than the control subset in exec.c;
  * false if it is not implemented yet. */
 bool emu_x87(struct emu_cpu *cpu, struct emu_insn *in);
+
+/* --- profile.c -------------------------------------------------------------- */
+enum { EMU_PROF_REP_KINDS = 5 };   /* movs, stos, cmps/scas, lods, ins/outs */
+int emu_prof_open(struct emu_cpu *cpu);
+void emu_prof_sample(struct emu_cpu *cpu);
+void emu_prof_rep(struct emu_cpu *cpu, unsigned kind, uint64_t iters);
+void emu_prof_halt(struct emu_cpu *cpu, bool begin);
+void emu_prof_close(struct emu_cpu *cpu);
 
 /* --- string.c --------------------------------------------------------------- */
 bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in);
@@ -455,6 +475,20 @@ static inline void emu_write(struct emu_cpu *cpu, unsigned seg, uint64_t off, un
 			     uint64_t v)
 {
 	emu_write_lin(cpu, emu_linear(cpu, seg, off, size, ACC_WRITE), size, v);
+}
+
+/* Near branch to target (truncated to opsize): #GP(0) if non-canonical in
+ * 64-bit code or beyond the CS limit otherwise. */
+static inline void emu_jump_near(struct emu_cpu *cpu, uint64_t target, unsigned opsize)
+{
+	target &= emu_mask(opsize);
+	if (cpu->code64) {
+		if ((uint64_t)((int64_t)(target << 16) >> 16) != target)
+			emu_raise(cpu, EXC_GP, 0);
+	} else if (target > cpu->seg[SEG_CS].limit) {
+		emu_raise(cpu, EXC_GP, 0);
+	}
+	cpu->next_rip = target;
 }
 
 static inline uint64_t emu_stack_mask(const struct emu_cpu *cpu)

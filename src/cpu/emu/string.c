@@ -83,7 +83,7 @@ static uint64_t rep_fast(struct emu_cpu *cpu, struct emu_insn *in, unsigned size
 	return n;
 }
 
-bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in)
+static bool exec_string(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op, size, as = in->addrsize;
 	switch (op) {
@@ -183,4 +183,26 @@ bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in)
 	if (count)
 		cpu->next_rip = cpu->rip;   /* resume the REP after pending events */
 	return true;
+}
+
+static unsigned prof_kind(unsigned op)
+{
+	switch (op) {
+	case 0xa4: case 0xa5: return 0;
+	case 0xaa: case 0xab: return 1;
+	case 0xa6: case 0xa7: case 0xae: case 0xaf: return 2;
+	case 0xac: case 0xad: return 3;
+	default: return 4;
+	}
+}
+
+bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (__builtin_expect(cpu->prof == NULL, 1) || !in->rep)
+		return exec_string(cpu, in);
+	uint64_t c0 = idx_get(cpu, REG_RCX, in->addrsize);
+	bool done = exec_string(cpu, in);
+	if (done)
+		emu_prof_rep(cpu, prof_kind(in->op), c0 - idx_get(cpu, REG_RCX, in->addrsize));
+	return done;
 }
