@@ -14,14 +14,7 @@
 
 static void jump_near(struct emu_cpu *cpu, uint64_t target, unsigned opsize)
 {
-	target &= emu_mask(opsize);
-	if (cpu->code64) {
-		if ((uint64_t)((int64_t)(target << 16) >> 16) != target)
-			emu_raise(cpu, EXC_GP, 0);
-	} else if (target > cpu->seg[SEG_CS].limit) {
-		emu_raise(cpu, EXC_GP, 0);
-	}
-	cpu->next_rip = target;
+	emu_jump_near(cpu, target, opsize);
 }
 
 /* Loads CS from a checked descriptor at privilege `cpl`. */

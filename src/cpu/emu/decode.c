@@ -324,5 +324,6 @@ opcode:
 		i += 3;
 	}
 	in->len = (uint8_t)i;
+	in->fast = emu_fast_pick(in, cpu->code64);
 	return 0;
 }
