@@ -93,91 +93,24 @@ static void set_arith(struct emu_cpu *cpu, uint64_t mask, uint64_t f)
 
 static inline bool get_cf(struct emu_cpu *cpu)
 {
-	switch (cpu->cc_op) {
-	case CC_EAGER: return cpu->rflags & FL_CF;
-	case CC_LOGIC: return false;
-	case CC_INC: case CC_DEC: return cpu->cc_cin;
-	case CC_SUB: return cpu->cc_a < cpu->cc_b;
-	case CC_ADD: return cpu->cc_res < cpu->cc_a;
-	default: return emu_get_flags(cpu) & FL_CF;
-	}
+	return emu_get_cf(cpu);
 }
 
 bool emu_cond(struct emu_cpu *cpu, unsigned cc)
 {
-	bool r;
-	if (cpu->cc_op != CC_EAGER && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
-		/* ZF and SF of every lazy op are those of the recorded result. */
-		uint64_t res = cpu->cc_res & emu_mask(cpu->cc_size);
-		r = (cc >> 1) == 2 ? res == 0 : (res & sign_bit(cpu->cc_size)) != 0;
-		goto done;
-	}
-	if (cpu->cc_op == CC_SUB && cc >= 2) {
-		unsigned sz = cpu->cc_size;
-		uint64_t a = cpu->cc_a, b = cpu->cc_b;
-		int64_t sa = (int64_t)emu_sext(a, sz), sbv = (int64_t)emu_sext(b, sz);
-		switch (cc >> 1) {
-		case 1: r = a < b; goto done;
-		case 2: r = a == b; goto done;
-		case 3: r = a <= b; goto done;
-		case 6: r = sa < sbv; goto done;
-		case 7: r = sa <= sbv; goto done;
-		default: break;
-		}
-	}
-	uint64_t f = emu_get_flags(cpu);
-	switch (cc >> 1) {
-	case 0: r = f & FL_OF; break;
-	case 1: r = f & FL_CF; break;
-	case 2: r = f & FL_ZF; break;
-	case 3: r = f & (FL_CF | FL_ZF); break;
-	case 4: r = f & FL_SF; break;
-	case 5: r = f & FL_PF; break;
-	case 6: r = !(f & FL_SF) != !(f & FL_OF); break;
-	default: r = (f & FL_ZF) || (!(f & FL_SF) != !(f & FL_OF)); break;
-	}
-done:
-	return (cc & 1) ? !r : r;
+	return emu_cond_inline(cpu, cc);
 }
 
 static inline void cc_set(struct emu_cpu *cpu, unsigned op, uint64_t a, uint64_t b, uint64_t r,
 			  unsigned size)
 {
-	cpu->cc_op = (uint8_t)op;
-	cpu->cc_a = a;
-	cpu->cc_b = b;
-	cpu->cc_res = r;
-	cpu->cc_size = (uint8_t)size;
+	emu_cc_set(cpu, op, a, b, r, size);
 }
 
 /* Group-1 operation op (0 ADD .. 7 CMP); returns the (masked) result. */
 uint64_t emu_alu(struct emu_cpu *cpu, unsigned op, uint64_t a, uint64_t b, unsigned size)
 {
-	uint64_t m = emu_mask(size), r;
-	bool cin;
-	a &= m;
-	b &= m;
-	switch (op & 7) {
-	case 0: r = (a + b) & m; cc_set(cpu, CC_ADD, a, b, r, size); break;
-	case 1: r = a | b; cc_set(cpu, CC_LOGIC, a, b, r, size); break;
-	case 2:
-		cin = get_cf(cpu);
-		r = (a + b + cin) & m;
-		cc_set(cpu, CC_ADC, a, b, r, size);
-		cpu->cc_cin = cin;
-		break;
-	case 3:
-		cin = get_cf(cpu);
-		r = (a - b - cin) & m;
-		cc_set(cpu, CC_SBB, a, b, r, size);
-		cpu->cc_cin = cin;
-		break;
-	case 4: r = a & b; cc_set(cpu, CC_LOGIC, a, b, r, size); break;
-	case 5:
-	case 7: r = (a - b) & m; cc_set(cpu, CC_SUB, a, b, r, size); break;
-	default: r = a ^ b; cc_set(cpu, CC_LOGIC, a, b, r, size); break;
-	}
-	return r;
+	return emu_alu_inline(cpu, op, a, b, size);
 }
 
 static uint64_t rmw_alu(struct emu_cpu *cpu, uint64_t old, uint64_t arg, unsigned size,

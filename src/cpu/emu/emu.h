@@ -445,6 +445,102 @@ static inline void emu_store_host(void *p, unsigned size, uint64_t v)
 	}
 }
 
+/* Lazy flags (alu.c's design note): records an arithmetic result. */
+static inline void emu_cc_set(struct emu_cpu *cpu, unsigned op, uint64_t a, uint64_t b,
+			      uint64_t r, unsigned size)
+{
+	cpu->cc_op = (uint8_t)op;
+	cpu->cc_a = a;
+	cpu->cc_b = b;
+	cpu->cc_res = r;
+	cpu->cc_size = (uint8_t)size;
+}
+
+/* CF without building the whole flags word where the lazy state gives it. */
+static inline bool emu_get_cf(struct emu_cpu *cpu)
+{
+	switch (cpu->cc_op) {
+	case CC_EAGER: return cpu->rflags & FL_CF;
+	case CC_LOGIC: return false;
+	case CC_INC: case CC_DEC: return cpu->cc_cin;
+	case CC_SUB: return cpu->cc_a < cpu->cc_b;
+	case CC_ADD: return cpu->cc_res < cpu->cc_a;
+	default: return emu_get_flags(cpu) & FL_CF;
+	}
+}
+
+/* Group-1 operation op (0 ADD .. 7 CMP) on size-byte operands; returns the
+ * (masked) result. Inline so that callers with a constant op and size
+ * (fast.c) get straight-line code; emu_alu() is the out-of-line copy. */
+static inline uint64_t emu_alu_inline(struct emu_cpu *cpu, unsigned op, uint64_t a, uint64_t b,
+				      unsigned size)
+{
+	uint64_t m = emu_mask(size), r;
+	bool cin;
+	a &= m;
+	b &= m;
+	switch (op & 7) {
+	case 0: r = (a + b) & m; emu_cc_set(cpu, CC_ADD, a, b, r, size); break;
+	case 1: r = a | b; emu_cc_set(cpu, CC_LOGIC, a, b, r, size); break;
+	case 2:
+		cin = emu_get_cf(cpu);
+		r = (a + b + cin) & m;
+		emu_cc_set(cpu, CC_ADC, a, b, r, size);
+		cpu->cc_cin = cin;
+		break;
+	case 3:
+		cin = emu_get_cf(cpu);
+		r = (a - b - cin) & m;
+		emu_cc_set(cpu, CC_SBB, a, b, r, size);
+		cpu->cc_cin = cin;
+		break;
+	case 4: r = a & b; emu_cc_set(cpu, CC_LOGIC, a, b, r, size); break;
+	case 5:
+	case 7: r = (a - b) & m; emu_cc_set(cpu, CC_SUB, a, b, r, size); break;
+	default: r = a ^ b; emu_cc_set(cpu, CC_LOGIC, a, b, r, size); break;
+	}
+	return r;
+}
+
+/* Condition cc (the Jcc/SETcc/CMOVcc encoding) of the current flags; emu_cond()
+ * is the out-of-line copy. */
+static inline bool emu_cond_inline(struct emu_cpu *cpu, unsigned cc)
+{
+	bool r;
+	if (cpu->cc_op != CC_EAGER && ((cc >> 1) == 2 || (cc >> 1) == 4)) {
+		/* ZF and SF of every lazy op are those of the recorded result. */
+		uint64_t res = cpu->cc_res & emu_mask(cpu->cc_size);
+		r = (cc >> 1) == 2 ? res == 0 : (res & (1ULL << (cpu->cc_size * 8 - 1))) != 0;
+		goto done;
+	}
+	if (cpu->cc_op == CC_SUB && cc >= 2) {
+		unsigned sz = cpu->cc_size;
+		uint64_t a = cpu->cc_a, b = cpu->cc_b;
+		int64_t sa = (int64_t)emu_sext(a, sz), sbv = (int64_t)emu_sext(b, sz);
+		switch (cc >> 1) {
+		case 1: r = a < b; goto done;
+		case 2: r = a == b; goto done;
+		case 3: r = a <= b; goto done;
+		case 6: r = sa < sbv; goto done;
+		case 7: r = sa <= sbv; goto done;
+		default: break;
+		}
+	}
+	uint64_t f = emu_get_flags(cpu);
+	switch (cc >> 1) {
+	case 0: r = f & FL_OF; break;
+	case 1: r = f & FL_CF; break;
+	case 2: r = f & FL_ZF; break;
+	case 3: r = f & (FL_CF | FL_ZF); break;
+	case 4: r = f & FL_SF; break;
+	case 5: r = f & FL_PF; break;
+	case 6: r = !(f & FL_SF) != !(f & FL_OF); break;
+	default: r = (f & FL_ZF) || (!(f & FL_SF) != !(f & FL_OF)); break;
+	}
+done:
+	return (cc & 1) ? !r : r;
+}
+
 static inline bool emu_user(const struct emu_cpu *cpu) { return cpu->cpl == 3; }
 
 static inline uint64_t emu_read_lin(struct emu_cpu *cpu, uint64_t lin, unsigned size,

@@ -170,13 +170,79 @@ static void f_test_acc(struct emu_cpu *cpu, struct emu_insn *in)
 	emu_alu(cpu, 4, cpu->regs[REG_RAX], in->imm, opsz(in));
 }
 
+
+/* Register and immediate forms at 32 and 64 bits, one handler per operation
+ * and size so that emu_alu_inline() folds to straight-line code. A 32-bit
+ * result zero-extends into the 64-bit register (SDM Vol. 1, 3.4.1.1). */
+#define ALU_SPECIALISED(op, sz)							\
+static void f_alu_rr_##op##_##sz(struct emu_cpu *cpu, struct emu_insn *in)	\
+{										\
+	uint64_t r = emu_alu_inline(cpu, op, cpu->regs[in->rm], cpu->regs[in->reg], sz); \
+	if (op != 7)								\
+		cpu->regs[in->rm] = r;						\
+}										\
+static void f_alu_rrm_##op##_##sz(struct emu_cpu *cpu, struct emu_insn *in)	\
+{										\
+	uint64_t r = emu_alu_inline(cpu, op, cpu->regs[in->reg], cpu->regs[in->rm], sz); \
+	if (op != 7)								\
+		cpu->regs[in->reg] = r;						\
+}										\
+static void f_alu_rmem_##op##_##sz(struct emu_cpu *cpu, struct emu_insn *in)	\
+{										\
+	uint64_t v = emu_read(cpu, in->seg, emu_ea(cpu, in), sz);		\
+	uint64_t r = emu_alu_inline(cpu, op, cpu->regs[in->reg], v, sz);	\
+	if (op != 7)								\
+		cpu->regs[in->reg] = r;						\
+}										\
+static void f_alu_ri_##op##_##sz(struct emu_cpu *cpu, struct emu_insn *in)	\
+{										\
+	uint64_t r = emu_alu_inline(cpu, op, cpu->regs[in->rm], in->imm, sz);	\
+	if (op != 7)								\
+		cpu->regs[in->rm] = r;						\
+}
+
+#define ALU_ALL_OPS(sz) ALU_SPECIALISED(0, sz) ALU_SPECIALISED(1, sz) ALU_SPECIALISED(2, sz) \
+	ALU_SPECIALISED(3, sz) ALU_SPECIALISED(4, sz) ALU_SPECIALISED(5, sz)		\
+	ALU_SPECIALISED(6, sz) ALU_SPECIALISED(7, sz)
+ALU_ALL_OPS(4)
+ALU_ALL_OPS(8)
+
+#define ALU_TABLE(kind, sz) { f_alu_##kind##_0_##sz, f_alu_##kind##_1_##sz,	\
+	f_alu_##kind##_2_##sz, f_alu_##kind##_3_##sz, f_alu_##kind##_4_##sz,	\
+	f_alu_##kind##_5_##sz, f_alu_##kind##_6_##sz, f_alu_##kind##_7_##sz }
+static const emu_fast_fn alu_rr[2][8] = { ALU_TABLE(rr, 4), ALU_TABLE(rr, 8) };
+static const emu_fast_fn alu_rrm[2][8] = { ALU_TABLE(rrm, 4), ALU_TABLE(rrm, 8) };
+static const emu_fast_fn alu_rmem[2][8] = { ALU_TABLE(rmem, 4), ALU_TABLE(rmem, 8) };
+static const emu_fast_fn alu_ri[2][8] = { ALU_TABLE(ri, 4), ALU_TABLE(ri, 8) };
+
+static void f_test_rr64(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	emu_alu_inline(cpu, 4, cpu->regs[in->rm], cpu->regs[in->reg], 8);
+}
+
+static void f_test_rr32(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	emu_alu_inline(cpu, 4, cpu->regs[in->rm], cpu->regs[in->reg], 4);
+}
+
 /* --- Control transfer --------------------------------------------------------------- */
 
-static void f_jcc(struct emu_cpu *cpu, struct emu_insn *in)
-{
-	if (emu_cond(cpu, in->op & 0xf))
-		emu_jump_near(cpu, cpu->rip + in->len + in->imm, in->opsize);
+
+/* One Jcc handler per condition: emu_cond_inline() folds for a constant cc. */
+#define JCC_SPECIALISED(cc)							\
+static void f_jcc_##cc(struct emu_cpu *cpu, struct emu_insn *in)		\
+{										\
+	if (emu_cond_inline(cpu, cc))						\
+		emu_jump_near(cpu, cpu->rip + in->len + in->imm, in->opsize);	\
 }
+JCC_SPECIALISED(0) JCC_SPECIALISED(1) JCC_SPECIALISED(2) JCC_SPECIALISED(3)
+JCC_SPECIALISED(4) JCC_SPECIALISED(5) JCC_SPECIALISED(6) JCC_SPECIALISED(7)
+JCC_SPECIALISED(8) JCC_SPECIALISED(9) JCC_SPECIALISED(10) JCC_SPECIALISED(11)
+JCC_SPECIALISED(12) JCC_SPECIALISED(13) JCC_SPECIALISED(14) JCC_SPECIALISED(15)
+static const emu_fast_fn jcc[16] = {
+	f_jcc_0, f_jcc_1, f_jcc_2, f_jcc_3, f_jcc_4, f_jcc_5, f_jcc_6, f_jcc_7,
+	f_jcc_8, f_jcc_9, f_jcc_10, f_jcc_11, f_jcc_12, f_jcc_13, f_jcc_14, f_jcc_15,
+};
 
 static void f_jmp(struct emu_cpu *cpu, struct emu_insn *in)
 {
@@ -212,9 +278,17 @@ emu_fast_fn emu_fast_pick(const struct emu_insn *in, bool code64)
 	if (in->lock)
 		return NULL;
 	if (op < 0x40 && (op & 7) < 6) {
+		unsigned w = in->opsize == 8;
+		bool wide = (op & 1) && in->opsize >= 4;
 		switch (op & 7) {
-		case 0: case 1: return reg ? f_alu_rr : f_alu_mr;
-		case 2: case 3: return f_alu_rm;
+		case 0: case 1:
+			if (reg && wide)
+				return alu_rr[w][op >> 3];
+			return reg ? f_alu_rr : f_alu_mr;
+		case 2: case 3:
+			if (wide)
+				return reg ? alu_rrm[w][op >> 3] : alu_rmem[w][op >> 3];
+			return f_alu_rm;
 		default: return f_alu_acc;
 		}
 	}
@@ -237,10 +311,18 @@ emu_fast_fn emu_fast_pick(const struct emu_insn *in, bool code64)
 	case 0x50 ... 0x57: return f_push;
 	case 0x58 ... 0x5f: return f_pop;
 	case 0x80: case 0x81: case 0x83:
+		if (reg && op != 0x80 && in->opsize >= 4)
+			return alu_ri[in->opsize == 8][in->reg & 7];
 		return reg ? f_alu_imm_r : f_alu_imm_m;
-	case 0x84: case 0x85: return f_test;
+	case 0x85:
+		if (reg && in->opsize == 8)
+			return f_test_rr64;
+		if (reg && in->opsize == 4)
+			return f_test_rr32;
+		return f_test;
+	case 0x84: return f_test;
 	case 0xa8: case 0xa9: return f_test_acc;
-	case 0x70 ... 0x7f: case 0x180 ... 0x18f: return f_jcc;
+	case 0x70 ... 0x7f: case 0x180 ... 0x18f: return jcc[op & 0xf];
 	case 0xeb: case 0xe9: return f_jmp;
 	case 0xe8: return f_call;
 	case 0xc3: return f_ret;
