@@ -427,16 +427,16 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 			if (r >= 0)
 				return r;
 		}
-		if (__builtin_expect(cpu->debug_active, 0) && cpu->nbp && !cpu->bp_resume) {
+		if (__builtin_expect(cpu->debug_active, 0)) {
 			uint64_t lin = cpu->code64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base +
 									   cpu->rip);
-			for (unsigned i = 0; i < cpu->nbp; i++)
+			for (unsigned i = 0; i < cpu->nbp && !cpu->bp_resume; i++)
 				if (cpu->bp[i] == lin) {
 					cpu->bp_resume = true;   /* run it when resumed */
 					return VCPU_EXIT_DEBUG;
 				}
+			cpu->bp_resume = false;   /* emu_set_debug clears it too */
 		}
-		cpu->bp_resume = false;
 		cpu->insn_rsp = cpu->regs[REG_RSP];
 		struct emu_insn *in = fetch_decode(cpu);
 		uint8_t shadow = cpu->intr_shadow;
@@ -451,17 +451,19 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 		cpu->rip = cpu->next_rip;
 		cpu->budget--;
 		cpu->icount++;
-		if (shadow) {
-			cpu->intr_shadow = 0;
-			cpu->check_irq = true;
-		}
-		if (__builtin_expect(cpu->single_step, 0))
-			return VCPU_EXIT_DEBUG;
-		if (__builtin_expect(tf, 0)) {
-			cpu->dr6 |= 1u << 14;   /* BS: single step */
-			cpu->delivering = EXC_DB;
-			emu_deliver(cpu, EXC_DB, false, 0, EV_FAULT);
-			cpu->delivering = -1;
+		if (__builtin_expect(shadow | tf | cpu->single_step, 0)) {
+			if (shadow) {
+				cpu->intr_shadow = 0;
+				cpu->check_irq = true;
+			}
+			if (cpu->single_step)
+				return VCPU_EXIT_DEBUG;
+			if (tf) {
+				cpu->dr6 |= 1u << 14;   /* BS: single step */
+				cpu->delivering = EXC_DB;
+				emu_deliver(cpu, EXC_DB, false, 0, EV_FAULT);
+				cpu->delivering = -1;
+			}
 		}
 	}
 	return -1;
