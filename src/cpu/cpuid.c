@@ -1,31 +1,49 @@
 /*
  * The CPUID model shared by both backends: what a guest of Nyx is told
- * about its processor. The KVM backend intersects it with what the host
- * supports; the emulator answers it as is, so every feature advertised
- * here must be implemented by cpu/emu (or listed below as stage-2 work).
+ * about its processor. The KVM backend intersects its feature leaves with
+ * what the host supports; the emulator answers it as is, so every feature
+ * advertised here is implemented by cpu/emu, and a feature cpu/emu lacks
+ * is absent here (its instructions raise #UD there, as on a processor
+ * without it).
  *
  * The model: an Intel-style family 6 / model 0x0F / stepping 1 processor
  * (signature 0x6F1, the same value vcpu_state_reset() puts in EDX), vendor
  * "GenuineIntel", hypervisor signature "NyxNyxNyxNyx" at 0x40000000,
- * 40 physical and 48 linear address bits.
+ * 40 physical and 48 linear address bits. Topology: one package of
+ * vcpu_count cores, one thread each, APIC ID = vCPU index; leaves 1 (HTT,
+ * addressable IDs), 4 (cores per package, cache sharing) and 0xB (x2APIC
+ * ID, SMT and core levels) all say so.
  *
- * Advertised and implemented by the emulator:
- *   leaf 1 EDX: FPU (control subset, see below) TSC MSR PAE CX8 APIC SEP
- *     MTRR PGE CMOV PAT PSE PSE36 CLFSH, HTT with more than one vCPU
- *   leaf 1 ECX: hypervisor
- *   leaf 0x80000001: LAHF/SAHF in 64-bit mode; SYSCALL NX 1-GiB pages
- *     RDTSCP LM
- *   leaf 0x80000007: invariant TSC (the TSC is the machine's guest clock)
- * Advertised because x86-64 Linux requires them, partly stage-2 work:
- *   FXSR (FXSAVE/FXRSTOR done), SSE and SSE2 (cpu/emu/sse.c: moves, packed
- *   integer and logic, common float arithmetic, compares and conversions;
- *   MXCSR exception flags and #XM; no rounding-mode control yet), and the
- *   x87 FPU (cpu/emu/x87.c: loads, stores, constants, basic arithmetic,
- *   FSQRT, FCOMI, control words; transcendental, BCD and environment
- *   instructions and #MF raise #UD / are not delivered yet).
- * Deliberately absent: VME, MCE/MCA, MMX, SSE3+, x2APIC, TSC-deadline,
- *   XSAVE, SMEP/SMAP, FSGSBASE, PCID, performance counters.
- * Leaves above the maximum return zeros.
+ * Advertised (and where the emulator implements it):
+ *   leaf 1 EDX: FPU TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE PSE36
+ *     CLFSH FXSR SSE SSE2 DE, HTT with more than one vCPU.
+ *     MTRR, PAT: registers only, reserved values #GP (emu/msr.c).
+ *   leaf 1 ECX: CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
+ *     PCID (below), TSC-deadline (the LAPIC timer, hw/intc/lapic.c, and
+ *     IA32_TSC_DEADLINE in emu/msr.c), hypervisor.
+ *   leaf 7.0 EBX: SMEP, SMAP (with STAC/CLAC and EFLAGS.AC; implicit
+ *     supervisor accesses at CPL 3 always refused; emu/mmu.c), INVPCID.
+ *   leaf 7.0 ECX: UMIP (SGDT SIDT SLDT SMSW STR #GP above CPL 0).
+ *   leaf 0x80000001: LAHF/SAHF in 64-bit mode, ABM (LZCNT; TZCNT comes
+ *     with BMI1 on hardware, but F3 0F BC executes as TZCNT here as on
+ *     any processor that has it); SYSCALL NX 1-GiB pages RDTSCP LM.
+ *   leaf 0x80000007: invariant TSC (the TSC is the machine's guest clock).
+ *   leaves 2, 4, 0x80000006: caches (32 KiB L1d and L1i, 1 MiB L2 per
+ *     core, 16 MiB L3 shared): descriptive only.
+ * PCID: CR4.PCIDE, the PCID in CR3[11:0] and CR3 bit 63 (no flush) are
+ * architectural; the emulator's TLB is not tagged, so every CR3 load
+ * drops non-global translations (the SDM allows invalidating more than
+ * asked). The emulator also reports the TSC and LAPIC clock in leaves
+ * 0x15/0x16 (emu/system.c).
+ * x87 and SSE/SSE2 are partly stage-2 work: see cpu/emu/x87.c and sse.c.
+ *
+ * Deliberately absent: VME, MCE/MCA (no banks), MMX, SSE3 and later,
+ *   AVX, x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
+ *   path), XSAVE/OSXSAVE (XSAVE/XRSTOR/XGETBV/XSETBV not implemented; the
+ *   FXSAVE area is the only extended state), BMI1/BMI2 (VEX-encoded; the
+ *   decoder has no VEX), FSGSBASE, RDPID, RDRAND, ERMS, performance
+ *   counters (leaf 0xA zero, RDPMC #GP), thermal and power (leaf 6 zero).
+ * Leaves above the maximum, and leaves 3, 5, 6, 8-0xA, return zeros.
  */
 #include <string.h>
 
@@ -54,9 +72,20 @@
 #define F1_EDX_SSE (1u << 25)
 #define F1_EDX_SSE2 (1u << 26)
 #define F1_EDX_HTT (1u << 28)
+#define F1_ECX_CX16 (1u << 13)
+#define F1_ECX_PCID (1u << 17)
+#define F1_ECX_MOVBE (1u << 22)
+#define F1_ECX_POPCNT (1u << 23)
+#define F1_ECX_TSC_DEADLINE (1u << 24)
 #define F1_ECX_HYPERVISOR (1u << 31)
 
+#define F7_EBX_SMEP (1u << 7)
+#define F7_EBX_INVPCID (1u << 10)
+#define F7_EBX_SMAP (1u << 20)
+#define F7_ECX_UMIP (1u << 2)
+
 #define E1_ECX_LAHF (1u << 0)
+#define E1_ECX_ABM (1u << 5)
 #define E1_EDX_SYSCALL (1u << 11)
 #define E1_EDX_NX (1u << 20)
 #define E1_EDX_PDPE1GB (1u << 26)
@@ -76,6 +105,36 @@ static unsigned bits_for(unsigned n)
 	while ((1u << b) < n)
 		b++;
 	return b;
+}
+
+/* Leaf 4 (SDM Vol. 2, CPUID, table 3-8): one subleaf per cache. */
+struct cache_desc {
+	uint8_t type, level;      /* type 1 data, 2 instruction, 3 unified */
+	bool shared;              /* by every core of the package */
+	uint16_t ways;
+	uint32_t sets;
+};
+
+static const struct cache_desc caches[] = {
+	{ 1, 1, false, 8, 64 },       /* L1d 32 KiB */
+	{ 2, 1, false, 8, 64 },       /* L1i 32 KiB */
+	{ 3, 2, false, 16, 1024 },    /* L2 1 MiB */
+	{ 3, 3, true, 16, 16384 },    /* L3 16 MiB */
+};
+
+static void cache_leaf(unsigned vcpu_count, uint32_t subleaf, struct cpuid_regs *out)
+{
+	if (subleaf >= sizeof(caches) / sizeof(caches[0]))
+		return;   /* type 0: no more caches */
+	const struct cache_desc *c = &caches[subleaf];
+	uint32_t ids = (1u << bits_for(vcpu_count)) - 1;   /* APIC IDs in the package - 1 */
+	if (ids > 63)
+		ids = 63;
+	out->eax = c->type | (uint32_t)c->level << 5 | 1u << 8 /* self-initialising */ |
+		   (c->shared ? ids : 0) << 14 | ids << 26;
+	out->ebx = (uint32_t)(c->ways - 1) << 22 | 63;    /* one partition, 64-byte lines */
+	out->ecx = c->sets - 1;
+	out->edx = c->level == 3 ? 1u << 1 : 0;           /* L3 inclusive */
 }
 
 void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32_t subleaf,
@@ -100,13 +159,27 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 			   F1_EDX_PGE | F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36 | F1_EDX_CLFSH |
 			   F1_EDX_FXSR | F1_EDX_SSE | F1_EDX_SSE2;
 		if (vcpu_count > 1) {
+			/* Addressable logical processor IDs in the package: the
+			 * power of two leaf 0xB's core level shifts by. */
+			unsigned ids = 1u << bits_for(vcpu_count);
 			out->edx |= F1_EDX_HTT;
-			out->ebx |= (vcpu_count > 255 ? 255 : vcpu_count) << 16;
+			out->ebx |= (ids > 255 ? 255 : ids) << 16;
 		}
-		out->ecx = F1_ECX_HYPERVISOR;
+		out->ecx = F1_ECX_CX16 | F1_ECX_PCID | F1_ECX_MOVBE | F1_ECX_POPCNT |
+			   F1_ECX_TSC_DEADLINE | F1_ECX_HYPERVISOR;
 		return;
 	case 2:
-		out->eax = 1;   /* one iteration, no cache descriptors (see leaf 4) */
+		out->eax = 1;      /* one iteration */
+		out->ebx = 0xff;   /* descriptor FF: cache parameters are in leaf 4 */
+		return;
+	case 4:
+		cache_leaf(vcpu_count, subleaf, out);
+		return;
+	case 7:
+		if (subleaf == 0) {
+			out->ebx = F7_EBX_SMEP | F7_EBX_INVPCID | F7_EBX_SMAP;
+			out->ecx = F7_ECX_UMIP;
+		}
 		return;
 	case 0xb: {
 		/* Topology: one thread per core, vcpu_count cores in one package. */
@@ -133,7 +206,7 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		out->eax = CPUID_MAX_EXT;
 		return;
 	case 0x80000001:
-		out->ecx = E1_ECX_LAHF;
+		out->ecx = E1_ECX_LAHF | E1_ECX_ABM;
 		out->edx = E1_EDX_SYSCALL | E1_EDX_NX | E1_EDX_PDPE1GB | E1_EDX_RDTSCP | E1_EDX_LM;
 		return;
 	case 0x80000002: case 0x80000003: case 0x80000004: {
@@ -144,6 +217,9 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		out->edx = str4(p + 12);
 		return;
 	}
+	case 0x80000006:
+		out->ecx = 1024u << 16 | 8u << 12 | 64;   /* L2: 1 MiB, 16-way, 64-byte lines */
+		return;
 	case 0x80000007:
 		out->edx = 1u << 8;   /* invariant TSC */
 		return;
@@ -151,6 +227,6 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		out->eax = 40 | (48 << 8);
 		return;
 	default:
-		return;   /* leaves 3-0xA (cache, power, perfmon) and 7: nothing to report */
+		return;   /* leaves 3, 5, 6, 8-0xA (power, perfmon): nothing to report */
 	}
 }

@@ -2,7 +2,7 @@
  * Integer arithmetic and logic: the lazy flag evaluator, the eight group-1
  * operations, INC/DEC/NEG/NOT, shifts and rotates (incl. RCL/RCR,
  * SHLD/SHRD), MUL/IMUL/DIV/IDIV, BCD adjusts, bit tests and scans, XADD,
- * CMPXCHG and POPCNT-free bit helpers.
+ * CMPXCHG, POPCNT, LZCNT/TZCNT and MOVBE.
  *
  * Design note — lazy flags: an arithmetic instruction records its operands
  * and result (cc_a, cc_b, cc_res, cc_size, cc_op, cc_cin) instead of
@@ -493,9 +493,62 @@ static void exec_bt(struct emu_cpu *cpu, struct emu_insn *in, unsigned op, uint6
 	emu_mem_rmw(cpu, lin, size, rmw_bit, bit, op, in->lock);
 }
 
+/* TZCNT / LZCNT (F3 0F BC / BD): the count of trailing / leading zero
+ * bits, the operand width for 0; CF = source was 0, ZF = result is 0; OF
+ * SF AF PF are undefined and left as they were. */
+static void exec_tzcnt_lzcnt(struct emu_cpu *cpu, struct emu_insn *in, bool lz)
+{
+	unsigned size = in->opsize, bits = size * 8;
+	uint64_t v = emu_rm_read(cpu, in, size);
+	uint64_t n;
+	if (!v)
+		n = bits;
+	else if (lz)
+		n = (unsigned)__builtin_clzll(v) - (64 - bits);
+	else
+		n = (unsigned)__builtin_ctzll(v);
+	emu_reg_set(cpu, in, in->reg, size, n);
+	set_arith(cpu, FL_CF | FL_ZF, (v ? 0 : FL_CF) | (n ? 0 : FL_ZF));
+}
+
+/* POPCNT (F3 0F B8): ZF = source was 0, the other arithmetic flags clear. */
+static void exec_popcnt(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (in->rep != 0xf3)
+		emu_raise(cpu, EXC_UD, 0);   /* 0F B8 alone is JMPE (IA-64) */
+	unsigned size = in->opsize;
+	uint64_t v = emu_rm_read(cpu, in, size);
+	emu_reg_set(cpu, in, in->reg, size, (unsigned)__builtin_popcountll(v));
+	set_arith(cpu, FL_ARITH, v ? 0 : FL_ZF);
+}
+
+/* MOVBE (0F 38 F0 /r load, F1 /r store): a move that reverses byte
+ * order; memory operands only. F2 makes these CRC32 (SSE4.2, absent). */
+static void exec_movbe(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned size = in->opsize;
+	if (in->mod == 3 || in->rep)
+		emu_raise(cpu, EXC_UD, 0);
+	if (in->op3 == 0xf0) {
+		uint64_t v = emu_rm_read(cpu, in, size);
+		v = size == 8 ? __builtin_bswap64(v) : size == 4 ? __builtin_bswap32((uint32_t)v) :
+			__builtin_bswap16((uint16_t)v);
+		emu_reg_set(cpu, in, in->reg, size, v);
+	} else {
+		uint64_t v = emu_reg_get(cpu, in, in->reg, size);
+		v = size == 8 ? __builtin_bswap64(v) : size == 4 ? __builtin_bswap32((uint32_t)v) :
+			__builtin_bswap16((uint16_t)v);
+		emu_rm_write(cpu, in, size, v);
+	}
+}
+
 static void exec_bsf_bsr(struct emu_cpu *cpu, struct emu_insn *in, bool rev)
 {
 	unsigned size = in->opsize;
+	if (in->rep == 0xf3) {
+		exec_tzcnt_lzcnt(cpu, in, rev);
+		return;
+	}
 	uint64_t v = emu_rm_read(cpu, in, size);
 	if (!v) {
 		set_arith(cpu, FL_ARITH, FL_ZF);
@@ -616,6 +669,12 @@ bool emu_exec_alu(struct emu_cpu *cpu, struct emu_insn *in)
 		return true;
 	case 0x1bc: exec_bsf_bsr(cpu, in, false); return true;
 	case 0x1bd: exec_bsf_bsr(cpu, in, true); return true;
+	case 0x1b8: exec_popcnt(cpu, in); return true;
+	case 0x138:
+		if (in->op3 != 0xf0 && in->op3 != 0xf1)
+			return false;
+		exec_movbe(cpu, in);
+		return true;
 	case 0x1a4: case 0x1a5: case 0x1ac: case 0x1ad: {
 		/* A read-modify-write even for count 0 (hardware accesses the
 		 * operand and zero-extends a 32-bit register); flags change only

@@ -1,6 +1,6 @@
 /*
  * x86 instruction decoder: legacy prefixes, REX, opcode maps (one byte and
- * 0F; the 0F38/0F3A maps are decoded for length only), ModRM/SIB,
+ * 0F; the third byte of the 0F38/0F3A maps is kept in op3), ModRM/SIB,
  * displacements, immediates, operand and address size.
  *
  * Design note: decoding is table driven. op_attr[] holds, per opcode of the
@@ -195,7 +195,7 @@ opcode:
 	uint16_t a = op_attr[op];
 	if (a & A_3BYTE) {
 		NEED(1);
-		i++;   /* third opcode byte; these maps are SSE/AES: decode length only */
+		in->op3 = p[i++];   /* the handlers of these maps switch on it */
 		if (op == 0x13a)
 			a |= A_I8;
 	}

@@ -87,7 +87,11 @@ enum {
 #define CR4_PCE (1u << 8)
 #define CR4_OSFXSR (1u << 9)
 #define CR4_OSXMMEXCPT (1u << 10)
+#define CR4_UMIP (1u << 11)
 #define CR4_FSGSBASE (1u << 16)
+#define CR4_PCIDE (1u << 17)
+#define CR4_SMEP (1u << 20)
+#define CR4_SMAP (1u << 21)
 
 #define EFER_SCE (1u << 0)
 #define EFER_LME (1u << 8)
@@ -126,6 +130,7 @@ struct emu_tlb_entry {
 	uint64_t tag[3];         /* page-aligned linear address per access kind; 1 = empty */
 	uintptr_t addend;        /* host pointer = addend + linear */
 	bool global;
+	uint8_t page_shift;      /* 0: a 4 KiB page; 21/22/30: part of a large page */
 };
 
 struct emu_cpu;
@@ -137,6 +142,7 @@ typedef void (*emu_fast_fn)(struct emu_cpu *cpu, struct emu_insn *in);
 struct emu_insn {
 	emu_fast_fn fast;
 	uint16_t op;
+	uint8_t op3;             /* third opcode byte of the 0F 38 / 0F 3A maps */
 	uint8_t len;
 	uint8_t opsize;          /* 1 is never used here: byte ops use insn bit 0 */
 	uint8_t addrsize;        /* 2, 4, 8 */
@@ -226,6 +232,7 @@ struct emu_cpu {
 
 	struct emu_tlb_entry *tlbc;   /* tlb[cpl == 3] */
 	struct emu_tlb_entry tlb[2][EMU_TLB_SIZE];
+	bool tlb_has_large;      /* some entry may be a piece of a large page */
 	struct emu_icache_entry *icache;
 
 	struct emu_insn in;      /* instruction being executed */

@@ -78,18 +78,22 @@ static uint64_t write_frame(struct emu_cpu *cpu, uint64_t base, uint64_t sp, uin
 static void deliver_long(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err,
 			 enum emu_event kind, uint64_t ret)
 {
+	/* Gates are 16 bytes here, but an error code naming one still holds
+	 * the vector in its index field (bits 15:3) with IDT = bit 1, as in
+	 * protected mode (SDM Vol. 3, 6.13 and 6.14.1): vector * 8 + 2. */
 	unsigned idx = (unsigned)vec * 16, ext = kind != EV_SOFT;
+	uint32_t gerr = (unsigned)vec * 8 + 2;
 	if (idx + 15 > cpu->idt.limit)
-		emu_raise(cpu, EXC_GP, idx + 2 + ext);
+		emu_raise(cpu, EXC_GP, gerr + ext);
 	uint64_t lo = emu_sys_read(cpu, cpu->idt.base + idx, 8);
 	uint64_t hi = emu_sys_read(cpu, cpu->idt.base + idx + 8, 8);
 	unsigned type = (lo >> 40) & 0xf, dpl = (lo >> 45) & 3, cpl = cpu->cpl;
 	if (type != 0xe && type != 0xf)
-		emu_raise(cpu, EXC_GP, idx + 2 + ext);
+		emu_raise(cpu, EXC_GP, gerr + ext);
 	if (kind == EV_SOFT && dpl < cpl)
-		emu_raise(cpu, EXC_GP, idx + 2);
+		emu_raise(cpu, EXC_GP, gerr);
 	if (!((lo >> 47) & 1))
-		emu_raise(cpu, EXC_NP, idx + 2 + ext);
+		emu_raise(cpu, EXC_NP, gerr + ext);
 	uint16_t sel = (uint16_t)(lo >> 16);
 	uint64_t off = (lo & 0xffff) | ((lo >> 32) & 0xffff0000) | (hi << 32);
 	unsigned ist = (lo >> 32) & 7;

@@ -1,7 +1,7 @@
 /*
  * Memory management of the emulated CPU: segmentation (descriptor caches,
  * limit/type/privilege checks), paging (2-level with PSE/PSE-36, PAE,
- * 4-level; NX, global pages, CR0.WP, accessed/dirty bits), the software TLB
+ * 4-level; NX, global pages, CR0.WP, SMEP, SMAP, accessed/dirty bits), the software TLB
  * and guest-physical access (RAM/ROM by host pointer, the per-vCPU LAPIC
  * page, everything else to the MMIO bus).
  *
@@ -13,6 +13,11 @@
  * walk has set the dirty bit and the page is RAM (ROM and MMIO never get a
  * write tag, so those writes take the slow path where they are dropped or
  * dispatched). Pages holding MMIO or the LAPIC get no entry at all.
+ * With CR4.SMAP a supervisor entry for a user page gets no read or write
+ * tag (whether such an access is allowed depends on EFLAGS.AC, which the
+ * fast path does not look at), and with CR4.SMEP no exec tag. An entry
+ * that is a piece of a large page records the page's size, so that INVLPG
+ * anywhere in the large page drops every piece (SDM Vol. 3, 4.10.4.1).
  * PAE PDPTEs are read at walk time rather than cached at CR3 load (a guest
  * that edits live PDPTEs without reloading CR3 sees the edit earlier than on
  * hardware; no known guest relies on the difference).
@@ -47,6 +52,16 @@ void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global)
 			e->tag[0] = e->tag[1] = e->tag[2] = 1;
 			e->global = false;
 		}
+	if (!keep_global)
+		cpu->tlb_has_large = false;
+}
+
+static bool tlb_entry_covers(const struct emu_tlb_entry *e, uint64_t page)
+{
+	for (unsigned k = 0; k < 3; k++)
+		if (e->tag[k] != 1 && !((e->tag[k] ^ page) >> e->page_shift))
+			return true;
+	return false;
 }
 
 void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
@@ -59,6 +74,17 @@ void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
 			e->global = false;
 		}
 	}
+	if (!cpu->tlb_has_large)
+		return;
+	/* Other 4 KiB pieces of a large page that contains lin. */
+	for (unsigned s = 0; s < 2; s++)
+		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
+			struct emu_tlb_entry *e = &cpu->tlb[s][i];
+			if (e->page_shift && tlb_entry_covers(e, page)) {
+				e->tag[0] = e->tag[1] = e->tag[2] = 1;
+				e->global = false;
+			}
+		}
 }
 
 /* --- Guest physical access -------------------------------------------------- */
@@ -136,6 +162,8 @@ void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t v
 struct walk {
 	uint64_t gpa;
 	bool write_ok, exec_ok, global, dirty;
+	bool data_slow;          /* SMAP: supervisor data accesses always walk */
+	uint8_t page_shift;      /* 0, or the size of the large page mapping it */
 };
 
 static uint64_t pt_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size)
@@ -163,7 +191,8 @@ __attribute__((noreturn)) static void page_fault(struct emu_cpu *cpu, uint64_t l
 		err |= PF_W;
 	if (user)
 		err |= PF_U;
-	if (acc == ACC_EXEC && (cpu->efer & EFER_NXE) && (cpu->cr4 & CR4_PAE))
+	if (acc == ACC_EXEC &&
+	    (((cpu->efer & EFER_NXE) && (cpu->cr4 & CR4_PAE)) || (cpu->cr4 & CR4_SMEP)))
 		err |= PF_I;
 	cpu->cr2 = lin;
 	emu_raise(cpu, EXC_PF, err);
@@ -178,6 +207,8 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 	bool nxe = cpu->efer & EFER_NXE;
 	bool w_all = true, u_all = true, nx_any = false;
 
+	w->page_shift = 0;
+	w->data_slow = false;
 	if (!cpu->paging) {
 		w->gpa = ((cpu->efer & EFER_LMA) ? lin : (uint32_t)lin) & cpu->a20_mask;
 		w->write_ok = w->exec_ok = w->dirty = true;
@@ -197,6 +228,7 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 			if (pde & (1u << 21))
 				page_fault(cpu, lin, PF_P | PF_RSVD, acc, user);
 			gpa = (pde & 0xffc00000) | (((pde >> 13) & 0xff) << 32) | (lin & 0x3ff000);
+			w->page_shift = 22;
 		} else {
 			uint64_t pte_a = (pde & 0xfffff000) + ((lin >> 12) & 0x3ff) * 4;
 			uint64_t pte = pt_read(cpu, pte_a, 4);
@@ -244,6 +276,8 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 			if (level == 1 || ((level == 2 || level == 3) && (e & PTE_PS))) {
 				uint64_t off_mask = (1ULL << shift) - 1;
 				gpa = (e & PHYS_MASK & ~off_mask) | (lin & off_mask & ~0xfffULL);
+				if (level > 1)
+					w->page_shift = (uint8_t)shift;
 				break;
 			}
 			table = e & PHYS_MASK;
@@ -263,6 +297,16 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 		page_fault(cpu, lin, PF_P, acc, user);
 	if (acc == ACC_EXEC && nx_any)
 		page_fault(cpu, lin, PF_P, acc, user);
+	/* SMEP and SMAP (SDM Vol. 3, 4.6.1): supervisor accesses to user pages.
+	 * A supervisor access made at CPL 3 is an implicit one (descriptor
+	 * tables, TSS, a frame pushed on delivery): SMAP refuses it whatever
+	 * EFLAGS.AC says. */
+	bool smep = !user && u_all && (cpu->cr4 & CR4_SMEP);
+	bool smap = !user && u_all && (cpu->cr4 & CR4_SMAP);
+	if (acc == ACC_EXEC && smep)
+		page_fault(cpu, lin, PF_P, acc, user);
+	if (acc != ACC_EXEC && smap && (cpu->cpl == 3 || !(cpu->rflags & FL_AC)))
+		page_fault(cpu, lin, PF_P, acc, user);
 	/* Accessed and dirty bits, as the hardware walker sets them. */
 	for (unsigned i = 0; i < levels; i++)
 		if (!(ent[i] & PTE_A))
@@ -274,7 +318,8 @@ static void walk_page(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bo
 	}
 	w->gpa = gpa & cpu->a20_mask;
 	w->write_ok = write_ok;
-	w->exec_ok = !nx_any;
+	w->exec_ok = !nx_any && !smep;
+	w->data_slow = smap;
 	w->global = (leaf & PTE_G) && (cpu->cr4 & CR4_PGE);
 	w->dirty = dirty;
 }
@@ -294,10 +339,14 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 		e->tag[0] = e->tag[1] = e->tag[2] = 1;
 	e->addend = addend;
 	e->global = w->global;
-	e->tag[ACC_READ] = page;
+	e->page_shift = w->page_shift;
+	if (w->page_shift)
+		cpu->tlb_has_large = true;
+	if (!w->data_slow)
+		e->tag[ACC_READ] = page;
 	if (w->exec_ok)
 		e->tag[ACC_EXEC] = page;
-	if (w->write_ok && w->dirty && r->kind == MEM_RAM &&
+	if (!w->data_slow && w->write_ok && w->dirty && r->kind == MEM_RAM &&
 	    !(cpu->vm && atomic_load_explicit(&cpu->vm->dirty_logging, memory_order_relaxed)))
 		e->tag[ACC_WRITE] = page;
 }

@@ -3,13 +3,7 @@
  * LGDT/LIDT/SGDT/SIDT, LLDT/SLDT, LTR/STR, LAR/LSL/VERR/VERW, INVLPG,
  * CPUID, RDMSR/WRMSR, RDTSC/RDTSCP/RDPMC, HLT, CLI/STI, IN/OUT (with IOPL
  * and the TSS I/O permission bitmap), SYSCALL/SYSRET, SYSENTER/SYSEXIT,
- * SWAPGS, fences, CLFLUSH, LDMXCSR/STMXCSR, UD0/UD1/UD2.
- *
- * Design note — MSRs: the architectural ones the emulator implements are
- * fields of struct emu_cpu; MTRRs and a few identification/feature MSRs
- * firmware and kernels read (microcode signature, MCG, DEBUGCTL, feature
- * control) live in a small table that accepts writes and returns them; any
- * other index raises #GP, as on hardware.
+ * SWAPGS, fences, CLFLUSH, LDMXCSR/STMXCSR, UD0/UD1/UD2. MSRs are in msr.c.
  */
 #include "cpu/emu/emu.h"
 #include "hw/intc/intc.h"
@@ -54,180 +48,6 @@ bool emu_io_allowed(struct emu_cpu *cpu, uint16_t port, unsigned size)
 	return !((bits >> (port & 7)) & ((1u << size) - 1));
 }
 
-/* --- MSRs ----------------------------------------------------------------------- */
-
-static bool misc_msr(uint32_t msr)
-{
-	return (msr >= 0x200 && msr <= 0x20f) || msr == 0x250 || msr == 0x258 || msr == 0x259 ||
-	       (msr >= 0x268 && msr <= 0x26f) || msr == 0x2ff || msr == 0x3a || msr == 0x8b ||
-	       msr == 0x1d9 || msr == 0x17a || msr == 0x17 || msr == 0x79 ||
-	       (msr >= 0x400 && msr < 0x400 + 4 * 10);
-}
-
-static unsigned misc_slot(uint32_t msr)
-{
-	if (msr >= 0x200 && msr <= 0x20f) return msr - 0x200;          /* 0..15 */
-	if (msr >= 0x268 && msr <= 0x26f) return 16 + (msr - 0x268);   /* 16..23 */
-	switch (msr) {
-	case 0x250: return 24;
-	case 0x258: return 25;
-	case 0x259: return 26;
-	case 0x2ff: return 27;
-	case 0x3a: return 28;
-	case 0x1d9: return 29;
-	case 0x17a: return 30;
-	default: return 31;    /* write-ignored, reads 0 */
-	}
-}
-
-int emu_rdmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t *val)
-{
-	switch (msr) {
-	case MSR_TSC: *val = emu_tsc(cpu); return 0;
-	case MSR_APIC_BASE:
-		*val = cpu->m && cpu->m->intc ? intc_get_apic_base(cpu->m, cpu->index) :
-						cpu->apic_base;
-		return 0;
-	case MSR_SYSENTER_CS: *val = cpu->sysenter_cs; return 0;
-	case MSR_SYSENTER_ESP: *val = cpu->sysenter_esp; return 0;
-	case MSR_SYSENTER_EIP: *val = cpu->sysenter_eip; return 0;
-	case MSR_MISC_ENABLE: *val = cpu->misc_enable; return 0;
-	case MSR_PAT: *val = cpu->pat; return 0;
-	case MSR_EFER: *val = cpu->efer; return 0;
-	case MSR_STAR: *val = cpu->star; return 0;
-	case MSR_LSTAR: *val = cpu->lstar; return 0;
-	case MSR_CSTAR: *val = cpu->cstar; return 0;
-	case MSR_SFMASK: *val = cpu->sfmask; return 0;
-	case MSR_FS_BASE: *val = cpu->seg[SEG_FS].base; return 0;
-	case MSR_GS_BASE: *val = cpu->seg[SEG_GS].base; return 0;
-	case MSR_KERNEL_GS_BASE: *val = cpu->kernel_gs_base; return 0;
-	case MSR_TSC_AUX: *val = cpu->tsc_aux; return 0;
-	case MSR_TSC_DEADLINE:
-		/* The LAPIC keeps deadlines on the machine's TSC (no offset). */
-		*val = intc_get_tsc_deadline(cpu->m, cpu->index);
-		if (*val)
-			*val += cpu->tsc_offset;
-		return 0;
-	case 0xfe: *val = 0x508; return 0;   /* MTRRcap: 8 variable, fixed, WC */
-	case 0x179: *val = 0; return 0;      /* MCG_CAP: no banks */
-	}
-	if (msr >= 0x800 && msr <= 0x8ff) {
-		if (!(cpu->apic_base & (1u << 10)))
-			return -1;
-		return intc_lapic_rdmsr(cpu->m, cpu->index, msr, val) ? 0 : -1;
-	}
-	if (misc_msr(msr)) {
-		*val = misc_slot(msr) < 31 ? cpu->mtrr[misc_slot(msr)] : 0;
-		return 0;
-	}
-	return -1;
-}
-
-static bool pat_valid(uint64_t v)
-{
-	for (unsigned i = 0; i < 8; i++) {
-		unsigned t = (v >> (8 * i)) & 0xff;
-		if (t != 0 && t != 1 && t != 4 && t != 5 && t != 6 && t != 7)
-			return false;
-	}
-	return true;
-}
-
-int emu_wrmsr(struct emu_cpu *cpu, uint32_t msr, uint64_t val)
-{
-	switch (msr) {
-	case MSR_TSC:
-		cpu->tsc_offset = intc_tsc_write(cpu->m, val);
-		return 0;
-	case MSR_APIC_BASE:
-		if (cpu->m && cpu->m->intc) {
-			/* The interrupt hardware owns the register (EN, EXTD, BSP). */
-			if (!intc_set_apic_base(cpu->m, cpu->index, val))
-				return -1;
-		} else if ((val & ~(0xfffff000ULL | 0x900)) || (val >> 40)) {
-			return -1;
-		}
-		cpu->apic_base = val;
-		emu_tlb_flush(cpu, false);
-		return 0;
-	case MSR_SYSENTER_CS: cpu->sysenter_cs = val & 0xffff; return 0;
-	case MSR_SYSENTER_ESP:
-		if (!canonical(val))
-			return -1;
-		cpu->sysenter_esp = val;
-		return 0;
-	case MSR_SYSENTER_EIP:
-		if (!canonical(val))
-			return -1;
-		cpu->sysenter_eip = val;
-		return 0;
-	case MSR_MISC_ENABLE:
-		cpu->misc_enable = (cpu->misc_enable & ~0x400004ULL) | (val & 0x400004ULL);
-		return 0;
-	case MSR_PAT:
-		if (!pat_valid(val))
-			return -1;
-		cpu->pat = val;
-		return 0;
-	case MSR_EFER: {
-		uint64_t allowed = EFER_SCE | EFER_LME | EFER_NXE;
-		if (val & ~(allowed | EFER_LMA))
-			return -1;
-		if ((cpu->cr0 & CR0_PG) && ((val ^ cpu->efer) & EFER_LME))
-			return -1;
-		cpu->efer = (val & allowed) | (cpu->efer & EFER_LMA);
-		emu_tlb_flush(cpu, false);
-		emu_update_mode(cpu);
-		return 0;
-	}
-	case MSR_STAR: cpu->star = val; return 0;
-	case MSR_LSTAR:
-	case MSR_CSTAR:
-		if (!canonical(val))
-			return -1;
-		*(msr == MSR_LSTAR ? &cpu->lstar : &cpu->cstar) = val;
-		return 0;
-	case MSR_SFMASK: cpu->sfmask = val & 0xffffffff; return 0;
-	case MSR_FS_BASE:
-	case MSR_GS_BASE:
-	case MSR_KERNEL_GS_BASE:
-		if (!canonical(val))
-			return -1;
-		if (msr == MSR_KERNEL_GS_BASE)
-			cpu->kernel_gs_base = val;
-		else
-			cpu->seg[msr == MSR_FS_BASE ? SEG_FS : SEG_GS].base = val;
-		return 0;
-	case MSR_TSC_AUX:
-		if (val >> 32)
-			return -1;
-		cpu->tsc_aux = val;
-		return 0;
-	case MSR_TSC_DEADLINE:
-		/* The LAPIC keeps deadlines on the machine's TSC (no offset);
-		 * 0 disarms, so a deadline from before its 0 becomes 1. */
-		if (val) {
-			bool before_zero = (int64_t)cpu->tsc_offset > 0 && val <= cpu->tsc_offset;
-			val = before_zero ? 1 : val - cpu->tsc_offset;
-		}
-		intc_set_tsc_deadline(cpu->m, cpu->index, val);
-		cpu->check_irq = true;
-		return 0;
-	}
-	if (msr >= 0x800 && msr <= 0x8ff) {
-		if (!(cpu->apic_base & (1u << 10)))
-			return -1;
-		cpu->check_irq = true;
-		return intc_lapic_wrmsr(cpu->m, cpu->index, msr, val) ? 0 : -1;
-	}
-	if (misc_msr(msr)) {
-		if (misc_slot(msr) < 31)
-			cpu->mtrr[misc_slot(msr)] = val;
-		return 0;
-	}
-	return -1;
-}
-
 /* --- Control registers ----------------------------------------------------------- */
 
 void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
@@ -248,7 +68,7 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 			cpu->efer |= EFER_LMA;
 		}
 		if (!(val & CR0_PG) && (old & CR0_PG) && (cpu->efer & EFER_LMA)) {
-			if (cpu->code64)
+			if (cpu->code64 || (cpu->cr4 & CR4_PCIDE))
 				emu_raise(cpu, EXC_GP, 0);
 			cpu->efer &= ~(uint64_t)EFER_LMA;
 		}
@@ -262,6 +82,14 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 		cpu->cr2 = val;
 		return;
 	case 3:
+		/* With CR4.PCIDE, bits 11:0 are the PCID and bit 63 asks to keep
+		 * the PCID's translations (SDM Vol. 3, 4.10.4.1): it is not
+		 * stored. The TLB is not tagged by PCID, so every CR3 load drops
+		 * the non-global entries — more invalidation than the SDM
+		 * requires, which it allows, and what keeps one PCID from
+		 * seeing another's translations. */
+		if (cpu->cr4 & CR4_PCIDE)
+			val &= ~(1ULL << 63);
 		if ((cpu->efer & EFER_LMA) && (val >> 40))
 			emu_raise(cpu, EXC_GP, 0);
 		cpu->cr3 = (cpu->efer & EFER_LMA) ? val : (uint32_t)val;
@@ -269,14 +97,19 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 		return;
 	case 4: {
 		uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
-				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT;
+				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |
+				   CR4_UMIP | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
 		if (val & ~allowed)
 			emu_raise(cpu, EXC_GP, 0);
 		if ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))
 			emu_raise(cpu, EXC_GP, 0);
 		uint64_t old = cpu->cr4;
+		/* PCIDE may be set only in IA-32e mode with PCID 0 (SDM Vol. 3,
+		 * 2.5 and 4.10.1). */
+		if ((val & ~old & CR4_PCIDE) && (!(cpu->efer & EFER_LMA) || (cpu->cr3 & 0xfff)))
+			emu_raise(cpu, EXC_GP, 0);
 		cpu->cr4 = val;
-		if ((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE))
+		if ((old ^ val) & (CR4_PGE | CR4_PAE | CR4_PSE | CR4_PCIDE | CR4_SMEP | CR4_SMAP))
 			emu_tlb_flush(cpu, false);
 		return;
 	}
@@ -332,12 +165,20 @@ static void exec_mov_dr(struct emu_cpu *cpu, struct emu_insn *in, bool to_dr)
 
 /* --- Descriptor tables --------------------------------------------------------------- */
 
+/* UMIP (CR4 bit 11): SGDT SIDT SLDT SMSW STR are #GP(0) above CPL 0. */
+static void check_umip(struct emu_cpu *cpu)
+{
+	if ((cpu->cr4 & CR4_UMIP) && cpu->cpl > 0)
+		emu_raise(cpu, EXC_GP, 0);
+}
+
 static void exec_grp6(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned r = in->reg & 7;
 	require_pmode(cpu);
 	switch (r) {
 	case 0: case 1: {
+		check_umip(cpu);
 		uint16_t sel = r == 0 ? cpu->ldt.selector : cpu->tr.selector;
 		if (in->mod == 3)
 			emu_reg_set(cpu, in, in->rm, in->opsize, sel);
@@ -463,7 +304,17 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 			cpu->regs[REG_RCX] = (uint32_t)cpu->tsc_aux;
 			return;
 		}
+		if (r == 1 && (rm == 2 || rm == 3)) {   /* CLAC, STAC */
+			if (cpu->cpl > 0)
+				emu_raise(cpu, EXC_UD, 0);
+			if (rm == 2)
+				cpu->rflags &= ~(uint64_t)FL_AC;
+			else
+				cpu->rflags |= FL_AC;
+			return;
+		}
 		if (r == 4) {   /* SMSW reg */
+			check_umip(cpu);
 			emu_reg_set(cpu, in, in->rm, in->opsize, cpu->cr0);
 			return;
 		}
@@ -480,6 +331,7 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0: case 1: {
 		if ((cpu->cr0 & CR0_PE) && (cpu->rflags & FL_VM))
 			require_cpl0(cpu);
+		check_umip(cpu);
 		struct vcpu_dtable *t = r == 0 ? &cpu->gdt : &cpu->idt;
 		unsigned bsize = cpu->code64 ? 8 : 4;
 		emu_linear(cpu, in->seg, ea, 2 + bsize, ACC_WRITE);
@@ -502,6 +354,7 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 		return;
 	}
 	case 4:
+		check_umip(cpu);
 		emu_rm_write(cpu, in, 2, cpu->cr0);
 		return;
 	case 6: {
@@ -519,6 +372,39 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 	}
 	default:
 		emu_unimplemented(cpu, in);
+	}
+}
+
+/* INVPCID (66 0F 38 82 /r; SDM Vol. 2): the type in a register, a 16-byte
+ * descriptor {PCID, linear address} in memory. The TLB is not tagged by
+ * PCID and holds only the current one's non-global entries (CR3 loads
+ * flush them), so: type 0 drops the address (any PCID, which is more than
+ * asked), types 1 and 3 drop the non-global entries, type 2 everything. */
+static void exec_invpcid(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!in->p66 || in->mod == 3 || !(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM))
+		emu_raise(cpu, EXC_UD, 0);
+	require_cpl0(cpu);
+	uint64_t type = emu_reg_get(cpu, in, in->reg, cpu->code64 ? 8 : 4);
+	uint64_t ea = emu_ea(cpu, in);
+	uint64_t desc = emu_read(cpu, in->seg, ea, 8);
+	uint64_t lin = emu_read(cpu, in->seg, (ea + 8) & emu_mask(in->addrsize), 8);
+	if (type > 3 || (desc >> 12))
+		emu_raise(cpu, EXC_GP, 0);
+	if (type <= 1 && (desc & 0xfff) && !(cpu->cr4 & CR4_PCIDE))
+		emu_raise(cpu, EXC_GP, 0);
+	switch (type) {
+	case 0:
+		if (!canonical(lin))
+			emu_raise(cpu, EXC_GP, 0);
+		emu_tlb_flush_page(cpu, lin);
+		return;
+	case 2:
+		emu_tlb_flush(cpu, false);
+		return;
+	default:
+		emu_tlb_flush(cpu, true);
+		return;
 	}
 }
 
@@ -758,6 +644,12 @@ bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x134: exec_sysenter(cpu); return true;
 	case 0x135: exec_sysexit(cpu, in); return true;
 	case 0x1a2: exec_cpuid(cpu); return true;
+	case 0x138:
+		if (in->op3 == 0x82) {
+			exec_invpcid(cpu, in);
+			return true;
+		}
+		return false;
 	case 0x1ae: {
 		unsigned r = in->reg & 7;
 		if (in->mod == 3) {
