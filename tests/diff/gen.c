@@ -346,12 +346,15 @@ static bool finish(struct gen *g)
 
 unsigned dt_gen_ntemplates(void)
 {
-	return gen_int_count + gen_sse_count;
+	return gen_int_count + gen_sse_count + gen_bits_count;
 }
 
 static const struct tmpl *template_at(unsigned i)
 {
-	return i < gen_int_count ? &gen_int_templates[i] : &gen_sse_templates[i - gen_int_count];
+	if (i < gen_int_count)
+		return &gen_int_templates[i];
+	i -= gen_int_count;
+	return i < gen_sse_count ? &gen_sse_templates[i] : &gen_bits_templates[i - gen_sse_count];
 }
 
 const char *dt_gen_template_name(unsigned i)

@@ -1,6 +1,7 @@
 /*
  * Internal interface of the random sequence generator (gen.c, the
- * integer templates in gen_int.c, the SSE templates in gen_sse.c).
+ * integer templates in gen_int.c, the SSE templates in gen_sse.c, the
+ * bit-manipulation templates in gen_bits.c).
  */
 #ifndef NYX_TESTS_DIFF_GEN_PRIV_H
 #define NYX_TESTS_DIFF_GEN_PRIV_H
@@ -59,6 +60,8 @@ extern const struct tmpl gen_int_templates[];
 extern const unsigned gen_int_count;
 extern const struct tmpl gen_sse_templates[];
 extern const unsigned gen_sse_count;
+extern const struct tmpl gen_bits_templates[];
+extern const unsigned gen_bits_count;
 
 uint64_t gen_interesting(struct gen *g);
 unsigned gen_pick_reg(struct gen *g, unsigned size);

@@ -1,0 +1,131 @@
+/*
+ * Templates of the random generator for the bit-manipulation and
+ * byte-order instructions the CPUID model advertises (cpu/cpuid.c):
+ * POPCNT, LZCNT (ABM), TZCNT, MOVBE, and CMPXCHG8B/CMPXCHG16B (CX8/CX16).
+ * The host CPU executes them whatever our CPUID says, so KVM at CPL3 is
+ * their oracle like for the rest of gen.c. Flags: POPCNT defines all six
+ * (ZF = source was 0, the rest clear); LZCNT/TZCNT define CF and ZF and
+ * leave OF SF AF PF undefined (SDM Vol. 2); MOVBE changes none;
+ * CMPXCHG8B/16B define ZF only and leave the others unchanged.
+ */
+#include "gen_priv.h"
+
+/* Sources rich in the cases these instructions treat specially: zero, one
+ * bit at each end, all ones, and values with zeros at either end. */
+static uint64_t bits_value(struct gen *g, unsigned size)
+{
+	switch (rnd(g, 6)) {
+	case 0: return 0;
+	case 1: return 1ULL << rnd(g, size * 8);
+	case 2: return ~0ULL;
+	case 3: return gen_interesting(g) << rnd(g, 64);
+	case 4: return gen_interesting(g) >> rnd(g, 64);
+	default: return gen_interesting(g);
+	}
+}
+
+/* Writes `v` at the memory operand when it lies in the sequence's slot
+ * (g->target), so the source is chosen rather than whatever is there. */
+static bool patch_target(struct gen *g, uint64_t off, uint64_t v)
+{
+	uint64_t a = g->target + off;
+	if (a < DT_SLOT(g->s->slot) || a + 8 > DT_SLOT(g->s->slot) + DT_SLOT_SIZE)
+		return true;
+	if (g->s->npatches >= DT_MAX_PATCHES)
+		return false;
+	g->s->patch[g->s->npatches].gpa = a;
+	g->s->patch[g->s->npatches].value = v;
+	g->s->npatches++;
+	return true;
+}
+
+/* POPCNT / LZCNT / TZCNT reg, r/m: F3 [66|REX.W] 0F B8/BD/BC. */
+static bool emit_count(struct gen *g, const struct tmpl *t, unsigned size)
+{
+	g->sse = true;   /* no non-canonical operand: this host's KVM says #UD (README.md) */
+	prefix(g, 0xF3);
+	opsize(g, size);
+	unsigned reg = gen_pick_reg(g, size);
+	set_reg(g, reg);
+	uint64_t v = bits_value(g, size);
+	unsigned src = rnd(g, 16);
+	if (usable(g, src) && chance(g, 55)) {
+		set_rm_reg(g, src);
+		pin(g, src, v);
+	} else {
+		gen_rm_mem(g, size, true);
+		if (!patch_target(g, 0, v))
+			return false;
+	}
+	opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
+	writes(g, reg, size);
+	g->fw = t->fw;
+	g->fu = t->fu;
+	return true;
+}
+
+/* MOVBE reg, m (0F 38 F0) and MOVBE m, reg (0F 38 F1). */
+static bool emit_movbe(struct gen *g, const struct tmpl *t, unsigned size)
+{
+	g->sse = true;   /* as emit_count */
+	opsize(g, size);
+	unsigned reg = gen_pick_reg(g, size);
+	set_reg(g, reg);
+	gen_rm_mem(g, size, true);
+	bool load = chance(g, 50);
+	opcode(g, (const uint8_t[]){ 0x0F, 0x38, load ? 0xF0 : 0xF1 }, 3);
+	if (load)
+		writes(g, reg, size);
+	return true;
+}
+
+/* CMPXCHG8B m64 / CMPXCHG16B m128 (REX.W): half the time memory is made
+ * equal to EDX:EAX / RDX:RAX so that the exchange happens. A misaligned
+ * CMPXCHG16B operand is #GP(0). */
+static bool emit_cmpxchg8b(struct gen *g, const struct tmpl *t, unsigned size)
+{
+	bool wide = t->op == 16;
+	unsigned n = wide ? 16 : 8;
+	if (wide) {
+		g->rex |= 0x48;
+		g->align = 1;
+	}
+	/* Canonical addresses only: with an ES/CS/DS prefix on an RBP-based
+	 * non-canonical operand this host raises #GP where the emulator's
+	 * decoder (which drops those prefixes in 64-bit mode) raises #SS, a
+	 * decoder question for every instruction, not this one's. */
+	g->sse = true;
+	g->modrm = 1 << 3;
+	if (!usable(g, REG_RAX) || !usable(g, REG_RDX))
+		return false;
+	uint64_t lo = gen_interesting(g), hi = gen_interesting(g);
+	pin(g, REG_RAX, lo);
+	pin(g, REG_RDX, hi);
+	gen_rm_mem(g, n, true);
+	if (chance(g, 50)) {
+		if (wide) {
+			if (!patch_target(g, 0, lo) || !patch_target(g, 8, hi))
+				return false;
+		} else if (!patch_target(g, 0, (uint32_t)lo | hi << 32)) {
+			return false;
+		}
+	}
+	if (chance(g, 30))
+		prefix(g, 0xF0);
+	opcode(g, (const uint8_t[]){ 0x0F, 0xC7 }, 2);
+	writes(g, REG_RAX, 8);
+	writes(g, REG_RDX, 8);
+	g->fw = DT_ZF;
+	(void)size;
+	return true;
+}
+
+const struct tmpl gen_bits_templates[] = {
+	{ "popcnt", WBIG, 0, emit_count, 0xB8, 0, DT_ARITH, 0 },
+	{ "lzcnt", WBIG, 0, emit_count, 0xBD, 0, DT_CF | DT_ZF, DT_OF | DT_SF | DT_AF | DT_PF },
+	{ "tzcnt", WBIG, 0, emit_count, 0xBC, 0, DT_CF | DT_ZF, DT_OF | DT_SF | DT_AF | DT_PF },
+	{ "movbe", WBIG, 0, emit_movbe, 0, 0, 0, 0 },
+	{ "cmpxchg8b", W32, 0, emit_cmpxchg8b, 8, 0, DT_ZF, 0 },
+	{ "cmpxchg16b", W64, 0, emit_cmpxchg8b, 16, 0, DT_ZF, 0 },
+};
+const unsigned gen_bits_count = sizeof(gen_bits_templates) / sizeof(gen_bits_templates[0]);
