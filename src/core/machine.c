@@ -424,7 +424,10 @@ static void timeout_fired(void *opaque)
 int machine_run(struct machine *m)
 {
 	vcpu_threads_init_signals();
-	m->start_ns = clock_ns();
+	/* The guest clock (machine_clock_ns) keeps counting from
+	 * machine_create: vCPU TSC offsets and device timers set up since
+	 * then are on it, and restarting it here made the guest's first TSC
+	 * reads negative after a slow setup. */
 	if (m->cfg.timeout_s > 0) {
 		m->timeout_timer = timer_new(m->loop, timeout_fired, m);
 		if (m->timeout_timer)
