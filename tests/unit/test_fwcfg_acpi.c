@@ -165,3 +165,93 @@ TEST(fwcfg_acpi_hpet_only_when_present)
 		fixture_fini(&f);
 	}
 }
+
+/* The host bridge's 64-bit window in the DSDT: the QWord Address Space
+ * Descriptor of type memory (ACPI 6.4 section 6.4.3.5.1: tag 0x8A, length
+ * 43, resource type 0; minimum at +14, maximum at +22). */
+static int dsdt_mem64_window(const uint8_t *t, size_t len, uint64_t *min, uint64_t *max)
+{
+	int n = 0;
+	for (size_t i = 0; i + 46 <= len; i++) {
+		if (t[i] != 0x8A || t[i + 1] != 43 || t[i + 2] != 0 || t[i + 3] != 0)
+			continue;
+		*min = rd_le(t + i + 14, 8);
+		*max = rd_le(t + i + 22, 8);
+		n++;
+	}
+	return n;
+}
+
+static uint64_t bar_read(void *o, uint64_t off, unsigned size) { return 0; }
+static void bar_write(void *o, uint64_t off, uint64_t v, unsigned size) {}
+
+/*
+ * OVMF places 64-bit BARs in its own aperture (32 GiB up on a small guest)
+ * and fetches the tables before it enables memory decoding: the _CRS
+ * window must still contain them, or Linux reports "can't claim; no
+ * compatible bridge window" and moves the BAR (seen with virtio-blk's BAR
+ * 4 at 0x800000000 while the window said 0x100000000-0x17fffffff).
+ */
+TEST(fwcfg_acpi_mem64_window_covers_firmware_bars)
+{
+	static const struct io_ops ops = {bar_read, bar_write};
+	static uint8_t buf[65536];
+	struct fixture f;
+	struct pci_device d;
+	char err[256];
+	uint64_t min = 0, max = 0;
+	unsigned fn = PCI_DEVFN(5, 0);
+
+	REQUIRE(fixture_init(&f) == 0);
+	f.m->cfg.cpus = 1;
+	REQUIRE(pci_device_init(&d, fn, "bar64", 0x1234, 0x0002, 0, 0xff0000, 0, NULL, NULL) == 0);
+	REQUIRE(pci_device_set_bar(&d, 4, PCI_BAR_MEM64, true, 0x4000, &ops, &d) == 0);
+	REQUIRE(pci_bus_add(f.cs->bus, &d) == 0);
+	struct fw_cfg *fc = fw_cfg_new(&f.m->mem, NULL);
+	REQUIRE(fc);
+	REQUIRE(fw_cfg_pc_populate(fc, f.m, err, sizeof(err)) == 0);
+	size_t len = 0;
+	const uint8_t *t = fw_cfg_file_data(fc, "etc/acpi/tables", &len);
+	REQUIRE(t);
+
+	/* Nothing above 4 GiB yet: 2 GiB from the first GiB boundary above
+	 * RAM (no RAM above 4 GiB here), QEMU's i440FX default. */
+	REQUIRE(read_fadt(fc, buf, sizeof(buf)) >= 0);
+	REQUIRE(dsdt_mem64_window(t, len, &min, &max) == 1);
+	CHECK_EQ(min, 0x100000000ULL);
+	CHECK_EQ(max, 0x17FFFFFFFULL);
+
+	/* OVMF's placement: BAR 4 at 32 GiB, memory decoding still off. */
+	cfg_write(&f, fn, 0x20, 4, 0x0000000c);
+	cfg_write(&f, fn, 0x24, 4, 0x00000008);
+	REQUIRE(read_fadt(fc, buf, sizeof(buf)) >= 0);
+	REQUIRE(dsdt_mem64_window(t, len, &min, &max) == 1);
+	CHECK_EQ(min, 0x100000000ULL);
+	CHECK_EQ(max, 0x800003FFFULL);
+	/* Decoding on changes nothing. */
+	cfg_write(&f, fn, 0x04, 2, PCI_COMMAND_MEMORY);
+	REQUIRE(bus_owner(&f.m->mmio, 0x800000000ULL) != NULL);
+	REQUIRE(read_fadt(fc, buf, sizeof(buf)) >= 0);
+	REQUIRE(dsdt_mem64_window(t, len, &min, &max) == 1);
+	CHECK_EQ(max, 0x800003FFFULL);
+
+	/* A BAR beyond the CPU's 40 address bits is no memory: ignored. */
+	cfg_write(&f, fn, 0x04, 2, 0);
+	cfg_write(&f, fn, 0x24, 4, 0x00010000);           /* 2^48 */
+	REQUIRE(read_fadt(fc, buf, sizeof(buf)) >= 0);
+	REQUIRE(dsdt_mem64_window(t, len, &min, &max) == 1);
+	CHECK_EQ(max, 0x17FFFFFFFULL);
+	/* Unassigned (0) again: the default window. */
+	cfg_write(&f, fn, 0x24, 4, 0);
+	REQUIRE(read_fadt(fc, buf, sizeof(buf)) >= 0);
+	REQUIRE(dsdt_mem64_window(t, len, &min, &max) == 1);
+	CHECK_EQ(min, 0x100000000ULL);
+	CHECK_EQ(max, 0x17FFFFFFFULL);
+
+	fw_cfg_free(fc);
+	pci_bus_destroy(f.cs->bus);     /* detach the device before it goes out of scope */
+	f.cs->bus = NULL;
+	f.m->pci = NULL;
+	pci_device_free(&d);
+	fixture_fini(&f);
+}
