@@ -16,7 +16,7 @@ LDFLAGS += -fsanitize=$(SAN)
 endif
 
 LIB_SRCS  := $(shell find src -name '*.c' ! -path src/main.c | sort)
-LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o)
+LIB_OBJS  := $(LIB_SRCS:%.c=$(BUILD)/%.o) $(BUILD)/rom/roms.o
 UNIT_SRCS := $(sort $(wildcard tests/unit/*.c))
 UNIT_OBJS := $(UNIT_SRCS:%.c=$(BUILD)/%.o)
 
@@ -50,6 +50,7 @@ $(BUILD)/tests/acpi-blobs: tests/firmware/acpi_blobs.c $(LIB_OBJS)
 TEST_TOOLS := $(BUILD)/tests/qcow2io $(BUILD)/tests/acpi-blobs
 
 # Guest programs (tests/guest): assembled with binutils, no extra toolchain.
+include src/boot/rom/rom.mk
 include tests/guest/guest.mk
 include tests/lang/lang.mk
 include tests/fuzz/fuzz.mk

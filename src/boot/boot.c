@@ -306,12 +306,8 @@ int boot_load(struct machine *m, char *err, size_t err_len)
 	m->boot_state = NULL;
 	if (cfg->bios && cfg->uefi)
 		return boot_fail(&c, -EINVAL, "--bios and --uefi are exclusive: give one firmware image");
-	/* With --uefi the firmware boots the kernel from fw_cfg
-	 * (hw/pc/fw_cfg_kernel.c); SeaBIOS would need an option ROM we do
-	 * not ship. */
-	if (cfg->kernel && cfg->bios)
-		return boot_fail(&c, -EINVAL,
-				 "--kernel with --bios is not supported (SeaBIOS needs QEMU's linuxboot option ROM): drop --bios to boot the kernel directly, or use --uefi");
+	/* With firmware, the firmware boots the kernel from fw_cfg
+	 * (hw/pc/fw_cfg_kernel.c; SeaBIOS through boot/rom/linuxboot.S). */
 	if ((cfg->initrd || cfg->append) && !cfg->kernel)
 		return boot_fail(&c, -EINVAL, "--%s needs --kernel",
 				 cfg->initrd ? "initrd" : "append");

@@ -81,9 +81,16 @@ TEST(boot_firmware_conflicting_options)
 	t.m->cfg.uefi = bt_file(&t, "b.fd", img, sizeof(img));
 	CHECK_EQ(bt_load(&t), -EINVAL);
 	CHECK(strstr(t.err, "--bios") && strstr(t.err, "--uefi"));
+	/* --kernel with --bios: the loader maps the firmware and leaves the
+	 * kernel to it (fw_cfg and the linuxboot ROM); --initrd alone is
+	 * still refused. */
 	t.m->cfg.uefi = NULL;
 	t.m->cfg.kernel = t.m->cfg.bios;
+	CHECK_EQ(bt_load(&t), 0);
+	t.m->cfg.kernel = NULL;
+	t.m->cfg.initrd = t.m->cfg.bios;
 	CHECK_EQ(bt_load(&t), -EINVAL);
-	CHECK(strstr(t.err, "--kernel"));
+	CHECK(strstr(t.err, "--initrd needs --kernel"));
+	t.m->cfg.initrd = NULL;
 	bt_fini(&t);
 }

@@ -119,7 +119,8 @@ int fw_cfg_init(struct machine *m, char *err, size_t err_len);
 /* The PC machine's items; on a device made by fw_cfg_new() (tests). */
 int fw_cfg_pc_populate(struct fw_cfg *fc, struct machine *m, char *err, size_t err_len);
 /* The kernel loader items (fw_cfg_kernel.c): a --kernel bzImage, --initrd
- * and --append handed to the UEFI firmware; nothing without --uefi. */
+ * and --append handed to the firmware (--uefi, or --bios with the linuxboot
+ * option ROM); nothing without firmware. */
 int fw_cfg_pc_add_kernel(struct fw_cfg *fc, struct machine *m, char *err, size_t err_len);
 
 #endif

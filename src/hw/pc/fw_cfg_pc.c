@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "acpi/acpi.h"
+#include "boot/optionrom.h"
 #include "core/log.h"
 #include "core/machine.h"
 #include "cpu/cpu.h"
@@ -143,12 +144,17 @@ static int add_smbios(struct fw_cfg *fc, const struct machine *m)
 }
 
 /* Firmware device paths of the IDE disks, in configuration order, one a
- * line (SeaBIOS and OVMF match them against the devices they find). */
+ * line (SeaBIOS and OVMF match them against the devices they find). A
+ * kernel for SeaBIOS comes first: its loader ROM, named as SeaBIOS names a
+ * fw_cfg option ROM ("/rom@" + file name). */
 static int add_bootorder(struct fw_cfg *fc, const struct machine_config *cfg)
 {
-	char buf[MACHINE_MAX_DISKS * 64];
+	char buf[MACHINE_MAX_DISKS * 64 + 64];
 	size_t len = 0;
 	unsigned ide = 0;
+
+	if (cfg->kernel && cfg->bios)
+		len = (size_t)snprintf(buf, sizeof(buf), "/rom@%s", LINUXBOOT_ROM_NAME);
 
 	for (unsigned i = 0; i < cfg->ndisks; i++) {
 		if (cfg->disks[i].iface != DISK_IF_IDE)
@@ -205,7 +211,7 @@ int fw_cfg_pc_populate(struct fw_cfg *fc, struct machine *m, char *err, size_t e
 	if ((ret = add_bootorder(fc, cfg)))
 		goto fail;
 
-	/* A kernel for the firmware to boot (--uefi with --kernel). */
+	/* A kernel for the firmware to boot (--uefi or --bios with --kernel). */
 	ret = fw_cfg_pc_add_kernel(fc, m, err, err_len);
 	if (ret)
 		return ret;
