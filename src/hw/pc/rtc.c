@@ -92,9 +92,9 @@ struct rtc {
 };
 
 /*
- * The host monotonic clock: machine_clock_ns() runs at the same rate but
- * restarts when machine_run() begins, which would set the RTC back by the
- * time spent loading images.
+ * The host monotonic clock (machine_clock_ns() would do as well now that
+ * it counts from machine_create() rather than restarting at machine_run(),
+ * which set the RTC back by the time spent loading images).
  */
 static uint64_t rtc_host_clock(void *opaque)
 {
