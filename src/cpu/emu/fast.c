@@ -1,7 +1,9 @@
 /*
  * Fast handlers: the commonest instruction forms (MOV, LEA, the group-1
  * ALU operations, TEST, PUSH/POP, Jcc/JMP/CALL/RET, MOVZX/MOVSX/MOVSXD,
- * CMOVcc, NOP) each get a handler of their own, chosen once when the
+ * CMOVcc, NOP) each get a handler of their own, and shifts, multiplies,
+ * INC/DEC, bit operations, indirect branches and string instructions go
+ * straight to their group's handler, chosen once when the
  * instruction is decoded and kept in the decoded-instruction cache
  * (in->fast), so the step loop calls it without emu_exec()'s opcode switch
  * and the group handlers' switches.
@@ -268,6 +270,30 @@ static void f_ret(struct emu_cpu *cpu, struct emu_insn *in)
 	emu_set_rsp(cpu, sp + size);
 }
 
+
+/* --- Straight to a group handler ------------------------------------------------------ */
+
+/* Forms whose handler group is known from the opcode skip emu_exec()'s switch
+ * and its search of the groups; a group that declines (it did nothing) hands
+ * the instruction to emu_exec() as before. */
+static void f_group_alu(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!emu_exec_alu(cpu, in))
+		emu_exec(cpu, in);
+}
+
+static void f_group_control(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!emu_exec_control(cpu, in))
+		emu_exec(cpu, in);
+}
+
+static void f_group_string(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	if (!emu_exec_string(cpu, in))
+		emu_exec(cpu, in);
+}
+
 /* --- Selection ------------------------------------------------------------------------ */
 
 emu_fast_fn emu_fast_pick(const struct emu_insn *in, bool code64)
@@ -332,6 +358,14 @@ emu_fast_fn emu_fast_pick(const struct emu_insn *in, bool code64)
 	case 0x140 ... 0x14f: return f_cmov;
 	case 0x90: return (in->rex & 1) ? NULL : f_nop;
 	case 0x11f: return f_nop;
+	case 0xc0: case 0xc1: case 0xd0 ... 0xd3: case 0xf6: case 0xf7:
+	case 0x69: case 0x6b: case 0x1af: case 0x1a3: case 0x1ab: case 0x1b3: case 0x1bb:
+	case 0x1ba: case 0x1bc: case 0x1bd:
+		return f_group_alu;
+	case 0xfe: return (in->reg & 7) < 2 ? f_group_alu : NULL;
+	case 0xff: return (in->reg & 7) < 2 ? f_group_alu : f_group_control;
+	case 0xc2: case 0xe0 ... 0xe3: return f_group_control;
+	case 0xa4 ... 0xa7: case 0xaa ... 0xaf: return f_group_string;
 	default: return NULL;
 	}
 }
