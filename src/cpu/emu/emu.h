@@ -569,15 +569,28 @@ static inline void emu_write_lin(struct emu_cpu *cpu, uint64_t lin, unsigned siz
 	emu_write_lin_slow(cpu, lin, size, v, emu_user(cpu));
 }
 
+/* emu_linear() with its 64-bit-mode case inline: a canonical address needs
+ * no segment checks there; everything else (and the fault) goes out of line. */
+static inline uint64_t emu_linear_inline(struct emu_cpu *cpu, unsigned seg, uint64_t off,
+					 unsigned size, enum emu_access acc)
+{
+	if (__builtin_expect(cpu->code64, 1)) {
+		uint64_t lin = off + (seg >= SEG_FS ? cpu->seg[seg].base : 0);
+		if (__builtin_expect((uint64_t)((int64_t)(lin << 16) >> 16) == lin, 1))
+			return lin;
+	}
+	return emu_linear(cpu, seg, off, size, acc);
+}
+
 static inline uint64_t emu_read(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size)
 {
-	return emu_read_lin(cpu, emu_linear(cpu, seg, off, size, ACC_READ), size, ACC_READ);
+	return emu_read_lin(cpu, emu_linear_inline(cpu, seg, off, size, ACC_READ), size, ACC_READ);
 }
 
 static inline void emu_write(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size,
 			     uint64_t v)
 {
-	emu_write_lin(cpu, emu_linear(cpu, seg, off, size, ACC_WRITE), size, v);
+	emu_write_lin(cpu, emu_linear_inline(cpu, seg, off, size, ACC_WRITE), size, v);
 }
 
 /* Near branch to target (truncated to opsize): #GP(0) if non-canonical in
