@@ -42,14 +42,14 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	struct emu_cpu *cpu = calloc(1, sizeof(*cpu));
 	if (!cpu)
 		return NULL;
-	cpu->icache = calloc(EMU_ICACHE_SIZE, sizeof(*cpu->icache));
+	cpu->icache = aligned_alloc(64, EMU_ICACHE_SIZE * sizeof(*cpu->icache));
 	cpu->scratch = calloc(1, sizeof(*cpu->scratch));
 	if (!cpu->icache || !cpu->scratch) {
 		emu_cpu_free(cpu);
 		return NULL;
 	}
 	for (unsigned i = 0; i < EMU_ICACHE_SIZE; i++)
-		cpu->icache[i].host = 0;
+		cpu->icache[i].key = 0;
 	cpu->v = v;
 	cpu->m = v->m;
 	cpu->vm = v->m ? v->m->cpu_priv : NULL;
@@ -348,10 +348,25 @@ static void handle_fault(struct emu_cpu *cpu)
 	cpu->delivering = -1;
 }
 
+_Static_assert(sizeof(struct emu_icache_entry) == 64, "a cache entry is one host cache line");
+
 static inline uint32_t icache_hash(uintptr_t host)
 {
 	return (uint32_t)((host ^ (host >> 12)) & (EMU_ICACHE_SIZE - 1));
 }
+
+/* Which of the bytes compared for an instruction of length n (index) are
+ * its own: bytes 0-7 in the first word, 7-14 in the second. */
+#define LEN_MASK(n) ((n) >= 8 ? ~0ULL : (1ULL << (8 * (n))) - 1)
+static const uint64_t icache_mlo[16] = {
+	LEN_MASK(0), LEN_MASK(1), LEN_MASK(2), LEN_MASK(3), LEN_MASK(4), LEN_MASK(5),
+	LEN_MASK(6), LEN_MASK(7), LEN_MASK(8), LEN_MASK(9), LEN_MASK(10), LEN_MASK(11),
+	LEN_MASK(12), LEN_MASK(13), LEN_MASK(14), LEN_MASK(15),
+};
+static const uint64_t icache_mhi[16] = {
+	0, 0, 0, 0, 0, 0, 0, 0, LEN_MASK(1), LEN_MASK(2), LEN_MASK(3), LEN_MASK(4),
+	LEN_MASK(5), LEN_MASK(6), LEN_MASK(7), LEN_MASK(8),
+};
 
 /* Decodes the instruction at CS:RIP into cpu->in (or returns a cached copy). */
 static struct emu_insn *fetch_decode(struct emu_cpu *cpu)
@@ -377,21 +392,21 @@ static struct emu_insn *fetch_decode(struct emu_cpu *cpu)
 		unsigned avail = 4096 - (unsigned)(lin & 0xfff);
 		if (avail >= 15) {
 			uintptr_t host = (uintptr_t)p;
+			uintptr_t key = host | (uintptr_t)cpu->code_size << 56;
 			struct emu_icache_entry *ce = &cpu->icache[icache_hash(host)];
 			uint64_t w0, w1;
 			memcpy(&w0, p, 8);
 			memcpy(&w1, p + 7, 8);
-			if (ce->host == host && ce->mode == cpu->code_size &&
-			    !(((w0 ^ ce->lo) & ce->mlo) | ((w1 ^ ce->hi) & ce->mhi)))
-				return &ce->insn;
+			if (ce->key == key) {
+				unsigned n = ce->insn.len;
+				if (!(((w0 ^ ce->lo) & icache_mlo[n]) | ((w1 ^ ce->hi) & icache_mhi[n])))
+					return &ce->insn;
+			}
 			if (emu_decode(cpu, p, avail, in) == 0) {
-				unsigned n = in->len, n1 = n > 7 ? n - 7 : 0;
-				ce->host = host;
-				ce->mode = cpu->code_size;
-				ce->mlo = n >= 8 ? ~0ULL : (1ULL << (8 * n)) - 1;
-				ce->mhi = n1 >= 8 ? ~0ULL : (1ULL << (8 * n1)) - 1;
-				ce->lo = w0 & ce->mlo;
-				ce->hi = w1 & ce->mhi;
+				unsigned n = in->len;
+				ce->key = key;
+				ce->lo = w0 & icache_mlo[n];
+				ce->hi = w1 & icache_mhi[n];
 				ce->insn = *in;
 				goto limit;
 			}

@@ -138,10 +138,14 @@ struct emu_insn;
 /* A fast handler (fast.c) for one decoded form; NULL = emu_exec(). */
 typedef void (*emu_fast_fn)(struct emu_cpu *cpu, struct emu_insn *in);
 
-/* Decoded instruction. op: 0x000-0x0ff one-byte map, 0x100-0x1ff 0F map. */
+/* Decoded instruction. op: 0x000-0x0ff one-byte map, 0x100-0x1ff 0F map.
+ * 40 bytes, so that a cache entry fills one 64-byte host cache line. */
 struct emu_insn {
 	emu_fast_fn fast;
+	uint64_t imm;
+	int32_t disp;            /* ModRM displacement (moffs lives in imm) */
 	uint16_t op;
+	uint16_t imm2;           /* far pointer selector; ENTER nesting level */
 	uint8_t op3;             /* third opcode byte of the 0F 38 / 0F 3A maps */
 	uint8_t len;
 	uint8_t opsize;          /* 1 is never used here: byte ops use insn bit 0 */
@@ -149,28 +153,26 @@ struct emu_insn {
 	uint8_t rex;             /* REX byte or 0 */
 	uint8_t seg;             /* segment of the memory operand */
 	uint8_t rep;             /* 0, 0xf2, 0xf3 */
-	uint8_t lock;
-	uint8_t p66;             /* 66 prefix seen */
-	uint8_t has_modrm;
+	uint8_t lock : 1;
+	uint8_t p66 : 1;         /* 66 prefix seen */
+	uint8_t has_modrm : 1;
 	uint8_t group;           /* exec.c: handler that took it last time, 0 = unknown */
 	uint8_t mod, reg, rm;    /* reg and rm include REX.R / REX.B */
 	uint8_t base, index, scale;   /* index 0xff = none; base 0xff = none, 0xfe = RIP */
-	int64_t disp;
-	uint64_t imm, imm2;
 };
 
 struct emu_vm;
 struct emu_prof;
 
-/* Decoded-instruction cache entry. */
+/* Decoded-instruction cache entry: one host cache line. The key is the host
+ * address of the instruction's first byte with the code size it was decoded
+ * for in bits 56-63 (user-space addresses stay below 2^56), 0 = empty. */
 #define EMU_ICACHE_SIZE 4096
 struct emu_icache_entry {
-	uintptr_t host;          /* host address of the first byte; 0 = empty */
-	uint64_t lo, hi;         /* instruction bytes 0-7 and 7-14 ... */
-	uint64_t mlo, mhi;       /* ... and which of them belong to it */
-	uint8_t mode;            /* code size the entry was decoded for */
+	uintptr_t key;
+	uint64_t lo, hi;         /* instruction bytes 0-7 and 7-14, masked to its length */
 	struct emu_insn insn;
-};
+} __attribute__((aligned(64)));
 
 struct emu_cpu {
 	struct vcpu *v;
