@@ -15,8 +15,10 @@
  * ID, SMT and core levels) all say so.
  *
  * Advertised (and where the emulator implements it):
- *   leaf 1 EDX: FPU TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE PSE36
- *     CLFSH FXSR SSE SSE2 DE, HTT with more than one vCPU.
+ *   leaf 1 EDX: FPU (emu/x87.c: every x87 instruction, #MF with CR0.NE;
+ *     no FERR#/IRQ13) TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE PSE36
+ *     CLFSH MMX (emu/mmx.c, with the SSE/SSE2 MMX-register forms) FXSR SSE
+ *     SSE2 DE, HTT with more than one vCPU.
  *     MTRR, PAT: registers only, reserved values #GP (emu/msr.c).
  *   leaf 1 ECX: CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
  *     PCID (below), TSC-deadline (the LAPIC timer, hw/intc/lapic.c, and
@@ -35,9 +37,9 @@
  * drops non-global translations (the SDM allows invalidating more than
  * asked). The emulator also reports the TSC and LAPIC clock in leaves
  * 0x15/0x16 (emu/system.c).
- * x87 and SSE/SSE2 are partly stage-2 work: see cpu/emu/x87.c and sse.c.
+ * SSE/SSE2 are partly stage-2 work: see cpu/emu/sse.c.
  *
- * Deliberately absent: VME, MCE/MCA (no banks), MMX, SSE3 and later,
+ * Deliberately absent: VME, MCE/MCA (no banks), SSE3 and later,
  *   AVX, x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
  *   path), XSAVE/OSXSAVE (XSAVE/XRSTOR/XGETBV/XSETBV not implemented; the
  *   FXSAVE area is the only extended state), BMI1/BMI2 (VEX-encoded; the
@@ -68,6 +70,7 @@
 #define F1_EDX_PAT (1u << 16)
 #define F1_EDX_PSE36 (1u << 17)
 #define F1_EDX_CLFSH (1u << 19)
+#define F1_EDX_MMX (1u << 23)
 #define F1_EDX_FXSR (1u << 24)
 #define F1_EDX_SSE (1u << 25)
 #define F1_EDX_SSE2 (1u << 26)
@@ -157,7 +160,7 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		out->edx = F1_EDX_FPU | F1_EDX_DE | F1_EDX_PSE | F1_EDX_TSC | F1_EDX_MSR |
 			   F1_EDX_PAE | F1_EDX_CX8 | F1_EDX_APIC | F1_EDX_SEP | F1_EDX_MTRR |
 			   F1_EDX_PGE | F1_EDX_CMOV | F1_EDX_PAT | F1_EDX_PSE36 | F1_EDX_CLFSH |
-			   F1_EDX_FXSR | F1_EDX_SSE | F1_EDX_SSE2;
+			   F1_EDX_MMX | F1_EDX_FXSR | F1_EDX_SSE | F1_EDX_SSE2;
 		if (vcpu_count > 1) {
 			/* Addressable logical processor IDs in the package: the
 			 * power of two leaf 0xB's core level shifts by. */

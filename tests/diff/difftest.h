@@ -10,8 +10,9 @@
  *   0x007000-0x008000 kernel stack (TSS.RSP0 = 0x8000)
  *   0x010000 page tables (16 MiB in 4 KiB pages)
  *   0x100000 user code: slot j at 0x100000 + j * 0x400 (read-only, executable)
- *   0x180000 records: slot j's initial GPRs/RFLAGS/MXCSR/XMMs at 0x180000 +
- *            j * 0x400, its final ones 0x200 further (user RW)
+ *   0x180000 records: slot j's initial GPRs/RFLAGS at 0x180000 + j * 0x800,
+ *            its final ones 0x200 further; its initial FXSAVE image (x87,
+ *            MXCSR, XMMs) at +0x400, the final one at +0x600 (user RW)
  *   0x400000 slot j's data at 0x400000 + j * 0x8000, eight pages:
  *            +0 absent | +0x1000, +0x2000 scratch (RW) | +0x3000 absent |
  *            +0x4000 user read-only | +0x5000 supervisor only |
@@ -19,9 +20,9 @@
  *
  * Design note — batches: one KVM_RUN costs ~100 us here and every state
  * ioctl ~20 us, so sequences run back to back in one guest: slot j's code is
- * a prologue that loads all GPRs, RFLAGS, MXCSR and XMM0-15 from its record
- * (RIP-relative, at CPL3), the sequence, and an epilogue that stores them
- * back and jumps
+ * a prologue that loads all GPRs, RFLAGS and (FXRSTOR) the x87 state, MXCSR
+ * and XMM0-15 from its record (RIP-relative, at CPL3), the sequence, and an
+ * epilogue that stores them back (FXSAVE) and jumps
  * to slot j+1; after the last slot `out 0xF4, al` (allowed at CPL3 by the
  * TSS I/O bitmap) ends the run. An exception vectors to a 4-byte CPL0 stub
  * that writes the same port: the harness reads registers with get_state and
@@ -52,10 +53,10 @@
 #define DT_CODE 0x100000ULL
 #define DT_SLOT_CODE_SIZE 0x400
 #define DT_SLOT_CODE(j) (DT_CODE + (uint64_t)(j) * DT_SLOT_CODE_SIZE)
-#define DT_PROLOGUE_LEN 263             /* the sequence starts here in its slot */
+#define DT_PROLOGUE_LEN 128             /* the sequence starts here in its slot */
 #define DT_SEQ_CODE(j) (DT_SLOT_CODE(j) + DT_PROLOGUE_LEN)
 #define DT_CODE_END (DT_CODE + DT_MAX_SLOTS * DT_SLOT_CODE_SIZE + 0x1000)
-#define DT_REC_SIZE 0x400
+#define DT_REC_SIZE 0x800
 #define DT_REC(j) (0x180000ULL + (uint64_t)(j) * DT_REC_SIZE)
 #define DT_REC_END DT_REC(DT_MAX_SLOTS)
 #define DT_SLOT_SIZE 0x8000ULL
@@ -87,6 +88,7 @@
 #define DT_ARITH (DT_CF | DT_PF | DT_AF | DT_ZF | DT_SF | DT_OF)
 
 #define DT_MAX_CODE 240
+#define DT_FX_SIZE 160
 #define DT_MAX_INSNS 16
 #define DT_MAX_PATCHES 4
 
@@ -103,6 +105,10 @@ struct dt_seq {
 	uint64_t rflags;
 	uint32_t mxcsr;
 	uint8_t xmm[16][16];
+	/* x87 part of the FXSAVE image: FCW, FSW, abridged FTW, FOP, FIP,
+	 * FDP, then ST0-7 (MM0-7) in 16-byte slots; FNINIT's state unless a
+	 * generator or case changes it. */
+	uint8_t fx[DT_FX_SIZE];
 	uint32_t seed;                /* scratch memory pattern */
 	/* Instruction boundaries and what is architecturally undefined before
 	 * each one (a fault there reports that state) and at the end. */
@@ -125,6 +131,7 @@ struct dt_result {
 	uint64_t rip, rflags, cs, ss, cr2;   /* rip, cs, ss, cr2: exceptions only */
 	uint32_t mxcsr;
 	uint8_t xmm[16][16];
+	uint8_t fx[DT_FX_SIZE];       /* x87 state, as in dt_seq */
 	uint8_t mem[DT_MEM_SIZE];     /* the slot's pages */
 };
 

@@ -36,12 +36,15 @@
 #define PORT_DONE DT_EXIT_PORT
 #define PORT_EXC (DT_EXIT_PORT + 1)
 /* Record layout, twice (initial, then final at REC_RESULT): GPRs at 0,
- * RFLAGS at 0x80, MXCSR at 0x90, XMM0-15 at 0x100; the done mark. */
+ * RFLAGS at 0x80; the done mark; FXSAVE images (x87 state, MXCSR at 24,
+ * XMM0-15 at 160) at REC_FX and REC_FX_RESULT. */
 #define REC_FLAGS 0x80
-#define REC_MXCSR 0x90
-#define REC_XMM 0x100
 #define REC_RESULT 0x200
 #define REC_MARK (REC_RESULT + 0x98)
+#define REC_FX 0x400
+#define REC_FX_RESULT 0x600
+#define FX_MXCSR 24
+#define FX_XMM 160
 #define MARK_DONE 0x600D
 
 struct dt_env {
@@ -413,6 +416,8 @@ void dt_seq_init(struct dt_seq *s, unsigned slot, uint32_t seed)
 	 * exists in this machine, so IF=1 costs nothing. */
 	s->rflags = 0x202;
 	s->mxcsr = 0x1F80;
+	s->fx[0] = 0x7F;              /* FCW 0x037F, the rest 0: FNINIT's state */
+	s->fx[1] = 0x03;
 	for (int i = 0; i < 16; i++)
 		for (int b = 0; b < 16; b++)
 			s->xmm[i][b] = (uint8_t)(i * 16 + b);
@@ -444,8 +449,7 @@ static uint8_t *emit_rip(uint8_t *p, uint64_t at, uint8_t pfx, uint8_t rex, cons
 }
 
 static const uint8_t OP_LEA[] = { 0x8D }, OP_LOAD[] = { 0x8B }, OP_STORE[] = { 0x89 };
-static const uint8_t OP_MOVDQU_LOAD[] = { 0x0F, 0x6F }, OP_MOVDQU_STORE[] = { 0x0F, 0x7F };
-static const uint8_t OP_MXCSR[] = { 0x0F, 0xAE };   /* /2 ldmxcsr, /3 stmxcsr */
+static const uint8_t OP_FX[] = { 0x0F, 0xAE };   /* REX.W: /0 fxsave64, /1 fxrstor64 */
 
 /* Slot code: prologue, the sequence, epilogue, then a jump to the next
  * slot or the final `out`. */
@@ -456,9 +460,7 @@ static void emit_slot(uint8_t *region, const struct dt_seq *s, const struct dt_s
 #define HERE (at + (uint64_t)(p - base))
 	p = emit_rip(p, HERE, 0, 0x48, OP_LEA, 1, REG_RSP, rec + REC_FLAGS);   /* lea rsp */
 	*p++ = 0x9D;                                                          /* popfq */
-	p = emit_rip(p, HERE, 0, 0, OP_MXCSR, 2, 2, rec + REC_MXCSR);          /* ldmxcsr */
-	for (unsigned x = 0; x < 16; x++)                                     /* movdqu */
-		p = emit_rip(p, HERE, 0xF3, 0, OP_MOVDQU_LOAD, 2, x, rec + REC_XMM + x * 16);
+	p = emit_rip(p, HERE, 0, 0x48, OP_FX, 2, 1, rec + REC_FX);           /* fxrstor64 */
 	for (unsigned r = 0; r < REG_COUNT; r++)                              /* mov r, [] */
 		p = emit_rip(p, HERE, 0, 0x48, OP_LOAD, 1, r, rec + r * 8);
 	if (p - base != DT_PROLOGUE_LEN)
@@ -468,11 +470,9 @@ static void emit_slot(uint8_t *region, const struct dt_seq *s, const struct dt_s
 	for (unsigned r = 0; r < REG_COUNT; r++)                              /* mov [], r */
 		p = emit_rip(p, HERE, 0, 0x48, OP_STORE, 1, r, res + r * 8);
 	/* A sane RSP first: with a non-canonical one (the sequence may leave
-	 * one) this host's KVM raised #UD on the STMXCSR below. */
+	 * one) this host's KVM raised #UD on an STMXCSR here. */
 	p = emit_rip(p, HERE, 0, 0x48, OP_LEA, 1, REG_RSP, res + REC_FLAGS + 8);
-	for (unsigned x = 0; x < 16; x++)
-		p = emit_rip(p, HERE, 0xF3, 0, OP_MOVDQU_STORE, 2, x, res + REC_XMM + x * 16);
-	p = emit_rip(p, HERE, 0, 0, OP_MXCSR, 2, 3, res + REC_MXCSR);          /* stmxcsr */
+	p = emit_rip(p, HERE, 0, 0x48, OP_FX, 2, 0, rec + REC_FX_RESULT);    /* fxsave64 */
 	*p++ = 0x9C;                                                          /* pushfq */
 	/* mov qword [rip + mark], MARK_DONE */
 	*p++ = 0x48;
@@ -528,8 +528,9 @@ static int env_load(struct dt_env *e, const struct dt_seq *seqs, unsigned n,
 		memset(rec, 0, sizeof(rec));
 		memcpy(rec, s->regs, sizeof(s->regs));
 		memcpy(rec + REC_FLAGS, &s->rflags, 8);
-		memcpy(rec + REC_MXCSR, &s->mxcsr, 4);
-		memcpy(rec + REC_XMM, s->xmm, sizeof(s->xmm));
+		memcpy(rec + REC_FX, s->fx, sizeof(s->fx));
+		memcpy(rec + REC_FX + FX_MXCSR, &s->mxcsr, 4);
+		memcpy(rec + REC_FX + FX_XMM, s->xmm, sizeof(s->xmm));
 		int rc = sync_pages(m, DT_REC(s->slot), rec, sizeof(rec));
 		/* The slot's memory is staged in the result, then written. */
 		uint8_t *mem = res[i].mem;
@@ -629,8 +630,9 @@ static int env_exception(struct dt_env *e, const struct dt_seq *seqs, unsigned n
 	r->regs[REG_RSP] = f[3];
 	r->ss = f[4];
 	r->cr2 = vec == 14 ? st->cr2 : 0;
-	memcpy(&r->mxcsr, st->xsave + 24, 4);        /* FXSAVE image: MXCSR */
-	memcpy(r->xmm, st->xsave + 160, sizeof(r->xmm));   /* XMM0-15 */
+	memcpy(r->fx, st->xsave, sizeof(r->fx));     /* FXSAVE image: x87 state */
+	memcpy(&r->mxcsr, st->xsave + FX_MXCSR, 4);
+	memcpy(r->xmm, st->xsave + FX_XMM, sizeof(r->xmm));
 	if (!away && (f[0] < start || f[0] > start + s->len))
 		r->end = DT_END_ERROR;   /* the harness's own code faulted */
 	return i;
@@ -693,8 +695,9 @@ int dt_env_run(struct dt_env *e, const struct dt_seq *seqs, unsigned n, struct d
 		}
 		memcpy(r->regs, rec, sizeof(r->regs));
 		memcpy(&r->rflags, rec + REC_FLAGS, 8);
-		memcpy(&r->mxcsr, rec + REC_MXCSR, 4);
-		memcpy(r->xmm, rec + REC_XMM, sizeof(r->xmm));
+		memcpy(r->fx, rec + REC_FX_RESULT - REC_RESULT, sizeof(r->fx));
+		memcpy(&r->mxcsr, rec + REC_FX_RESULT - REC_RESULT + FX_MXCSR, 4);
+		memcpy(r->xmm, rec + REC_FX_RESULT - REC_RESULT + FX_XMM, sizeof(r->xmm));
 		r->rip = DT_SEQ_CODE(s->slot) + s->len;
 	}
 	return 0;

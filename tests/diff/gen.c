@@ -346,7 +346,7 @@ static bool finish(struct gen *g)
 
 unsigned dt_gen_ntemplates(void)
 {
-	return gen_int_count + gen_sse_count + gen_bits_count;
+	return gen_int_count + gen_sse_count + gen_bits_count + gen_x87_count;
 }
 
 static const struct tmpl *template_at(unsigned i)
@@ -354,7 +354,10 @@ static const struct tmpl *template_at(unsigned i)
 	if (i < gen_int_count)
 		return &gen_int_templates[i];
 	i -= gen_int_count;
-	return i < gen_sse_count ? &gen_sse_templates[i] : &gen_bits_templates[i - gen_sse_count];
+	if (i < gen_sse_count)
+		return &gen_sse_templates[i];
+	i -= gen_sse_count;
+	return i < gen_bits_count ? &gen_bits_templates[i] : &gen_x87_templates[i - gen_bits_count];
 }
 
 const char *dt_gen_template_name(unsigned i)
@@ -371,6 +374,7 @@ void dt_gen_seq(struct dt_rng *r, struct dt_seq *s)
 	unsigned slot = s->slot;
 	dt_seq_init(s, slot, slot);
 	gen_sse_init(&g);
+	gen_x87_init(&g);
 	g.pinned[REG_RSP] = true;
 	s->rflags = 0x202 | (dt_rand(r) & DT_ARITH) | (chance(&g, 25) ? 0x400 : 0);
 	unsigned want = 1 + rnd(&g, 4);

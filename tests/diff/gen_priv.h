@@ -1,7 +1,8 @@
 /*
  * Internal interface of the random sequence generator (gen.c, the
  * integer templates in gen_int.c, the SSE templates in gen_sse.c, the
- * bit-manipulation templates in gen_bits.c).
+ * bit-manipulation templates in gen_bits.c, the x87 and MMX ones in
+ * gen_x87.c).
  */
 #ifndef NYX_TESTS_DIFF_GEN_PRIV_H
 #define NYX_TESTS_DIFF_GEN_PRIV_H
@@ -62,6 +63,8 @@ extern const struct tmpl gen_sse_templates[];
 extern const unsigned gen_sse_count;
 extern const struct tmpl gen_bits_templates[];
 extern const unsigned gen_bits_count;
+extern const struct tmpl gen_x87_templates[];
+extern const unsigned gen_x87_count;
 
 uint64_t gen_interesting(struct gen *g);
 unsigned gen_pick_reg(struct gen *g, unsigned size);
@@ -73,6 +76,8 @@ int gen_rm(struct gen *g, unsigned size, bool mem_allowed);
 void gen_byte_regs(struct gen *g, int reg, int rm);
 /* Initial XMM registers and MXCSR (gen_sse.c). */
 void gen_sse_init(struct gen *g);
+/* Initial x87 state (gen_x87.c). */
+void gen_x87_init(struct gen *g);
 
 static inline void prefix(struct gen *g, uint8_t p)
 {

@@ -321,9 +321,15 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in);
 void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
 
 /* --- x87.c -------------------------------------------------------------------- */
-/* Executes an x87 opcode (D8-DF) other than the control subset in exec.c;
- * false if it is not implemented yet. */
+/* Executes an x87 instruction (D8-DF); raises #NM/#MF/#UD as the CPU does. */
 bool emu_x87(struct emu_cpu *cpu, struct emu_insn *in);
+/* FWAIT: #NM if CR0.MP and TS, #MF for a pending unmasked exception. */
+void emu_x87_wait(struct emu_cpu *cpu);
+/* Before an MMX instruction: #UD for CR0.EM, #NM for TS, pending #MF. */
+void emu_x87_mmx_enter(struct emu_cpu *cpu);
+/* --- mmx.c -------------------------------------------------------------------- */
+/* MMX instructions on MM0-7 (0F without 66/F2/F3); false if not one. */
+bool emu_exec_mmx(struct emu_cpu *cpu, struct emu_insn *in);
 
 /* --- profile.c -------------------------------------------------------------- */
 enum { EMU_PROF_REP_KINDS = 5 };   /* movs, stos, cmps/scas, lods, ins/outs */

@@ -2,8 +2,8 @@
  * Instruction dispatch and the data-movement instructions: MOV and its
  * variants, LEA, XCHG, PUSH/POP (incl. PUSHA/POPA, PUSHF/POPF), ENTER/LEAVE,
  * sign/zero extension, CMOVcc/SETcc, LAHF/SAHF, flag instructions, XLAT,
- * BSWAP, segment loads, CMPXCHG8B/16B, MOVNTI, NOPs and the x87 control subset
- * (FNINIT, FNSTSW, FNSTCW, FLDCW, FNCLEX, FWAIT; the rest of x87 is stage 2).
+ * BSWAP, segment loads, CMPXCHG8B/16B, MOVNTI, NOPs; x87 (D8-DF, FWAIT) goes
+ * to x87.c.
  * Everything else is handed to alu.c, control.c, string.c, system.c, sse.c.
  */
 #include <pthread.h>
@@ -252,47 +252,6 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 	emu_set_flags(cpu, fl);
 }
 
-/* x87 control subset (probe and initialise the FPU); arithmetic in x87.c. */
-static void exec_x87(struct emu_cpu *cpu, struct emu_insn *in)
-{
-	uint8_t *fx = cpu->fxsave;
-	if (cpu->cr0 & (CR0_EM | CR0_TS))
-		emu_raise_noerr(cpu, EXC_NM);
-	unsigned op = in->op, reg = in->reg & 7;
-	if (op == 0xdb && in->mod == 3 && reg == 4 && (in->rm & 7) == 3) {   /* FNINIT */
-		fx[0] = 0x7f; fx[1] = 0x03;   /* FCW */
-		fx[2] = fx[3] = 0;            /* FSW */
-		fx[4] = 0;                    /* FTW (abridged): all empty */
-		memset(fx + 6, 0, 18);        /* FOP, FIP, FDP */
-		return;
-	}
-	if (op == 0xdb && in->mod == 3 && reg == 4 && (in->rm & 7) == 2) {   /* FNCLEX */
-		fx[2] &= 0x00;
-		fx[3] &= 0x7f;
-		return;
-	}
-	if (op == 0xdf && in->mod == 3 && reg == 4 && (in->rm & 7) == 0) {   /* FNSTSW AX */
-		emu_reg_set(cpu, in, REG_RAX, 2, fx[2] | (fx[3] << 8));
-		return;
-	}
-	if (in->mod != 3 && op == 0xd9 && reg == 7) {   /* FNSTCW m16 */
-		emu_write(cpu, in->seg, emu_ea(cpu, in), 2, fx[0] | (fx[1] << 8));
-		return;
-	}
-	if (in->mod != 3 && op == 0xd9 && reg == 5) {   /* FLDCW m16 */
-		uint64_t v = emu_read(cpu, in->seg, emu_ea(cpu, in), 2);
-		fx[0] = (uint8_t)v;
-		fx[1] = (uint8_t)(v >> 8);
-		return;
-	}
-	if (in->mod != 3 && op == 0xdd && reg == 7) {   /* FNSTSW m16 */
-		emu_write(cpu, in->seg, emu_ea(cpu, in), 2, fx[2] | (fx[3] << 8));
-		return;
-	}
-	if (!emu_x87(cpu, in))
-		emu_unimplemented(cpu, in);
-}
-
 static bool lockable(const struct emu_insn *in)
 {
 	if (in->mod == 3 || !in->has_modrm)
@@ -319,7 +278,8 @@ static bool lockable(const struct emu_insn *in)
  * in->group (the decoded-instruction cache keeps it), so a cached
  * instruction goes straight to its handler. */
 static bool (*const groups[])(struct emu_cpu *, struct emu_insn *) = {
-	emu_exec_alu, emu_exec_control, emu_exec_string, emu_exec_system, emu_exec_sse,
+	emu_exec_alu, emu_exec_control, emu_exec_string, emu_exec_system, emu_exec_mmx,
+	emu_exec_sse,
 };
 
 void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
@@ -510,8 +470,7 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 		emu_reg_set(cpu, in, REG_RDX, size, (int64_t)v < 0 ? ~0ULL : 0);
 		return;
 	case 0x9b:
-		if ((cpu->cr0 & (CR0_MP | CR0_TS)) == (CR0_MP | CR0_TS))
-			emu_raise_noerr(cpu, EXC_NM);
+		emu_x87_wait(cpu);
 		return;
 	case 0x9e: {
 		uint64_t mask = FL_SF | FL_ZF | FL_AF | FL_PF | FL_CF;
@@ -533,7 +492,7 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 		emu_reg_set(cpu, in, REG_RAX, 1, emu_cond(cpu, 2) ? 0xff : 0);
 		return;
 	case 0xd8 ... 0xdf:
-		exec_x87(cpu, in);
+		emu_x87(cpu, in);
 		return;
 	case 0xf5: emu_set_flags(cpu, emu_get_flags(cpu) ^ FL_CF); return;
 	case 0xf8: emu_set_flags(cpu, emu_get_flags(cpu) & ~(uint64_t)FL_CF); return;

@@ -548,3 +548,17 @@ l1:
 	movsd 0x4038, %xmm0
 	divsd 0x4028, %xmm0
 	hlt
+@@ pm_x87_mf code32 0x1000
+	fninit
+	movw $0x37b, 0x4000
+	fldcw 0x4000
+	fldz
+	fld1
+	fdiv %st(1), %st
+	fnstsw 0x4002
+	fwait
+	movw $1, 0x4004
+	hlt
+@@ pm_mmx code32 0x1000
+	movq %mm1, %mm0
+	hlt
