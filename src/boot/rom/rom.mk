@@ -20,3 +20,7 @@ $(ROM_OUT)/%.bin: $(ROM_OUT)/%.raw $(BUILD)/tools/optionrom_sum
 
 $(ROM_OUT)/roms.o: src/boot/rom/roms.S $(ROM_OUT)/linuxboot.bin
 	$(CC) -c -DLINUXBOOT_BIN='"$(ROM_OUT)/linuxboot.bin"' -o $@ $<
+
+# Keep the assembled and linked stages (make would delete them as
+# intermediates after every build).
+.SECONDARY: $(ROM_OUT)/linuxboot.o $(ROM_OUT)/linuxboot.raw
