@@ -180,6 +180,30 @@ static bool emit_mmx(struct gen *g, const struct tmpl *t, unsigned size)
 		mm_rm(g, op <= 0x62 ? 4 : 8);
 		return true;
 	}
+	if (t->op == 2) {                                   /* CVTPI2PS/PD, CVT(T)PS/PD2PI */
+		static const uint8_t ops[] = { 0x2A, 0x2C, 0x2D };
+		uint8_t op = ops[rnd(g, 3)];
+		bool pd = chance(g, 50);
+		if (pd)
+			prefix(g, 0x66);
+		opcode(g, (const uint8_t[]){ 0x0F, op }, 2);
+		if (op == 0x2A) {
+			set_reg(g, rnd(g, 16));                     /* xmm */
+			mm_rm(g, 8);
+		} else {
+			mm_reg(g, rnd(g, 8), false);
+			if (chance(g, 40)) {
+				g->align = pd ? 2 : 0;
+				gen_rm_mem(g, pd ? 16 : 8, true);
+			} else {
+				unsigned x = rnd(g, 16);
+				g->modrm = (uint8_t)((g->modrm & 0x38) | 0xC0 | (x & 7));
+				if (x & 8)
+					g->rex |= 0x41;
+			}
+		}
+		return true;
+	}
 	if (k < 25) {                                       /* shifts by imm8 */
 		static const uint8_t sh[][2] = {
 			{ 0x71, 2 }, { 0x71, 4 }, { 0x71, 6 }, { 0x72, 2 }, { 0x72, 4 },
@@ -260,6 +284,7 @@ const struct tmpl gen_x87_templates[] = {
 	{ "x87-ctl", W32, 0, emit_x87, 6, 0, 0, 0 },
 	{ "mmx-arith", W32, 0, emit_mmx, 0, 0, 0, 0 },
 	{ "mmx-mov", W32, 0, emit_mmx, 1, 0, 0, 0 },
+	{ "mmx-cvt", W32, 0, emit_mmx, 2, 0, 0, 0 },
 };
 const unsigned gen_x87_count = sizeof(gen_x87_templates) / sizeof(gen_x87_templates[0]);
 

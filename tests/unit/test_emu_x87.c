@@ -69,3 +69,29 @@ TEST(emu_mmx_em_is_ud_and_ts_is_nm)
 	CHECK_EQ(f->s.xsave[4], 0xff);
 	fix_free(f);
 }
+
+/* FNSTENV in real mode, 16- and 32-bit operand size (SDM Vol. 1 figures
+ * 8-10 and 8-12): the instruction pointer and operand pointer are 20-bit
+ * linear addresses split around the opcode; here FSTP m32 at 0x1004 with
+ * its operand at 0x4000, so FOP = D9 /3 ModRM 1E = 0x11E. */
+TEST(emu_x87_fnstenv_real_mode_layouts)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_real(f, rm_x87_env, sizeof(rm_x87_env));
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(fix_get(f, 0x4010, 2), 0x037f);     /* FCW */
+	CHECK_EQ(fix_get(f, 0x4012, 2), 0);          /* FSW: TOP back at 0 */
+	CHECK_EQ(fix_get(f, 0x4014, 2), 0xffff);     /* FTW: all empty */
+	CHECK_EQ(fix_get(f, 0x4016, 2), 0x1004);     /* FIP[15:0] */
+	CHECK_EQ(fix_get(f, 0x4018, 2), 0x011e);     /* FIP[19:16] << 12 | FOP */
+	CHECK_EQ(fix_get(f, 0x401a, 2), 0x4000);     /* FDP[15:0] */
+	CHECK_EQ(fix_get(f, 0x401c, 2), 0);          /* FDP[19:16] << 12 */
+	CHECK_EQ(fix_get(f, 0x4020, 2), 0x037f);
+	CHECK_EQ(fix_get(f, 0x4028, 2), 0xffff);
+	CHECK_EQ(fix_get(f, 0x402c, 2), 0x1004);     /* FIP[15:0] */
+	CHECK_EQ(fix_get(f, 0x4030, 4), 0x011e);     /* FIP[31:16] << 12 | FOP */
+	CHECK_EQ(fix_get(f, 0x4034, 2), 0x4000);     /* FDP[15:0] */
+	CHECK_EQ(fix_get(f, 0x4038, 4), 0);          /* FDP[31:16] << 12 */
+	fix_free(f);
+}

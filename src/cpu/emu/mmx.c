@@ -3,7 +3,9 @@
  * MMX set, and the MMX-register forms SSE and SSE2 added: PSHUFW, PINSRW,
  * PEXTRW, PMOVMSKB, PMINUB/PMAXUB/PMINSW/PMAXSW, PAVGB/PAVGW, PMULHUW,
  * PSADBW, MOVNTQ, MASKMOVQ, PADDQ/PSUBQ/PMULUDQ), and MOVQ2DQ/MOVDQ2Q.
- * CVTPI2PS and the other MMX-register conversions stay in sse.c's hands.
+ * and the conversions between MMX and XMM registers (CVTPI2PS/PD,
+ * CVT(T)PS2PI, CVT(T)PD2PI: the host's SSE unit under the guest's MXCSR
+ * with every exception masked; flags merged, #XM for unmasked ones).
  *
  * Design note — the register file: MMi is the low 64 bits of physical x87
  * register Ri (SDM Vol. 1 9.5). The FXSAVE image (cpu->fxsave) keeps the
@@ -132,6 +134,111 @@ static bool exec_xmm_mm(struct emu_cpu *cpu, struct emu_insn *in)
 	return true;
 }
 
+/* CVTPI2PS, CVTPI2PD, CVT(T)PS2PI, CVT(T)PD2PI on the host's SSE unit:
+ * rdi = the destination (xmm: 16 bytes, mm: 8), rsi = the source (16-byte
+ * aligned), rdx = MXCSR in (all exceptions masked) and out. The host's
+ * own MXCSR is kept in the red zone and put back. */
+__asm__(
+	".pushsection .text\n"
+	".macro NYX_CVT name, insn, to_mm\n"
+	"	.balign 16\n"
+	"\\name:\n"
+	"	endbr64\n"
+	"	stmxcsr -4(%rsp)\n"
+	"	ldmxcsr (%rdx)\n"
+	"	.if \\to_mm\n"
+	"	\\insn (%rsi), %mm0\n"
+	"	movq %mm0, (%rdi)\n"
+	"	emms\n"
+	"	.else\n"
+	"	movdqu (%rdi), %xmm0\n"
+	"	\\insn (%rsi), %xmm0\n"
+	"	movdqu %xmm0, (%rdi)\n"
+	"	.endif\n"
+	"	stmxcsr (%rdx)\n"
+	"	ldmxcsr -4(%rsp)\n"
+	"	ret\n"
+	".endm\n"
+	"NYX_CVT nyx_cvtpi2ps, cvtpi2ps, 0\n"
+	"NYX_CVT nyx_cvtpi2pd, cvtpi2pd, 0\n"
+	"NYX_CVT nyx_cvttps2pi, cvttps2pi, 1\n"
+	"NYX_CVT nyx_cvtps2pi, cvtps2pi, 1\n"
+	"NYX_CVT nyx_cvttpd2pi, cvttpd2pi, 1\n"
+	"NYX_CVT nyx_cvtpd2pi, cvtpd2pi, 1\n"
+	".purgem NYX_CVT\n"
+	".popsection\n");
+
+typedef void (*cvt_fn)(void *dst, const void *src, uint32_t *mxcsr);
+void nyx_cvtpi2ps(void *, const void *, uint32_t *);
+void nyx_cvtpi2pd(void *, const void *, uint32_t *);
+void nyx_cvttps2pi(void *, const void *, uint32_t *);
+void nyx_cvtps2pi(void *, const void *, uint32_t *);
+void nyx_cvttpd2pi(void *, const void *, uint32_t *);
+void nyx_cvtpd2pi(void *, const void *, uint32_t *);
+
+/* 0F 2A/2C/2D and 66 0F 2A/2C/2D: conversions between MMX and XMM. */
+static bool exec_cvt_pi(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned lo = in->op & 0xff;
+	bool pd = in->p66;
+	if ((cpu->cr0 & CR0_EM) || !(cpu->cr4 & CR4_OSFXSR))
+		emu_raise_noerr(cpu, EXC_UD);
+	if (cpu->cr0 & CR0_TS)
+		emu_raise_noerr(cpu, EXC_NM);
+	uint8_t src[16] __attribute__((aligned(16))) = { 0 };
+	uint8_t dst[16] __attribute__((aligned(16)));
+	uint8_t *xmm = cpu->fxsave + 160;
+	bool mm_src = lo == 0x2A && in->mod == 3, mm_dst = lo != 0x2A;
+	/* An MMX register operand makes it an MMX instruction: pending #MF
+	 * first, then the x87-to-MMX transition (SDM Vol. 2, CVTPI2PS). */
+	if (mm_src || mm_dst)
+		emu_x87_mmx_enter(cpu);
+	if (lo == 0x2A) {
+		uint64_t v = mm_src ? src_mm_reg(cpu, in->rm & 7) :
+				      emu_read(cpu, in->seg, emu_ea(cpu, in), 8);
+		memcpy(src, &v, 8);
+		memcpy(dst, xmm + 16 * (in->reg & 15), 16);
+	} else if (in->mod == 3) {
+		memcpy(src, xmm + 16 * (in->rm & 15), 16);
+	} else {
+		uint64_t lin = emu_linear(cpu, in->seg, emu_ea(cpu, in), pd ? 16 : 8, ACC_READ);
+		if (pd && (lin & 15))
+			emu_raise(cpu, EXC_GP, 0);
+		for (unsigned i = 0; i < (pd ? 16u : 8u); i += 8) {
+			uint64_t v = emu_read_lin(cpu, lin + i, 8, ACC_READ);
+			memcpy(src + i, &v, 8);
+		}
+	}
+	uint32_t guest, m;
+	memcpy(&guest, cpu->fxsave + FX_MXCSR, 4);
+	m = (guest & ~0x3Fu) | 0x1F80;   /* every exception masked, no flags */
+	static const cvt_fn fns[2][3] = {
+		{ nyx_cvtpi2ps, nyx_cvttps2pi, nyx_cvtps2pi },
+		{ nyx_cvtpi2pd, nyx_cvttpd2pi, nyx_cvtpd2pi },
+	};
+	fns[pd][lo == 0x2A ? 0 : lo - 0x2B](dst, src, &m);
+	uint32_t raised = m & 0x3F;
+	/* An unmasked invalid or denormal operand (detected before the
+	 * computation) keeps the result flags out (SDM Vol. 1 11.5.2). */
+	if (raised & ~(guest >> 7) & 0x3)
+		raised &= 0x3;
+	guest |= raised;
+	memcpy(cpu->fxsave + FX_MXCSR, &guest, 4);
+	/* The x87-to-MMX transition happens even when #XM follows. */
+	if (mm_src || mm_dst)
+		mmx_state(cpu);
+	if (raised & ~(guest >> 7) & 0x3F)
+		emu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
+	if (lo == 0x2A) {
+		memcpy(xmm + 16 * (in->reg & 15), dst, 16);
+	} else {
+		uint64_t v;
+		memcpy(&v, dst, 8);
+		mm_set(cpu, in->reg & 7, v);
+	}
+	return true;
+}
+
 bool emu_exec_mmx(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op, lo = op & 0xff;
@@ -139,6 +246,8 @@ bool emu_exec_mmx(struct emu_cpu *cpu, struct emu_insn *in)
 		return false;
 	if (lo == 0xD6 && (in->rep == 0xf2 || in->rep == 0xf3) && !in->p66)
 		return exec_xmm_mm(cpu, in);
+	if ((lo == 0x2A || lo == 0x2C || lo == 0x2D) && !in->rep)
+		return exec_cvt_pi(cpu, in);
 	if (in->p66 || in->rep || !is_mmx(lo))
 		return false;
 	emu_x87_mmx_enter(cpu);

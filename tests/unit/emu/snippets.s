@@ -562,3 +562,11 @@ l1:
 @@ pm_mmx code32 0x1000
 	movq %mm1, %mm0
 	hlt
+@@ rm_x87_env code16 0x1000
+	fninit
+	fld1
+	fstps 0x4000
+	fnstenv 0x4010
+	.byte 0x66
+	fnstenv 0x4020
+	hlt
