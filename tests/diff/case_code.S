@@ -1368,6 +1368,78 @@ CASE "movaps misaligned load", sse-align
 END
 
 /* --- Flags instructions ----------------------------------------------------------- */
+/* Unmasked overflow/underflow (expected values: the host CPU under KVM). */
+CASE "unmasked UE: mulsd of two denormals, #XM with UE DE (exact product: no PE)", sse-farith
+	MXCSR 0x1780
+	XF64 xmm0, 0x7B
+	XF64 xmm1, 0x34
+	mulsd xmm1, xmm0
+END
+CASE "unmasked UE: divss to a tiny inexact quotient, #XM with UE PE", sse-farith
+	MXCSR 0x1780
+	XF32 xmm0, 0x00C00000
+	XF32 xmm1, 0x40400000
+	divss xmm0, xmm1
+END
+CASE "unmasked UE: a tiny exact difference underflows too", sse-farith
+	MXCSR 0x1780
+	XF32 xmm0, 0x00C00000
+	XF32 xmm1, 0x00800000
+	subss xmm0, xmm1
+END
+CASE "masked UE: a tiny exact difference raises nothing", sse-farith
+	MXCSR 0x1F80
+	XF32 xmm0, 0x00C00000
+	XF32 xmm1, 0x00800000
+	subss xmm0, xmm1
+END
+CASE "unmasked UE with FTZ: FTZ does not apply, #XM", sse-farith
+	MXCSR 0x9780
+	XF32 xmm0, 0x00800000
+	XF32 xmm1, 0x3E800000
+	mulss xmm0, xmm1
+END
+CASE "unmasked OE: mulps overflow, exact unbounded: #XM with OE only, destination kept", sse-farith
+	MXCSR 0x1B80
+	XF32 xmm0, 0x7F000000
+	pshufd xmm0, xmm0, 0
+	XF32 xmm1, 0x40400000
+	mulps xmm0, xmm1
+END
+CASE "unmasked OE: cvtsd2ss of 2^200 is exact unbounded: OE without PE", sse-cvt
+	MXCSR 0x1B80
+	XF64 xmm0, 0x4C70000000000000
+	cvtsd2ss xmm1, xmm0
+END
+CASE "cvtpd2ps: one lane overflows (masked), one underflows (unmasked)", sse-cvt
+	MXCSR 0x1780
+	XF64 xmm0, 0x7FE0000000000000
+	XF64 xmm1, 0x3000000000000001
+	punpcklqdq xmm0, xmm1
+	cvtpd2ps xmm2, xmm0
+END
+CASE "unmasked IE in one lane: only IE, overflow in another lane not reported", sse-farith
+	MXCSR 0x1F00
+	XF32 xmm0, 0x7F000000
+	XF32 xmm1, 0x7FA00000
+	punpckldq xmm0, xmm1
+	XF32 xmm2, 0x40400000
+	pshufd xmm2, xmm2, 0
+	mulps xmm0, xmm2
+END
+CASE "unmasked DE with DAZ: denormal is zero, no DE", sse-farith
+	MXCSR 0x1DC0
+	XF32 xmm0, 0x00000005
+	XF32 xmm1, 0x3F800000
+	mulss xmm0, xmm1
+END
+CASE "cvttsd2si unmasked IE: #XM, destination kept", sse-cvtsi
+	MXCSR 0x1F00
+	mov rbx, 0x1234
+	XF64 xmm0, 0x7FF8000000000000
+	cvttsd2si rbx, xmm0
+END
+
 CASE "clc/stc/cmc/cld/std", flags
 	stc
 	cmc

@@ -2,41 +2,23 @@
  * SSE/SSE2 (stage 2, first part): the XMM register file, FXSAVE/FXRSTOR,
  * the data moves, the packed-integer and logic instructions C libraries use
  * for string and memory functions (compares, PMOVMSKB, shuffles, unpacks,
- * shifts, add/subtract, min/max), MOVMSKPS/PD, SHUFPS, PINSRW/PEXTRW,
- * and scalar/packed single and double arithmetic, compares and conversions
- * computed with the host's IEEE arithmetic in round-to-nearest.
+ * shifts, add/subtract, min/max), MOVMSKPS/PD, SHUFPS, PINSRW/PEXTRW;
+ * the floating-point arithmetic, compares and conversions, under MXCSR,
+ * are in sse_fp.c.
  *
  * Design note: the XMM registers and MXCSR live inside cpu->fxsave, in
  * their FXSAVE positions (XMM n at 160 + 16 n, MXCSR at 24), so FXSAVE,
  * FXRSTOR and vcpu_state's XSAVE image are plain copies. Not yet done:
- * MMX (not advertised), SSE3+, MXCSR exception flags and rounding modes,
- * denormal controls. Missing opcodes raise #UD through emu_unimplemented.
+ * MMX (not advertised), SSE3+. Missing opcodes raise #UD through
+ * emu_unimplemented.
  */
-#include <fenv.h>
-#include <math.h>
 #include <stdlib.h>
 
-#include "cpu/emu/emu.h"
+#include "cpu/emu/sse_priv.h"
 
-typedef union {
-	uint8_t b[16];
-	uint16_t w[8];
-	uint32_t d[4];
-	uint64_t q[2];
-	int8_t sb[16];
-	int16_t sw[8];
-	int32_t sd[4];
-	int64_t sq[2];
-	float f[4];
-	double g[2];
-} xmm_t;
 
-#define MXCSR_MASK 0xffffu
 
-static inline xmm_t *xreg(struct emu_cpu *cpu, unsigned n)
-{
-	return (xmm_t *)(void *)(cpu->fxsave + 160 + 16 * (n & 15));
-}
+#define xreg sse_xreg
 
 static void sse_check(struct emu_cpu *cpu)
 {
@@ -55,9 +37,7 @@ static uint64_t mem_lin(struct emu_cpu *cpu, struct emu_insn *in, unsigned size,
 	return lin;
 }
 
-/* Source operand: XMM rm or `size` bytes of memory (zero extended). */
-static void get_src(struct emu_cpu *cpu, struct emu_insn *in, xmm_t *v, unsigned size,
-		    bool aligned)
+void sse_get_src(struct emu_cpu *cpu, struct emu_insn *in, xmm_t *v, unsigned size, bool aligned)
 {
 	if (in->mod == 3) {
 		*v = *xreg(cpu, in->rm);
@@ -120,182 +100,6 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 	}
 }
 
-static void set_cmp_flags(struct emu_cpu *cpu, double a, double b)
-{
-	uint64_t fl = emu_get_flags(cpu) & ~(uint64_t)FL_ARITH;
-	if (isnan(a) || isnan(b))
-		fl |= FL_ZF | FL_PF | FL_CF;
-	else if (a < b)
-		fl |= FL_CF;
-	else if (a == b)
-		fl |= FL_ZF;
-	emu_set_flags(cpu, fl);
-}
-
-static double fp_op(unsigned op, double a, double b)
-{
-	volatile double x = a, y = b, r;   /* keep the order against fenv calls */
-	switch (op) {
-	case 0x51: r = sqrt(y); break;
-	case 0x58: r = x + y; break;
-	case 0x59: r = x * y; break;
-	case 0x5c: r = x - y; break;
-	case 0x5d: r = (x < y) ? x : y; break;   /* SDM: the second if unordered/equal */
-	case 0x5e: r = x / y; break;
-	default: r = (x > y) ? x : y; break;
-	}
-	return r;
-}
-
-static bool cmp_pred(unsigned pred, double a, double b)
-{
-	bool un = isnan(a) || isnan(b);
-	switch (pred & 7) {
-	case 0: return a == b;
-	case 1: return a < b;
-	case 2: return a <= b;
-	case 3: return un;
-	case 4: return !(a == b);
-	case 5: return !(a < b);
-	case 6: return !(a <= b);
-	default: return !un;
-	}
-}
-
-/* Integer conversion with x86's "integer indefinite" on overflow/NaN. */
-static int64_t cvt_int(double v, unsigned size, bool truncate)
-{
-	double r = truncate ? trunc(v) : nearbyint(v);
-	double lim = size == 8 ? 9223372036854775808.0 : 2147483648.0;
-	if (isnan(r) || r >= lim || r < -lim)
-		return size == 8 ? INT64_MIN : INT32_MIN;
-	return (int64_t)r;
-}
-
-/* MXCSR exception flags from the host's floating-point environment: sticky
- * flags when masked; an unmasked one raises #XM (#UD without
- * CR4.OSXMMEXCPT) before the result is written (SDM Vol. 1, 11.5). */
-static void mxcsr_begin(void)
-{
-	feclearexcept(FE_ALL_EXCEPT);
-}
-
-static void mxcsr_end(struct emu_cpu *cpu)
-{
-	int e = fetestexcept(FE_ALL_EXCEPT);
-	uint32_t f = 0, m;
-	if (e & FE_INVALID) f |= 0x01;
-	if (e & FE_DIVBYZERO) f |= 0x04;
-	if (e & FE_OVERFLOW) f |= 0x08;
-	if (e & FE_UNDERFLOW) f |= 0x10;
-	if (e & FE_INEXACT) f |= 0x20;
-	memcpy(&m, cpu->fxsave + 24, 4);
-	m |= f;
-	memcpy(cpu->fxsave + 24, &m, 4);
-	if (f & ~(m >> 7) & 0x3f)
-		emu_raise(cpu, (cpu->cr4 & CR4_OSXMMEXCPT) ? EXC_XM : EXC_UD, 0);
-}
-
-static void exec_fp(struct emu_cpu *cpu, struct emu_insn *in)
-{
-	unsigned op = in->op & 0xff;
-	xmm_t *d = xreg(cpu, in->reg), s, r = *d;
-	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2, pd = in->p66 && !in->rep;
-	if (ss || sd) {
-		get_src(cpu, in, &s, ss ? 4 : 8, false);
-		mxcsr_begin();
-		if (ss)
-			r.f[0] = (float)fp_op(op, d->f[0], s.f[0]);
-		else
-			r.g[0] = fp_op(op, d->g[0], s.g[0]);
-		mxcsr_end(cpu);
-		*d = r;
-		return;
-	}
-	get_src(cpu, in, &s, 16, true);
-	mxcsr_begin();
-	if (pd) {
-		for (unsigned i = 0; i < 2; i++)
-			r.g[i] = fp_op(op, d->g[i], s.g[i]);
-	} else {
-		for (unsigned i = 0; i < 4; i++)
-			r.f[i] = (float)fp_op(op, d->f[i], s.f[i]);
-	}
-	mxcsr_end(cpu);
-	*d = r;
-}
-
-static void exec_cvt(struct emu_cpu *cpu, struct emu_insn *in)
-{
-	unsigned op = in->op & 0xff;
-	xmm_t *d = xreg(cpu, in->reg), s;
-	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2;
-	unsigned isz = (in->rex & 8) ? 8 : 4;
-	switch (op) {
-	case 0x2a: {   /* CVTSI2SS/SD */
-		if (!ss && !sd)
-			emu_unimplemented(cpu, in);
-		int64_t v = (int64_t)emu_sext(emu_rm_read(cpu, in, isz), isz);
-		if (ss)
-			d->f[0] = (float)v;
-		else
-			d->g[0] = (double)v;
-		return;
-	}
-	case 0x2c: case 0x2d: {   /* CVT(T)SS2SI / CVT(T)SD2SI */
-		if (!ss && !sd)
-			emu_unimplemented(cpu, in);
-		get_src(cpu, in, &s, ss ? 4 : 8, false);
-		double v = ss ? s.f[0] : s.g[0];
-		emu_reg_set(cpu, in, in->reg, isz, (uint64_t)cvt_int(v, isz, op == 0x2c));
-		return;
-	}
-	case 0x5a:     /* CVTSS2SD / CVTSD2SS / CVTPS2PD / CVTPD2PS */
-		if (ss) {
-			get_src(cpu, in, &s, 4, false);
-			d->g[0] = s.f[0];
-		} else if (sd) {
-			get_src(cpu, in, &s, 8, false);
-			d->f[0] = (float)s.g[0];
-		} else if (in->p66) {
-			get_src(cpu, in, &s, 16, true);
-			d->f[0] = (float)s.g[0];
-			d->f[1] = (float)s.g[1];
-			d->q[1] = 0;
-		} else {
-			get_src(cpu, in, &s, 8, false);
-			double a = s.f[0], b = s.f[1];
-			d->g[0] = a;
-			d->g[1] = b;
-		}
-		return;
-	case 0x5b:     /* CVTDQ2PS / CVTPS2DQ (66) / CVTTPS2DQ (F3) */
-		get_src(cpu, in, &s, 16, true);
-		for (unsigned i = 0; i < 4; i++) {
-			if (in->p66 || ss)
-				d->sd[i] = (int32_t)cvt_int(s.f[i], 4, ss);
-			else
-				d->f[i] = (float)s.sd[i];
-		}
-		return;
-	default:       /* 0xe6: CVTDQ2PD (F3) / CVTTPD2DQ (66) / CVTPD2DQ (F2) */
-		if (ss) {
-			get_src(cpu, in, &s, 8, false);
-			double a = s.sd[0], b = s.sd[1];
-			d->g[0] = a;
-			d->g[1] = b;
-		} else if (in->p66 || sd) {
-			get_src(cpu, in, &s, 16, true);
-			d->sd[0] = (int32_t)cvt_int(s.g[0], 4, in->p66);
-			d->sd[1] = (int32_t)cvt_int(s.g[1], 4, in->p66);
-			d->q[1] = 0;
-		} else {
-			emu_unimplemented(cpu, in);
-		}
-		return;
-	}
-}
-
 static uint8_t sat_u8(int v) { return v < 0 ? 0 : v > 255 ? 255 : (uint8_t)v; }
 static uint16_t sat_u16(int v) { return v < 0 ? 0 : v > 65535 ? 65535 : (uint16_t)v; }
 static int8_t sat_s8(int v) { return v < -128 ? -128 : v > 127 ? 127 : (int8_t)v; }
@@ -330,7 +134,7 @@ static void exec_int(struct emu_cpu *cpu, struct emu_insn *in)
 	xmm_t *d = xreg(cpu, in->reg), s, r;
 	if (!in->p66 || in->rep)
 		emu_unimplemented(cpu, in);   /* MMX forms: MMX is not advertised */
-	get_src(cpu, in, &s, 16, true);
+	sse_get_src(cpu, in, &s, 16, true);
 	r = *d;
 	switch (op) {
 	case 0x60: case 0x61: case 0x62: case 0x6c:   /* PUNPCKL* */
@@ -432,7 +236,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x10: case 0x11: {   /* MOVUPS/MOVUPD/MOVSS/MOVSD */
 		unsigned size = ss ? 4 : sd ? 8 : 16;
 		if (lo == 0x10) {
-			get_src(cpu, in, &s, size, false);
+			sse_get_src(cpu, in, &s, size, false);
 			if (size == 16 || in->mod != 3)
 				*d = s;   /* memory scalar loads zero the rest */
 			else
@@ -463,7 +267,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x14: case 0x15: {   /* UNPCKLPS/HPS, UNPCKLPD/HPD */
 		if (in->rep)
 			emu_unimplemented(cpu, in);
-		get_src(cpu, in, &s, 16, true);
+		sse_get_src(cpu, in, &s, 16, true);
 		xmm_t r;
 		unsigned h = lo == 0x15;
 		if (p66) {
@@ -482,7 +286,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		if (in->rep)
 			emu_unimplemented(cpu, in);
 		if (lo == 0x28) {
-			get_src(cpu, in, &s, 16, true);
+			sse_get_src(cpu, in, &s, 16, true);
 			*d = s;
 		} else if (in->mod == 3) {
 			*xreg(cpu, in->rm) = *d;
@@ -495,17 +299,9 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 			emu_raise(cpu, EXC_UD, 0);
 		put_mem(cpu, in, d, 16, true);
 		return true;
-	case 0x2e: case 0x2f:     /* UCOMISS/COMISS, UCOMISD/COMISD */
-		if (in->rep)
-			emu_unimplemented(cpu, in);
-		get_src(cpu, in, &s, p66 ? 8 : 4, false);
-		if (p66)
-			set_cmp_flags(cpu, d->g[0], s.g[0]);
-		else
-			set_cmp_flags(cpu, d->f[0], s.f[0]);
-		return true;
-	case 0x2a: case 0x2c: case 0x2d: case 0x5a: case 0x5b: case 0xe6:
-		exec_cvt(cpu, in);
+	case 0x2a: case 0x2c: case 0x2d: case 0x2e: case 0x2f: case 0x5a: case 0x5b: case 0xe6:
+	case 0x51: case 0x58: case 0x59: case 0x5c: case 0x5d: case 0x5e: case 0x5f: case 0xc2:
+		sse_exec_fp(cpu, in);   /* sse_fp.c */
 		return true;
 	case 0x50: {              /* MOVMSKPS / MOVMSKPD */
 		if (in->mod != 3 || in->rep)
@@ -523,24 +319,24 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x54: case 0x55: case 0x56: case 0x57: {   /* ANDPS ANDNPS ORPS XORPS (+PD) */
 		if (in->rep)
 			emu_unimplemented(cpu, in);
-		get_src(cpu, in, &s, 16, true);
+		sse_get_src(cpu, in, &s, 16, true);
 		for (int i = 0; i < 2; i++)
 			d->q[i] = lo == 0x54 ? d->q[i] & s.q[i] : lo == 0x55 ? ~d->q[i] & s.q[i] :
 				  lo == 0x56 ? d->q[i] | s.q[i] : d->q[i] ^ s.q[i];
 		return true;
 	}
-	case 0x51: case 0x58: case 0x59: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
-		exec_fp(cpu, in);
-		return true;
 	case 0x6e:                /* MOVD/MOVQ xmm, r/m */
 		if (!p66)
 			emu_unimplemented(cpu, in);
-		memset(d, 0, 16);
-		d->q[0] = emu_rm_read(cpu, in, (in->rex & 8) ? 8 : 4);
+	{
+		uint64_t v = emu_rm_read(cpu, in, (in->rex & 8) ? 8 : 4);   /* may fault */
+		d->q[0] = v;
+		d->q[1] = 0;
 		return true;
+	}
 	case 0x7e:
 		if (ss) {             /* MOVQ xmm, xmm/m64 */
-			get_src(cpu, in, &s, 8, false);
+			sse_get_src(cpu, in, &s, 8, false);
 			d->q[0] = s.q[0];
 			d->q[1] = 0;
 		} else if (p66) {     /* MOVD/MOVQ r/m, xmm */
@@ -567,7 +363,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		if (!p66 && !ss)
 			emu_unimplemented(cpu, in);
 		if (lo == 0x6f) {
-			get_src(cpu, in, &s, 16, p66);
+			sse_get_src(cpu, in, &s, 16, p66);
 			*d = s;
 		} else if (in->mod == 3) {
 			*xreg(cpu, in->rm) = *d;
@@ -577,7 +373,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		return true;
 	}
 	case 0x70: {              /* PSHUFD / PSHUFHW / PSHUFLW */
-		get_src(cpu, in, &s, 16, true);
+		sse_get_src(cpu, in, &s, 16, true);
 		unsigned imm = in->imm & 0xff;
 		xmm_t r = s;
 		if (p66) {
@@ -630,25 +426,6 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		emu_reg_set(cpu, in, in->reg, 4, m);
 		return true;
 	}
-	case 0xc2: {              /* CMPPS/PD/SS/SD */
-		unsigned pred = in->imm & 7;
-		if (ss || sd) {
-			get_src(cpu, in, &s, ss ? 4 : 8, false);
-			if (ss)
-				d->d[0] = cmp_pred(pred, d->f[0], s.f[0]) ? ~0u : 0;
-			else
-				d->q[0] = cmp_pred(pred, d->g[0], s.g[0]) ? ~0ULL : 0;
-		} else {
-			get_src(cpu, in, &s, 16, true);
-			if (p66)
-				for (int i = 0; i < 2; i++)
-					d->q[i] = cmp_pred(pred, d->g[i], s.g[i]) ? ~0ULL : 0;
-			else
-				for (int i = 0; i < 4; i++)
-					d->d[i] = cmp_pred(pred, d->f[i], s.f[i]) ? ~0u : 0;
-		}
-		return true;
-	}
 	case 0xc4:                /* PINSRW */
 		if (!p66)
 			emu_unimplemented(cpu, in);
@@ -662,7 +439,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0xc6: {              /* SHUFPS / SHUFPD */
 		if (in->rep)
 			emu_unimplemented(cpu, in);
-		get_src(cpu, in, &s, 16, true);
+		sse_get_src(cpu, in, &s, 16, true);
 		unsigned imm = in->imm & 0xff;
 		xmm_t r;
 		if (p66) {
