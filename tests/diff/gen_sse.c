@@ -6,6 +6,10 @@
  * conversion limits), random rounding modes, FTZ/DAZ, sticky flags and now
  * and then unmasked exceptions (#XM).
  *
+ * SSE3, SSSE3 and SSE4.1 (and PCMPGTQ of SSE4.2) are generated whether
+ * or not our CPUID model advertises them yet: the emulator implements
+ * them, and they are tested before they are advertised.
+ *
  * Each template is a family of opcodes with one operand form; legacy SSE
  * requires 16-byte aligned memory for packed operands (else #GP), so those
  * get an aligned address (the aligned moves mostly, the rest always).
@@ -24,6 +28,7 @@ enum sse_form {
 	SX_GXREG,     /* r32, xmm register only (MOVMSK, PMOVMSKB, PEXTRW ib) */
 	SX_XGI,       /* PINSRW xmm, r32/m16, imm8 */
 	SX_GSTORE,    /* MOVD/MOVQ r/m32|64, xmm */
+	SX_GSTOREI,   /* PEXTRB/W/D/Q, EXTRACTPS r/m, xmm, imm8 (REX.W random) */
 };
 
 struct sse_op {
@@ -33,6 +38,7 @@ struct sse_op {
 	uint8_t msize;        /* memory operand size; 0: register only */
 	uint8_t align;        /* packed: 16-byte alignment required */
 	uint8_t ext;          /* SX_SHIFTI: ModRM.reg; SX_GXREG with imm: 1 */
+	uint8_t map;          /* 0: 0F op; 0x38 / 0x3A: 0F 38 op / 0F 3A op */
 };
 
 #define PI(op) { 0x66, op, SX_XX, 16, 1, 0 }
@@ -116,6 +122,47 @@ static const struct sse_op movmsk[] = {
 	{ 0x66, 0xC4, SX_XGI, 2, 0, 0 },
 };
 
+/* SSE3: ADDSUBPD/PS, HADDPD/PS, HSUBPD/PS, MOVSLDUP, MOVSHDUP, MOVDDUP, LDDQU. */
+static const struct sse_op sse3[] = {
+	{ 0x66, 0xD0, SX_XX, 16, 1, 0 }, { 0xF2, 0xD0, SX_XX, 16, 1, 0 },
+	{ 0x66, 0x7C, SX_XX, 16, 1, 0 }, { 0xF2, 0x7C, SX_XX, 16, 1, 0 },
+	{ 0x66, 0x7D, SX_XX, 16, 1, 0 }, { 0xF2, 0x7D, SX_XX, 16, 1, 0 },
+	{ 0xF3, 0x12, SX_XX, 16, 1, 0 }, { 0xF3, 0x16, SX_XX, 16, 1, 0 },
+	{ 0xF2, 0x12, SX_XX, 8, 0, 0 }, { 0xF2, 0xF0, SX_XX, 16, 0, 0 },
+};
+/* SSSE3 (66 0F 38 00-0B, 1C-1E; 66 0F 3A 0F PALIGNR). */
+#define P38(op) { 0x66, op, SX_XX, 16, 1, 0, 0x38 }
+static const struct sse_op ssse3[] = {
+	P38(0x00), P38(0x01), P38(0x02), P38(0x03), P38(0x04), P38(0x05), P38(0x06),
+	P38(0x07), P38(0x08), P38(0x09), P38(0x0A), P38(0x0B), P38(0x1C), P38(0x1D),
+	P38(0x1E), { 0x66, 0x0F, SX_XXI, 16, 1, 0, 0x3A },
+};
+
+/* SSE4.1 and PCMPGTQ (SSE4.2): 66 0F 38 and 66 0F 3A. */
+#define P3A(op) { 0x66, op, SX_XXI, 16, 1, 0, 0x3A }
+static const struct sse_op sse41[] = {
+	P38(0x10), P38(0x14), P38(0x15), P38(0x17), P38(0x28), P38(0x29), P38(0x2B),
+	P38(0x37), P38(0x38), P38(0x39), P38(0x3A), P38(0x3B), P38(0x3C), P38(0x3D),
+	P38(0x3E), P38(0x3F), P38(0x40), P38(0x41),
+	{ 0x66, 0x20, SX_XX, 8, 0, 0, 0x38 }, { 0x66, 0x21, SX_XX, 4, 0, 0, 0x38 },
+	{ 0x66, 0x22, SX_XX, 2, 0, 0, 0x38 }, { 0x66, 0x23, SX_XX, 8, 0, 0, 0x38 },
+	{ 0x66, 0x24, SX_XX, 4, 0, 0, 0x38 }, { 0x66, 0x25, SX_XX, 8, 0, 0, 0x38 },
+	{ 0x66, 0x30, SX_XX, 8, 0, 0, 0x38 }, { 0x66, 0x31, SX_XX, 4, 0, 0, 0x38 },
+	{ 0x66, 0x32, SX_XX, 2, 0, 0, 0x38 }, { 0x66, 0x33, SX_XX, 8, 0, 0, 0x38 },
+	{ 0x66, 0x34, SX_XX, 4, 0, 0, 0x38 }, { 0x66, 0x35, SX_XX, 8, 0, 0, 0x38 },
+	P3A(0x0C), P3A(0x0D), P3A(0x0E), P3A(0x42),
+	{ 0x66, 0x21, SX_XXI, 4, 0, 0, 0x3A },   /* INSERTPS */
+	{ 0x66, 0x14, SX_GSTOREI, 1, 0, 0, 0x3A }, { 0x66, 0x15, SX_GSTOREI, 2, 0, 0, 0x3A },
+	{ 0x66, 0x16, SX_GSTOREI, 4, 0, 0, 0x3A }, { 0x66, 0x17, SX_GSTOREI, 4, 0, 0, 0x3A },
+	{ 0x66, 0x20, SX_XGI, 1, 0, 0, 0x3A }, { 0x66, 0x22, SX_XGI, 4, 0, 0, 0x3A },
+};
+/* SSE4.1 float: ROUNDPS/PD/SS/SD; DPPS, DPPD. */
+static const struct sse_op sse41fp[] = {
+	P3A(0x08), P3A(0x09), { 0x66, 0x0A, SX_XXI, 4, 0, 0, 0x3A },
+	{ 0x66, 0x0B, SX_XXI, 8, 0, 0, 0x3A },
+};
+static const struct sse_op sse41dp[] = { P3A(0x40), P3A(0x41) };
+
 struct sse_family {
 	const struct sse_op *ops;
 	unsigned n;
@@ -125,7 +172,7 @@ struct sse_family {
 static const struct sse_family families[] = {
 	FAM(padd), FAM(psub), FAM(pmul), FAM(plogic), FAM(pcmp), FAM(pminmax), FAM(pack),
 	FAM(pshift), FAM(pshuf), FAM(farith), FAM(flogic), FAM(fcmp), FAM(comi), FAM(cvt),
-	FAM(cvtsi), FAM(mov), FAM(movmsk),
+	FAM(cvtsi), FAM(mov), FAM(movmsk), FAM(sse3), FAM(ssse3), FAM(sse41), FAM(sse41fp), FAM(sse41dp),
 };
 
 static void xmm_reg(struct gen *g, unsigned x, bool rm)
@@ -162,7 +209,10 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 	g->sse = true;
 	if (o->pfx)
 		prefix(g, o->pfx);
-	opcode(g, (const uint8_t[]){ 0x0F, o->op }, 2);
+	if (o->map)
+		opcode(g, (const uint8_t[]){ 0x0F, o->map, o->op }, 3);
+	else
+		opcode(g, (const uint8_t[]){ 0x0F, o->op }, 2);
 	bool w = chance(g, 50);
 	unsigned gsize = w ? 8 : 4;
 	int rm;
@@ -173,7 +223,9 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 		xmm_rm(g, o, f->ops == mov);
 		/* MOVHLPS/MOVLHPS are the register forms of 12/16. */
 		if (o->form == SX_XXI)
-			imm(g, 1, o->op == 0xC2 ? rnd(g, 8) : rnd(g, 256));
+			imm(g, 1, o->op == 0xC2 && !o->map ? rnd(g, 8) :
+				  o->map == 0x3A && o->op == 0x0F && chance(g, 80) ? rnd(g, 34) :
+				  rnd(g, 256));
 		break;
 	case SX_STORE:
 		xmm_reg(g, rnd(g, 16), false);
@@ -190,13 +242,27 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 		imm(g, 1, chance(g, 70) ? rnd(g, 20) : rnd(g, 256));
 		break;
 	case SX_XG:
-	case SX_XGI:
-		if (o->form == SX_XG && w)
+	case SX_XGI: {
+		/* PINSRW/B/D: a register source is r32; REX.W makes 22 PINSRQ */
+		unsigned msz = o->form == SX_XGI ? o->msize : gsize;
+		if (w && (o->form == SX_XG || (o->map && o->op == 0x22))) {
 			g->rex |= 0x48;
+			msz = 8;
+		}
 		xmm_reg(g, rnd(g, 16), false);
-		gen_rm(g, o->form == SX_XGI ? 2 : gsize, true);
+		gen_rm(g, msz, true);
 		if (o->form == SX_XGI)
 			imm(g, 1, rnd(g, 256));
+		break;
+	}
+	case SX_GSTOREI:
+		if (w)
+			g->rex |= 0x48;
+		xmm_reg(g, rnd(g, 16), false);
+		rm = gen_rm(g, w && o->op == 0x16 ? 8 : o->msize, true);
+		if (rm >= 0)
+			writes(g, (unsigned)rm, gsize);
+		imm(g, 1, rnd(g, 256));
 		break;
 	case SX_GX: {
 		if (w)
@@ -225,7 +291,7 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 			writes(g, (unsigned)rm, gsize);
 		break;
 	}
-	if (f->ops == comi) {
+	if (f->ops == comi || (f->ops == sse41 && o->op == 0x17 && o->map == 0x38)) {
 		g->fw = DT_ARITH;   /* ZF PF CF from the compare, OF SF AF cleared */
 	}
 	return true;
@@ -249,6 +315,11 @@ const struct tmpl gen_sse_templates[] = {
 	{ "sse-cvtsi", W32, 0, emit_sse, 14, 0, 0, 0 },
 	{ "sse-mov", W32, 0, emit_sse, 15, 0, 0, 0 },
 	{ "sse-movmsk", W32, 0, emit_sse, 16, 0, 0, 0 },
+	{ "sse3", W32, 0, emit_sse, 17, 0, 0, 0 },
+	{ "ssse3", W32, 0, emit_sse, 18, 0, 0, 0 },
+	{ "sse41", W32, 0, emit_sse, 19, 0, 0, 0 },
+	{ "sse41-fp", W32, 0, emit_sse, 20, 0, 0, 0 },
+	{ "sse41-dp", W32, 0, emit_sse, 21, 0, 0, 0 },
 };
 const unsigned gen_sse_count = sizeof(gen_sse_templates) / sizeof(gen_sse_templates[0]);
 

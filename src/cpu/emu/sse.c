@@ -9,7 +9,8 @@
  * Design note: the XMM registers and MXCSR live inside cpu->fxsave, in
  * their FXSAVE positions (XMM n at 160 + 16 n, MXCSR at 24), so FXSAVE,
  * FXRSTOR and vcpu_state's XSAVE image are plain copies. Not yet done:
- * MMX (not advertised), SSE3+. Missing opcodes raise #UD through
+ * MMX (not advertised); SSE3 and SSSE3 are in sse_ext.c and sse_fp.c.
+ * Missing opcodes raise #UD through
  * emu_unimplemented.
  */
 #include <stdlib.h>
@@ -213,6 +214,8 @@ static void exec_int(struct emu_cpu *cpu, struct emu_insn *in)
 static bool is_sse_op(unsigned op)
 {
 	unsigned lo = op & 0xff;
+	if (op == 0x138 || op == 0x13a)
+		return true;
 	if (op < 0x100)
 		return false;
 	return (lo >= 0x10 && lo <= 0x17) || (lo >= 0x28 && lo <= 0x2f) ||
@@ -232,6 +235,8 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2, p66 = in->p66 && !in->rep;
 	unsigned lo = op & 0xff;
 
+	if (sse_exec_ext(cpu, in))   /* SSE3 moves, SSSE3 and later (sse_ext.c) */
+		return true;
 	switch (lo) {
 	case 0x10: case 0x11: {   /* MOVUPS/MOVUPD/MOVSS/MOVSD */
 		unsigned size = ss ? 4 : sd ? 8 : 16;
@@ -300,6 +305,7 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		put_mem(cpu, in, d, 16, true);
 		return true;
 	case 0x2a: case 0x2c: case 0x2d: case 0x2e: case 0x2f: case 0x5a: case 0x5b: case 0xe6:
+	case 0x7c: case 0x7d: case 0xd0:
 	case 0x51: case 0x58: case 0x59: case 0x5c: case 0x5d: case 0x5e: case 0x5f: case 0xc2:
 		sse_exec_fp(cpu, in);   /* sse_fp.c */
 		return true;

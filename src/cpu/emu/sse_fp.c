@@ -1,8 +1,9 @@
 /*
- * SSE/SSE2 floating point under the guest's MXCSR: arithmetic (ADD SUB MUL
- * DIV MIN MAX SQRT in ps/pd/ss/sd), compares (CMPcc, COMIS, UCOMIS) and
- * conversions (CVT*), with rounding control, DAZ, FTZ, the sticky exception
- * flags and #XM/#UD for unmasked exceptions.
+ * SSE/SSE2/SSE3 floating point under the guest's MXCSR: arithmetic (ADD SUB
+ * MUL DIV MIN MAX SQRT in ps/pd/ss/sd, ADDSUB, HADD, HSUB, SSE4.1 ROUND,
+ * DPPS, DPPD), compares (CMPcc,
+ * COMIS, UCOMIS) and conversions (CVT*), with rounding control, DAZ, FTZ,
+ * the sticky exception flags and #XM/#UD for unmasked exceptions.
  *
  * Design note: how results are computed. The emulator runs only on x86-64
  * hosts, whose SSE unit implements exactly the arithmetic the guest
@@ -92,6 +93,39 @@ HOST_CMP(4) HOST_CMP(5) HOST_CMP(6) HOST_CMP(7)
 static const host_fn cmp_fns[8][4] = {
 	CMP_ROW(0), CMP_ROW(1), CMP_ROW(2), CMP_ROW(3),
 	CMP_ROW(4), CMP_ROW(5), CMP_ROW(6), CMP_ROW(7),
+};
+
+/* SSE3: ADDSUBPS/PD; HADD/HSUB run as ADD/SUB on rearranged operands. */
+HOST_XX(h_addsubps, "addsubps")
+HOST_XX(h_addsubpd, "addsubpd")
+
+/* SSE4.1: ROUNDPS/PD/SS/SD by imm8[3:0], DPPS by imm8, DPPD by imm8 & 0x33;
+ * the immediate is part of the host instruction, one function each. */
+#define HOST_ROUND(n)                                                           \
+	HOST_XX(h_roundps##n, "roundps $" #n ",") HOST_XX(h_roundpd##n, "roundpd $" #n ",") \
+	HOST_XX(h_roundss##n, "roundss $" #n ",") HOST_XX(h_roundsd##n, "roundsd $" #n ",")
+#define X16(M, h) M(h##0) M(h##1) M(h##2) M(h##3) M(h##4) M(h##5) M(h##6) M(h##7) \
+	M(h##8) M(h##9) M(h##a) M(h##b) M(h##c) M(h##d) M(h##e) M(h##f)
+#define Y16(M, h) M(h##0) M(h##1) M(h##2) M(h##3) M(h##4) M(h##5) M(h##6) M(h##7) \
+	M(h##8) M(h##9) M(h##a) M(h##b) M(h##c) M(h##d) M(h##e) M(h##f)
+X16(HOST_ROUND, 0x)
+#define ROUND_ROW(n) { h_roundps##n, h_roundpd##n, h_roundss##n, h_roundsd##n },
+static const host_fn round_fns[16][4] = { X16(ROUND_ROW, 0x) };
+#define HOST_DPPS(n) HOST_XX(h_dpps##n, "dpps $" #n ",")
+#define HOST_DPPS16(h) Y16(HOST_DPPS, h)
+X16(HOST_DPPS16, 0x)
+#define DPPS_NAME(n) h_dpps##n,
+#define DPPS_ROW(h) Y16(DPPS_NAME, h)
+static const host_fn dpps_fns[256] = { X16(DPPS_ROW, 0x) };
+#define HOST_DPPD(n) HOST_XX(h_dppd##n, "dppd $" #n ",")
+HOST_DPPD(0x00) HOST_DPPD(0x01) HOST_DPPD(0x02) HOST_DPPD(0x03)
+HOST_DPPD(0x10) HOST_DPPD(0x11) HOST_DPPD(0x12) HOST_DPPD(0x13)
+HOST_DPPD(0x20) HOST_DPPD(0x21) HOST_DPPD(0x22) HOST_DPPD(0x23)
+HOST_DPPD(0x30) HOST_DPPD(0x31) HOST_DPPD(0x32) HOST_DPPD(0x33)
+static const host_fn dppd_fns[16] = {   /* by imm8[5:4] << 2 | imm8[1:0] */
+	h_dppd0x00, h_dppd0x01, h_dppd0x02, h_dppd0x03, h_dppd0x10, h_dppd0x11,
+	h_dppd0x12, h_dppd0x13, h_dppd0x20, h_dppd0x21, h_dppd0x22, h_dppd0x23,
+	h_dppd0x30, h_dppd0x31, h_dppd0x32, h_dppd0x33,
 };
 
 HOST_XX(h_cvtps2pd, "cvtps2pd")
@@ -342,6 +376,56 @@ static void run_xx(struct emu_cpu *cpu, struct emu_insn *in, host_fn fn, unsigne
 	*d = r;
 }
 
+/* SSE3 F2/66 0F D0 ADDSUBPS/PD, 0F 7C HADDPS/PD, 0F 7D HSUBPS/PD. The
+ * horizontal forms compute, per result element, one IEEE add or subtract
+ * of two elements of the same register (SDM: DEST[31:0] = SRC1[31:0] +
+ * SRC1[63:32] ... SRC2's pairs in the upper half), so they are run as
+ * ADDPS/SUBPS (ADDPD/SUBPD) on the even and the odd elements: the same
+ * results and flags, element by element. */
+static void exec_sse3_fp(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned op = in->op & 0xff;
+	bool pd = in->p66 && !in->rep;
+	if (!pd && in->rep != 0xf2)
+		emu_raise(cpu, EXC_UD, 0);
+	xmm_t *d = sse_xreg(cpu, in->reg), s, a, b, r;
+	sse_get_src(cpu, in, &s, 16, true);
+	struct fp_insn fi = { NULL, (uint8_t)(pd ? 8 : 4), K_ADD, (uint8_t)(pd ? 2 : 4) };
+	if (op == 0xd0) {
+		fi.fn = pd ? h_addsubpd : h_addsubps;
+		a = *d;
+		b = s;
+	} else {
+		fi.fn = op == 0x7c ? (pd ? h_addpd : h_addps) : (pd ? h_subpd : h_subps);
+		if (pd) {
+			a.q[0] = d->q[0]; b.q[0] = d->q[1];
+			a.q[1] = s.q[0];  b.q[1] = s.q[1];
+		} else {
+			for (int i = 0; i < 2; i++) {
+				a.d[i] = d->d[2 * i];     b.d[i] = d->d[2 * i + 1];
+				a.d[2 + i] = s.d[2 * i];  b.d[2 + i] = s.d[2 * i + 1];
+			}
+		}
+	}
+	fp_commit_flags(cpu, fp_run(cpu, &fi, &a, &b, &r));
+	*d = r;
+}
+
+/* SSE4.1 66 0F 3A 08-0B ROUNDPS/PD/SS/SD, 40 DPPS, 41 DPPD. */
+static void exec_sse41_fp(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned op = in->op3, imm = in->imm & 0xff;
+	if (op <= 0x0b) {
+		unsigned form = op - 8;   /* ps pd ss sd */
+		run_xx(cpu, in, round_fns[imm & 15][form], form_size[form], form < 2,
+		       form & 1 ? 8 : 4, K_NONE, 0);
+	} else if (op == 0x40) {
+		run_xx(cpu, in, dpps_fns[imm], 16, true, 4, K_NONE, 0);
+	} else {
+		run_xx(cpu, in, dppd_fns[(imm >> 2 & 0xc) | (imm & 3)], 16, true, 8, K_NONE, 0);
+	}
+}
+
 static void exec_comi(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	static uint32_t (*const fns[4])(unsigned *, const xmm_t *, const xmm_t *, uint32_t) = {
@@ -423,6 +507,10 @@ static void exec_cvt(struct emu_cpu *cpu, struct emu_insn *in)
 void sse_exec_fp(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op & 0xff, form = fp_form(in);
+	if (in->op == 0x13a) {
+		exec_sse41_fp(cpu, in);
+		return;
+	}
 	switch (op) {
 	case 0x51: case 0x58: case 0x59: case 0x5c: case 0x5d: case 0x5e: case 0x5f:
 		run_xx(cpu, in, arith_fns[op & 15][form], form_size[form], form < 2,
@@ -439,6 +527,9 @@ void sse_exec_fp(struct emu_cpu *cpu, struct emu_insn *in)
 		return;
 	case 0x2a: case 0x2c: case 0x2d:
 		exec_cvtsi(cpu, in);
+		return;
+	case 0x7c: case 0x7d: case 0xd0:
+		exec_sse3_fp(cpu, in);
 		return;
 	default:
 		exec_cvt(cpu, in);

@@ -57,7 +57,15 @@ static inline void sse_set_mxcsr(struct emu_cpu *cpu, uint32_t m)
 void sse_get_src(struct emu_cpu *cpu, struct emu_insn *in, xmm_t *v, unsigned size, bool aligned);
 
 /* sse_fp.c: the float instructions of the 0F map (arithmetic 51 58-5F,
- * compares C2 2E 2F, conversions 2A 2C 2D 5A 5B E6). */
+ * compares C2 2E 2F, conversions 2A 2C 2D 5A 5B E6, SSE3 7C 7D D0; and
+ * 0F 3A 08-0B 40 41, the SSE4.1 ROUND and DP). */
 void sse_exec_fp(struct emu_cpu *cpu, struct emu_insn *in);
+
+/* sse_ext.c: SSE3 moves, the 0F 38 / 0F 3A maps (SSSE3 on); false for an
+ * opcode that is not its own. */
+bool sse_exec_ext(struct emu_cpu *cpu, struct emu_insn *in);
+
+/* sse_41.c: SSE4.1/4.2 in the 0F 38 / 0F 3A maps; false for another opcode. */
+bool sse_exec_41(struct emu_cpu *cpu, struct emu_insn *in);
 
 #endif
