@@ -1440,6 +1440,115 @@ CASE "cvttsd2si unmasked IE: #XM, destination kept", sse-cvtsi
 	cvttsd2si rbx, xmm0
 END
 
+/* SSE4.2 string compares and CRC32 (expected values: the host CPU). */
+CASE "pcmpistri equal any: first vowel of 'hello world'", sse42
+	mov rax, 0x000000756F696561
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x6F77206F6C6C6568
+	mov rbx, 0x0000000000646C72
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistri xmm1, xmm2, 0x00
+END
+CASE "pcmpistri ranges: first of 'a'-'z' in 'HELLo WORLD', most significant", sse42
+	mov rax, 0x0000000000007A61
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x4F77206F4C4C4548
+	mov rbx, 0x0000000000444C52
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistri xmm1, xmm2, 0x44
+END
+CASE "pcmpistri equal ordered: 'lo w' in 'hello world'", sse42
+	mov rax, 0x0000000077206F6C
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x6F77206F6C6C6568
+	mov rbx, 0x0000000000646C72
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistri xmm1, xmm2, 0x0C
+END
+CASE "pcmpistrm equal each, masked negative, byte mask: strcmp", sse42
+	mov rax, 0x6874206F6C6C6568
+	mov rbx, 0x0000000000657265
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x6F77206F6C6C6568
+	mov rbx, 0x0000000000646C72
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistrm xmm1, xmm2, 0x78
+END
+CASE "pcmpistrm equal any, negative polarity, bit mask", sse42
+	mov rax, 0x0000000000636261
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x00005A6359625861
+	mov rbx, 0x0000000000000000
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistrm xmm1, xmm2, 0x10
+END
+CASE "pcmpistri signed words, ranges", sse42
+	mov rax, 0x00007FBFC380C200
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x00000080C2010005
+	mov rbx, 0x0000000000000000
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	pcmpistri xmm1, xmm2, 0x07
+END
+CASE "pcmpestri explicit lengths 3 and -5 (abs), equal ordered", sse42
+	mov rax, 0x0000636261636261
+	mov rbx, 0x0000000000000000
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x6362616362617878
+	mov rbx, 0x0000000000636261
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	mov eax, 3
+	mov edx, -5
+	pcmpestri xmm1, xmm2, 0x0C
+END
+CASE "pcmpestrm explicit lengths past 16 saturate, REX.W, word mask", sse42
+	mov rax, 0x3736353433323130
+	mov rbx, 0x6665646362613938
+	movq xmm1, rax
+	pinsrq xmm1, rbx, 1
+	mov rax, 0x3839616263646566
+	mov rbx, 0x3031323334353637
+	movq xmm2, rax
+	pinsrq xmm2, rbx, 1
+	mov rax, 0x100000003
+	mov rdx, -0x7FFFFFFFFFFFFFFF
+	.byte 0x66, 0x48, 0x0F, 0x3A, 0x60, 0xCA, 0x41   /* pcmpestrm xmm1, xmm2, 0x41 (REX.W) */
+END
+CASE "crc32 of '123456789' (CRC-32C check value 0xE3069283)", sse42
+	mov eax, -1
+	mov rbx, 0x3837363534333231
+	crc32 rax, rbx
+	mov cl, 0x39
+	crc32 eax, cl
+	not eax
+	mov edx, 0x12345678
+	mov si, 0xBEEF
+	crc32 edx, si
+	mov r8, -1
+	crc32 r8, qword ptr [SCRATCH + 0x40]
+	mov r9d, 7
+	crc32 r9d, byte ptr [SCRATCH + 0x41]
+END
+
 CASE "clc/stc/cmc/cld/std", flags
 	stc
 	cmc

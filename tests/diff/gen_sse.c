@@ -29,6 +29,8 @@ enum sse_form {
 	SX_XGI,       /* PINSRW xmm, r32/m16, imm8 */
 	SX_GSTORE,    /* MOVD/MOVQ r/m32|64, xmm */
 	SX_GSTOREI,   /* PEXTRB/W/D/Q, EXTRACTPS r/m, xmm, imm8 (REX.W random) */
+	SX_CRC,       /* CRC32 r32|64, r/m8|16|32|64 (F2 0F 38 F0/F1) */
+	SX_PCMPSTR,   /* PCMPxSTRx xmm, xmm/m128 (unaligned), imm8; EAX/EDX lengths */
 };
 
 struct sse_op {
@@ -163,6 +165,13 @@ static const struct sse_op sse41fp[] = {
 };
 static const struct sse_op sse41dp[] = { P3A(0x40), P3A(0x41) };
 
+/* SSE4.2: PCMPESTRM/ESTRI/ISTRM/ISTRI and CRC32. */
+static const struct sse_op sse42[] = {
+	{ 0x66, 0x60, SX_PCMPSTR, 16, 0, 0, 0x3A }, { 0x66, 0x61, SX_PCMPSTR, 16, 0, 0, 0x3A },
+	{ 0x66, 0x62, SX_PCMPSTR, 16, 0, 0, 0x3A }, { 0x66, 0x63, SX_PCMPSTR, 16, 0, 0, 0x3A },
+	{ 0xF2, 0xF0, SX_CRC, 1, 0, 0, 0x38 }, { 0xF2, 0xF1, SX_CRC, 4, 0, 0, 0x38 },
+};
+
 struct sse_family {
 	const struct sse_op *ops;
 	unsigned n;
@@ -172,7 +181,7 @@ struct sse_family {
 static const struct sse_family families[] = {
 	FAM(padd), FAM(psub), FAM(pmul), FAM(plogic), FAM(pcmp), FAM(pminmax), FAM(pack),
 	FAM(pshift), FAM(pshuf), FAM(farith), FAM(flogic), FAM(fcmp), FAM(comi), FAM(cvt),
-	FAM(cvtsi), FAM(mov), FAM(movmsk), FAM(sse3), FAM(ssse3), FAM(sse41), FAM(sse41fp), FAM(sse41dp),
+	FAM(cvtsi), FAM(mov), FAM(movmsk), FAM(sse3), FAM(ssse3), FAM(sse41), FAM(sse41fp), FAM(sse41dp), FAM(sse42),
 };
 
 static void xmm_reg(struct gen *g, unsigned x, bool rm)
@@ -207,14 +216,18 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 	if (g->written[REG_RSP])
 		return false;   /* SSE with a non-canonical RSP: #UD on this host's KVM */
 	g->sse = true;
+	bool w = chance(g, 50), crc16 = false;
+	unsigned gsize = w ? 8 : 4;
+	if (o->form == SX_CRC && o->op == 0xF1 && !w && chance(g, 30)) {
+		prefix(g, 0x66);   /* CRC32 r32, r/m16 */
+		crc16 = true;
+	}
 	if (o->pfx)
 		prefix(g, o->pfx);
 	if (o->map)
 		opcode(g, (const uint8_t[]){ 0x0F, o->map, o->op }, 3);
 	else
 		opcode(g, (const uint8_t[]){ 0x0F, o->op }, 2);
-	bool w = chance(g, 50);
-	unsigned gsize = w ? 8 : 4;
 	int rm;
 	switch (o->form) {
 	case SX_XX:
@@ -255,6 +268,34 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 			imm(g, 1, rnd(g, 256));
 		break;
 	}
+	case SX_CRC: {
+		if (w)
+			g->rex |= 0x48;
+		unsigned r = gen_pick_reg(g, gsize);
+		set_reg(g, r);
+		int src = gen_rm(g, o->op == 0xF0 ? 1 : crc16 ? 2 : gsize, true);
+		if (o->op == 0xF0)
+			gen_byte_regs(g, -1, src);
+		writes(g, r, gsize);
+		break;
+	}
+	case SX_PCMPSTR:
+		/* Explicit lengths: mostly within -20..20 so both ends count. */
+		if (o->op < 0x62) {
+			if (usable(g, REG_RAX) && chance(g, 80))
+				pin(g, REG_RAX, (uint64_t)(int64_t)((int)rnd(g, 41) - 20));
+			if (usable(g, REG_RDX) && chance(g, 80))
+				pin(g, REG_RDX, (uint64_t)(int64_t)((int)rnd(g, 41) - 20));
+			if (chance(g, 20))
+				g->rex |= 0x48;
+		}
+		xmm_reg(g, rnd(g, 16), false);
+		xmm_rm(g, o, true);
+		imm(g, 1, rnd(g, 128));
+		if (o->op & 1)
+			writes(g, REG_RCX, 4);
+		g->fw = DT_ARITH;
+		break;
 	case SX_GSTOREI:
 		if (w)
 			g->rex |= 0x48;
@@ -320,6 +361,7 @@ const struct tmpl gen_sse_templates[] = {
 	{ "sse41", W32, 0, emit_sse, 19, 0, 0, 0 },
 	{ "sse41-fp", W32, 0, emit_sse, 20, 0, 0, 0 },
 	{ "sse41-dp", W32, 0, emit_sse, 21, 0, 0, 0 },
+	{ "sse42", W32, 0, emit_sse, 22, 0, 0, 0 },
 };
 const unsigned gen_sse_count = sizeof(gen_sse_templates) / sizeof(gen_sse_templates[0]);
 

@@ -230,6 +230,10 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		return false;
 	if (op == 0x177)
 		emu_unimplemented(cpu, in);   /* EMMS: MMX is not advertised */
+	if (op == 0x138 && in->rep == 0xf2 && (in->op3 == 0xf0 || in->op3 == 0xf1)) {
+		sse_exec_crc32(cpu, in);      /* sse_42.c */
+		return true;
+	}
 	sse_check(cpu);
 	xmm_t *d = xreg(cpu, in->reg), s;
 	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2, p66 = in->p66 && !in->rep;

@@ -87,7 +87,7 @@ static bool ssse3_op(unsigned op, xmm_t *r, const xmm_t *d, const xmm_t *s)
 static void exec_3byte(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op3;
-	if (sse_exec_41(cpu, in))   /* sse_41.c */
+	if (sse_exec_41(cpu, in) || sse_exec_42(cpu, in))   /* sse_41.c, sse_42.c */
 		return;
 	if (!in->p66 || in->rep)
 		emu_unimplemented(cpu, in);   /* MMX forms (MMX is not advertised) */

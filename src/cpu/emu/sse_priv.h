@@ -68,4 +68,9 @@ bool sse_exec_ext(struct emu_cpu *cpu, struct emu_insn *in);
 /* sse_41.c: SSE4.1/4.2 in the 0F 38 / 0F 3A maps; false for another opcode. */
 bool sse_exec_41(struct emu_cpu *cpu, struct emu_insn *in);
 
+/* sse_42.c: PCMPxSTRx (false for another opcode) and CRC32, which is not
+ * an SSE instruction (no CR0/CR4 checks). */
+bool sse_exec_42(struct emu_cpu *cpu, struct emu_insn *in);
+void sse_exec_crc32(struct emu_cpu *cpu, struct emu_insn *in);
+
 #endif
