@@ -1549,6 +1549,37 @@ CASE "crc32 of '123456789' (CRC-32C check value 0xE3069283)", sse42
 	crc32 r9d, byte ptr [SCRATCH + 0x41]
 END
 
+CASE "dppd: unmasked UE on a product of denormals: UE DE without PE (exact)", sse41-dp
+	MXCSR 0x1780
+	XF64 xmm0, 0x7B
+	XF64 xmm1, 0x34
+	dppd xmm0, xmm1, 0x31
+END
+CASE "dpps: masked products, sums rounded per step, broadcast to selected lanes", sse41-dp
+	MXCSR 0x1F80
+	mov rax, 0x3F8000004B800001
+	mov rbx, 0xCB8000003F800000
+	movq xmm0, rax
+	pinsrq xmm0, rbx, 1
+	mov rax, 0x3F8000003F800000
+	movq xmm1, rax
+	pinsrq xmm1, rax, 1
+	movaps xmm2, xmm0
+	dpps xmm2, xmm1, 0xF5
+	movaps xmm3, xmm0
+	dpps xmm3, xmm1, 0x7A
+END
+CASE "dpps: unmasked OE in a pair sum, #XM", sse41-dp
+	MXCSR 0x1B80
+	mov rax, 0x7F0000007F000000
+	movq xmm0, rax
+	pinsrq xmm0, rax, 1
+	mov rax, 0x3F8000003F800000
+	movq xmm1, rax
+	pinsrq xmm1, rax, 1
+	dpps xmm0, xmm1, 0x3F
+END
+
 CASE "clc/stc/cmc/cld/std", flags
 	stc
 	cmc

@@ -99,34 +99,16 @@ static const host_fn cmp_fns[8][4] = {
 HOST_XX(h_addsubps, "addsubps")
 HOST_XX(h_addsubpd, "addsubpd")
 
-/* SSE4.1: ROUNDPS/PD/SS/SD by imm8[3:0], DPPS by imm8, DPPD by imm8 & 0x33;
- * the immediate is part of the host instruction, one function each. */
+/* SSE4.1: ROUNDPS/PD/SS/SD by imm8[3:0]; the immediate is part of the host
+ * instruction, one function each. */
 #define HOST_ROUND(n)                                                           \
 	HOST_XX(h_roundps##n, "roundps $" #n ",") HOST_XX(h_roundpd##n, "roundpd $" #n ",") \
 	HOST_XX(h_roundss##n, "roundss $" #n ",") HOST_XX(h_roundsd##n, "roundsd $" #n ",")
 #define X16(M, h) M(h##0) M(h##1) M(h##2) M(h##3) M(h##4) M(h##5) M(h##6) M(h##7) \
 	M(h##8) M(h##9) M(h##a) M(h##b) M(h##c) M(h##d) M(h##e) M(h##f)
-#define Y16(M, h) M(h##0) M(h##1) M(h##2) M(h##3) M(h##4) M(h##5) M(h##6) M(h##7) \
-	M(h##8) M(h##9) M(h##a) M(h##b) M(h##c) M(h##d) M(h##e) M(h##f)
 X16(HOST_ROUND, 0x)
 #define ROUND_ROW(n) { h_roundps##n, h_roundpd##n, h_roundss##n, h_roundsd##n },
 static const host_fn round_fns[16][4] = { X16(ROUND_ROW, 0x) };
-#define HOST_DPPS(n) HOST_XX(h_dpps##n, "dpps $" #n ",")
-#define HOST_DPPS16(h) Y16(HOST_DPPS, h)
-X16(HOST_DPPS16, 0x)
-#define DPPS_NAME(n) h_dpps##n,
-#define DPPS_ROW(h) Y16(DPPS_NAME, h)
-static const host_fn dpps_fns[256] = { X16(DPPS_ROW, 0x) };
-#define HOST_DPPD(n) HOST_XX(h_dppd##n, "dppd $" #n ",")
-HOST_DPPD(0x00) HOST_DPPD(0x01) HOST_DPPD(0x02) HOST_DPPD(0x03)
-HOST_DPPD(0x10) HOST_DPPD(0x11) HOST_DPPD(0x12) HOST_DPPD(0x13)
-HOST_DPPD(0x20) HOST_DPPD(0x21) HOST_DPPD(0x22) HOST_DPPD(0x23)
-HOST_DPPD(0x30) HOST_DPPD(0x31) HOST_DPPD(0x32) HOST_DPPD(0x33)
-static const host_fn dppd_fns[16] = {   /* by imm8[5:4] << 2 | imm8[1:0] */
-	h_dppd0x00, h_dppd0x01, h_dppd0x02, h_dppd0x03, h_dppd0x10, h_dppd0x11,
-	h_dppd0x12, h_dppd0x13, h_dppd0x20, h_dppd0x21, h_dppd0x22, h_dppd0x23,
-	h_dppd0x30, h_dppd0x31, h_dppd0x32, h_dppd0x33,
-};
 
 HOST_XX(h_cvtps2pd, "cvtps2pd")
 HOST_XX(h_cvtpd2ps, "cvtpd2ps")
@@ -411,6 +393,53 @@ static void exec_sse3_fp(struct emu_cpu *cpu, struct emu_insn *in)
 	*d = r;
 }
 
+/* DPPS/DPPD (SDM Vol. 2, DPPS: DP_primitive): the products of the
+ * elements imm8[7:4] selects (+0.0 for the others), summed in pairs and
+ * then in total, each step rounded; the sum goes to the elements imm8[3:0]
+ * selects, zero to the others. Run step by step on the host (MULPS, ADDPS,
+ * ADDSS), so an unmasked exception stops at the step that raised it with
+ * the flags of the steps so far (measured against the CPU by tests/diff). */
+static void exec_dp(struct emu_cpu *cpu, struct emu_insn *in, bool dbl)
+{
+	unsigned imm = in->imm & 0xff, n = dbl ? 2 : 4, e = dbl ? 8 : 4;
+	xmm_t *d = sse_xreg(cpu, in->reg), s, a, b, p, q, r;
+	sse_get_src(cpu, in, &s, 16, true);
+	a = *d;
+	b = s;
+	for (unsigned i = 0; i < n; i++) {
+		if (!((imm >> (4 + i)) & 1)) {
+			memset(a.b + i * e, 0, e);
+			memset(b.b + i * e, 0, e);
+		}
+	}
+	const struct fp_insn mul = { dbl ? h_mulpd : h_mulps, (uint8_t)e, K_MUL, (uint8_t)n };
+	fp_commit_flags(cpu, fp_run(cpu, &mul, &a, &b, &p));
+	memset(&a, 0, sizeof(a));
+	memset(&b, 0, sizeof(b));
+	if (dbl) {
+		a.q[0] = p.q[0];
+		b.q[0] = p.q[1];
+		const struct fp_insn add = { h_addsd, 8, K_ADD, 1 };
+		fp_commit_flags(cpu, fp_run(cpu, &add, &a, &b, &q));
+	} else {
+		a.d[0] = p.d[0]; a.d[1] = p.d[2];
+		b.d[0] = p.d[1]; b.d[1] = p.d[3];
+		const struct fp_insn pair = { h_addps, 4, K_ADD, 2 };
+		fp_commit_flags(cpu, fp_run(cpu, &pair, &a, &b, &q));
+		memset(&a, 0, sizeof(a));
+		memset(&b, 0, sizeof(b));
+		a.d[0] = q.d[0];
+		b.d[0] = q.d[1];
+		const struct fp_insn total = { h_addss, 4, K_ADD, 1 };
+		fp_commit_flags(cpu, fp_run(cpu, &total, &a, &b, &q));
+	}
+	memset(&r, 0, sizeof(r));
+	for (unsigned i = 0; i < n; i++)
+		if ((imm >> i) & 1)
+			memcpy(r.b + i * e, q.b, e);
+	*d = r;
+}
+
 /* SSE4.1 66 0F 3A 08-0B ROUNDPS/PD/SS/SD, 40 DPPS, 41 DPPD. */
 static void exec_sse41_fp(struct emu_cpu *cpu, struct emu_insn *in)
 {
@@ -419,10 +448,8 @@ static void exec_sse41_fp(struct emu_cpu *cpu, struct emu_insn *in)
 		unsigned form = op - 8;   /* ps pd ss sd */
 		run_xx(cpu, in, round_fns[imm & 15][form], form_size[form], form < 2,
 		       form & 1 ? 8 : 4, K_NONE, 0);
-	} else if (op == 0x40) {
-		run_xx(cpu, in, dpps_fns[imm], 16, true, 4, K_NONE, 0);
 	} else {
-		run_xx(cpu, in, dppd_fns[(imm >> 2 & 0xc) | (imm & 3)], 16, true, 8, K_NONE, 0);
+		exec_dp(cpu, in, op == 0x41);
 	}
 }
 
