@@ -523,7 +523,7 @@ static void exec_popcnt(struct emu_cpu *cpu, struct emu_insn *in)
 }
 
 /* MOVBE (0F 38 F0 /r load, F1 /r store): a move that reverses byte
- * order; memory operands only. F2 makes these CRC32 (SSE4.2, absent). */
+ * order; memory operands only. F2 makes these CRC32 (sse_42.c). */
 static void exec_movbe(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned size = in->opsize;
@@ -670,8 +670,8 @@ bool emu_exec_alu(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x1bc: exec_bsf_bsr(cpu, in, false); return true;
 	case 0x1bd: exec_bsf_bsr(cpu, in, true); return true;
 	case 0x1b8: exec_popcnt(cpu, in); return true;
-	case 0x138:
-		if (in->op3 != 0xf0 && in->op3 != 0xf1)
+	case 0x138:   /* F2 0F 38 F0/F1 is CRC32 (sse_42.c) */
+		if ((in->op3 != 0xf0 && in->op3 != 0xf1) || in->rep == 0xf2)
 			return false;
 		exec_movbe(cpu, in);
 		return true;
