@@ -20,7 +20,9 @@
  *     CLFSH MMX (emu/mmx.c, with the SSE/SSE2 MMX-register forms) FXSR SSE
  *     SSE2 DE, HTT with more than one vCPU.
  *     MTRR, PAT: registers only, reserved values #GP (emu/msr.c).
- *   leaf 1 ECX: CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
+ *   leaf 1 ECX: SSE3 (emu/sse_ext.c, sse_fp.c; FISTTP in x87.c), SSSE3
+ *     (sse_ext.c, XMM and MMX forms), SSE4.1 (sse_41.c, sse_fp.c), SSE4.2
+ *     (sse_42.c), CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
  *     PCID (below), TSC-deadline (the LAPIC timer, hw/intc/lapic.c, and
  *     IA32_TSC_DEADLINE in emu/msr.c), hypervisor.
  *   leaf 7.0 EBX: SMEP, SMAP (with STAC/CLAC and EFLAGS.AC; implicit
@@ -37,9 +39,9 @@
  * drops non-global translations (the SDM allows invalidating more than
  * asked). The emulator also reports the TSC and LAPIC clock in leaves
  * 0x15/0x16 (emu/system.c).
- * SSE/SSE2 are partly stage-2 work: see cpu/emu/sse.c.
+ * SSE/SSE2 (emu/sse.c, sse_fp.c) are complete, MXCSR included.
  *
- * Deliberately absent: VME, MCE/MCA (no banks), SSE3 and later,
+ * Deliberately absent: VME, MCE/MCA (no banks),
  *   AVX, x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
  *   path), XSAVE/OSXSAVE (XSAVE/XRSTOR/XGETBV/XSETBV not implemented; the
  *   FXSAVE area is the only extended state), BMI1/BMI2 (VEX-encoded; the
@@ -75,6 +77,10 @@
 #define F1_EDX_SSE (1u << 25)
 #define F1_EDX_SSE2 (1u << 26)
 #define F1_EDX_HTT (1u << 28)
+#define F1_ECX_SSE3 (1u << 0)
+#define F1_ECX_SSSE3 (1u << 9)
+#define F1_ECX_SSE41 (1u << 19)
+#define F1_ECX_SSE42 (1u << 20)
 #define F1_ECX_CX16 (1u << 13)
 #define F1_ECX_PCID (1u << 17)
 #define F1_ECX_MOVBE (1u << 22)
@@ -168,7 +174,8 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 			out->edx |= F1_EDX_HTT;
 			out->ebx |= (ids > 255 ? 255 : ids) << 16;
 		}
-		out->ecx = F1_ECX_CX16 | F1_ECX_PCID | F1_ECX_MOVBE | F1_ECX_POPCNT |
+		out->ecx = F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_SSE41 | F1_ECX_SSE42 |
+			   F1_ECX_CX16 | F1_ECX_PCID | F1_ECX_MOVBE | F1_ECX_POPCNT |
 			   F1_ECX_TSC_DEADLINE | F1_ECX_HYPERVISOR;
 		return;
 	case 2:

@@ -1580,6 +1580,27 @@ CASE "dpps: unmasked OE in a pair sum, #XM", sse41-dp
 	dpps xmm0, xmm1, 0x3F
 END
 
+CASE "fisttp m16/m32/m64 truncates whatever the rounding control; out of range: indefinite, IE (SSE3)", sse3
+	fninit
+	mov word ptr [SCRATCH + 0x200], 0x0B7F    /* RC = up, all masked */
+	fldcw word ptr [SCRATCH + 0x200]
+	mov rax, 0xC005999999999999               /* -2.7 */
+	mov [SCRATCH + 0x100], rax
+	mov rax, 0x4202A05F20000000               /* 1e10 */
+	mov [SCRATCH + 0x108], rax
+	fld qword ptr [SCRATCH + 0x100]
+	fisttp word ptr [SCRATCH + 0x10]
+	fld qword ptr [SCRATCH + 0x100]
+	fisttp dword ptr [SCRATCH + 0x14]
+	fld qword ptr [SCRATCH + 0x100]
+	fisttp qword ptr [SCRATCH + 0x18]
+	fld qword ptr [SCRATCH + 0x108]
+	fisttp word ptr [SCRATCH + 0x20]
+	fld qword ptr [SCRATCH + 0x108]
+	fisttp qword ptr [SCRATCH + 0x28]
+	fnstsw ax
+END
+
 CASE "clc/stc/cmc/cld/std", flags
 	stc
 	cmc

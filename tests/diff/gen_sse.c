@@ -31,6 +31,7 @@ enum sse_form {
 	SX_GSTOREI,   /* PEXTRB/W/D/Q, EXTRACTPS r/m, xmm, imm8 (REX.W random) */
 	SX_CRC,       /* CRC32 r32|64, r/m8|16|32|64 (F2 0F 38 F0/F1) */
 	SX_PCMPSTR,   /* PCMPxSTRx xmm, xmm/m128 (unaligned), imm8; EAX/EDX lengths */
+	SX_MM,        /* mm, mm/m64 (SSSE3 MMX-register forms; imm8 for 0F 3A) */
 };
 
 struct sse_op {
@@ -172,6 +173,14 @@ static const struct sse_op sse42[] = {
 	{ 0xF2, 0xF0, SX_CRC, 1, 0, 0, 0x38 }, { 0xF2, 0xF1, SX_CRC, 4, 0, 0, 0x38 },
 };
 
+/* SSSE3 on MMX registers (0F 38 00-0B, 1C-1E; 0F 3A 0F PALIGNR). */
+#define M38(op) { 0, op, SX_MM, 8, 0, 0, 0x38 }
+static const struct sse_op ssse3mmx[] = {
+	M38(0x00), M38(0x01), M38(0x02), M38(0x03), M38(0x04), M38(0x05), M38(0x06),
+	M38(0x07), M38(0x08), M38(0x09), M38(0x0A), M38(0x0B), M38(0x1C), M38(0x1D),
+	M38(0x1E), { 0, 0x0F, SX_MM, 8, 0, 0, 0x3A },
+};
+
 struct sse_family {
 	const struct sse_op *ops;
 	unsigned n;
@@ -181,7 +190,7 @@ struct sse_family {
 static const struct sse_family families[] = {
 	FAM(padd), FAM(psub), FAM(pmul), FAM(plogic), FAM(pcmp), FAM(pminmax), FAM(pack),
 	FAM(pshift), FAM(pshuf), FAM(farith), FAM(flogic), FAM(fcmp), FAM(comi), FAM(cvt),
-	FAM(cvtsi), FAM(mov), FAM(movmsk), FAM(sse3), FAM(ssse3), FAM(sse41), FAM(sse41fp), FAM(sse41dp), FAM(sse42),
+	FAM(cvtsi), FAM(mov), FAM(movmsk), FAM(sse3), FAM(ssse3), FAM(sse41), FAM(sse41fp), FAM(sse41dp), FAM(sse42), FAM(ssse3mmx),
 };
 
 static void xmm_reg(struct gen *g, unsigned x, bool rm)
@@ -296,6 +305,18 @@ static bool emit_sse(struct gen *g, const struct tmpl *t, unsigned size)
 			writes(g, REG_RCX, 4);
 		g->fw = DT_ARITH;
 		break;
+	case SX_MM:
+		set_reg(g, rnd(g, 8));
+		if (chance(g, 40)) {
+			g->align = 0;
+			gen_rm_mem(g, 8, true);
+		} else {
+			g->has_modrm = true;
+			g->modrm = (uint8_t)((g->modrm & 0x38) | 0xC0 | rnd(g, 8));
+		}
+		if (o->map == 0x3A)
+			imm(g, 1, chance(g, 80) ? rnd(g, 18) : rnd(g, 256));
+		break;
 	case SX_GSTOREI:
 		if (w)
 			g->rex |= 0x48;
@@ -362,6 +383,7 @@ const struct tmpl gen_sse_templates[] = {
 	{ "sse41-fp", W32, 0, emit_sse, 20, 0, 0, 0 },
 	{ "sse41-dp", W32, 0, emit_sse, 21, 0, 0, 0 },
 	{ "sse42", W32, 0, emit_sse, 22, 0, 0, 0 },
+	{ "ssse3-mmx", W32, 0, emit_sse, 23, 0, 0, 0 },
 };
 const unsigned gen_sse_count = sizeof(gen_sse_templates) / sizeof(gen_sse_templates[0]);
 

@@ -9,6 +9,7 @@
  * and Vol. 1 11.5.1 (no destination is written when the exception is
  * unmasked), run in real mode with CR4.OSFXSR set.
  */
+#include "cpu/cpu.h"
 #include "emu/fixture.h"
 
 #define CR4_OSFXSR_BIT (1u << 9)
@@ -146,4 +147,20 @@ TEST(emu_sse_mxcsr_without_osfxsr_ud)
 	CHECK_EQ(f->s.rip, 0x8001);                 /* #UD: SSE not enabled */
 	CHECK_EQ(mxcsr_of(f), 0x1f80);
 	fix_free(f);
+}
+
+TEST(emu_sse_mxcsr_cpuid_sse_levels)
+{
+	/* SSE3, SSSE3, SSE4.1 and SSE4.2 are advertised, their instructions
+	 * checked against the CPU by tests/diff (templates sse3, ssse3,
+	 * ssse3-mmx, sse41, sse41-fp, sse41-dp, sse42; FISTTP a hand case).
+	 * Bits from the SDM's CPUID leaf 1 ECX table: SSE3 0, SSSE3 9, SSE4.1
+	 * 19, SSE4.2 20. */
+	struct cpuid_regs r;
+	cpuid_model(0, 1, 1, 0, &r);
+	CHECK_EQ(r.ecx & (1u << 9), 1u << 9);
+	CHECK_EQ(r.ecx & (1u << 19), 1u << 19);
+	CHECK_EQ(r.ecx & (1u << 20), 1u << 20);
+	CHECK_EQ(r.ecx & 1u, 1u);
+	CHECK_EQ(r.edx & (1u << 26), 1u << 26);   /* SSE2 */
 }

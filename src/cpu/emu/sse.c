@@ -234,6 +234,10 @@ bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in)
 		sse_exec_crc32(cpu, in);      /* sse_42.c */
 		return true;
 	}
+	if ((op == 0x138 || op == 0x13a) && !in->p66 && !in->rep) {
+		sse_exec_ext(cpu, in);   /* MMX-register forms: x87 rules, no OSFXSR */
+		return true;
+	}
 	sse_check(cpu);
 	xmm_t *d = xreg(cpu, in->reg), s;
 	bool ss = in->rep == 0xf3, sd = in->rep == 0xf2, p66 = in->p66 && !in->rep;

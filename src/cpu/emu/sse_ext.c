@@ -2,16 +2,17 @@
  * SSE3 and SSSE3 integer and data-movement instructions of the emulator:
  * MOVSLDUP/MOVSHDUP/MOVDDUP/LDDQU (SSE3) and the 0F 38 / 0F 3A SSSE3 set
  * (PSHUFB, PHADD/PHSUB W/D/SW, PMADDUBSW, PSIGN B/W/D, PMULHRSW,
- * PABS B/W/D, PALIGNR) on XMM registers. The SSE3 float instructions
+ * PABS B/W/D, PALIGNR) on XMM and MMX registers. The SSE3 float instructions
  * (ADDSUBPS/PD, HADDPS/PD, HSUBPS/PD) are in sse_fp.c with the rest of
  * the MXCSR machinery.
  *
- * The MMX-register forms (no 66 prefix) raise #UD: MMX is not advertised
- * by our CPUID model (src/cpu/cpuid.c).
+ * The SSSE3 instructions also have MMX-register forms (no 66 prefix), on
+ * MM0-7 as mmx.c keeps them.
  */
 #include <stdlib.h>
 
 #include "cpu/emu/sse_priv.h"
+#include "cpu/emu/x87.h"
 
 static int16_t sat16(int v)
 {
@@ -19,32 +20,35 @@ static int16_t sat16(int v)
 }
 
 /* Horizontal add/subtract of adjacent pairs: the destination's pairs fill
- * the low half of the result, the source's the high half. */
-static void phorizontal(xmm_t *r, const xmm_t *d, const xmm_t *s, unsigned op)
+ * the low half of the result, the source's the high half; n = 16 (XMM)
+ * or 8 (MMX) bytes. */
+static void phorizontal(xmm_t *r, const xmm_t *d, const xmm_t *s, unsigned op, unsigned n)
 {
+	unsigned pw = n / 4, pd = n / 8;   /* word and dword results per source */
 	for (unsigned h = 0; h < 2; h++) {
 		const xmm_t *x = h ? s : d;
 		switch (op) {
-		case 0x01: for (int i = 0; i < 4; i++) r->w[4 * h + i] = (uint16_t)(x->w[2 * i] + x->w[2 * i + 1]); break;
-		case 0x02: for (int i = 0; i < 2; i++) r->d[2 * h + i] = x->d[2 * i] + x->d[2 * i + 1]; break;
-		case 0x03: for (int i = 0; i < 4; i++) r->sw[4 * h + i] = sat16(x->sw[2 * i] + x->sw[2 * i + 1]); break;
-		case 0x05: for (int i = 0; i < 4; i++) r->w[4 * h + i] = (uint16_t)(x->w[2 * i] - x->w[2 * i + 1]); break;
-		case 0x06: for (int i = 0; i < 2; i++) r->d[2 * h + i] = x->d[2 * i] - x->d[2 * i + 1]; break;
-		default:   for (int i = 0; i < 4; i++) r->sw[4 * h + i] = sat16(x->sw[2 * i] - x->sw[2 * i + 1]); break;
+		case 0x01: for (unsigned i = 0; i < pw; i++) r->w[pw * h + i] = (uint16_t)(x->w[2 * i] + x->w[2 * i + 1]); break;
+		case 0x02: for (unsigned i = 0; i < pd; i++) r->d[pd * h + i] = x->d[2 * i] + x->d[2 * i + 1]; break;
+		case 0x03: for (unsigned i = 0; i < pw; i++) r->sw[pw * h + i] = sat16(x->sw[2 * i] + x->sw[2 * i + 1]); break;
+		case 0x05: for (unsigned i = 0; i < pw; i++) r->w[pw * h + i] = (uint16_t)(x->w[2 * i] - x->w[2 * i + 1]); break;
+		case 0x06: for (unsigned i = 0; i < pd; i++) r->d[pd * h + i] = x->d[2 * i] - x->d[2 * i + 1]; break;
+		default:   for (unsigned i = 0; i < pw; i++) r->sw[pw * h + i] = sat16(x->sw[2 * i] - x->sw[2 * i + 1]); break;
 		}
 	}
 }
 
-/* 66 0F 38 00-0B, 1C-1E: r = op(d, s). */
-static bool ssse3_op(unsigned op, xmm_t *r, const xmm_t *d, const xmm_t *s)
+/* 0F 38 00-0B, 1C-1E: r = op(d, s) on n = 16 (XMM) or 8 (MMX) bytes; the
+ * element-wise ones compute all 16 and MMX keeps the low 8. */
+static bool ssse3_op(unsigned op, xmm_t *r, const xmm_t *d, const xmm_t *s, unsigned n)
 {
 	switch (op) {
 	case 0x00:   /* PSHUFB */
 		for (int i = 0; i < 16; i++)
-			r->b[i] = (s->b[i] & 0x80) ? 0 : d->b[s->b[i] & 15];
+			r->b[i] = (s->b[i] & 0x80) ? 0 : d->b[s->b[i] & (n - 1)];
 		return true;
 	case 0x01: case 0x02: case 0x03: case 0x05: case 0x06: case 0x07:
-		phorizontal(r, d, s, op);
+		phorizontal(r, d, s, op, n);
 		return true;
 	case 0x04:   /* PMADDUBSW: unsigned bytes of d times signed bytes of s */
 		for (int i = 0; i < 8; i++)
@@ -83,14 +87,63 @@ static bool ssse3_op(unsigned op, xmm_t *r, const xmm_t *d, const xmm_t *s)
 	}
 }
 
+/* MMi, the low 64 bits of physical x87 register i: ST((i - TOP) & 7) in
+ * the FXSAVE image (see mmx.c). */
+static uint64_t mm_get(struct emu_cpu *cpu, unsigned i)
+{
+	unsigned top = (x87_get16(cpu->fxsave + FX_FSW) >> 11) & 7;
+	uint64_t v;
+	memcpy(&v, cpu->fxsave + FX_ST + 16 * ((i - top) & 7), 8);
+	return v;
+}
+
+/* The MMX-register forms (no prefix): 0F 38 00-0B, 1C-1E mm, mm/m64 and
+ * 0F 3A 0F PALIGNR mm, mm/m64, imm8. Like every MMX instruction they
+ * fault as x87 instructions do (#UD with CR0.EM, #NM with CR0.TS, #MF
+ * for a pending x87 exception), then set TOP to 0 and tag every register
+ * valid; the register written gets 0xFFFF in bits 64-79 (SDM Vol. 1, 9.5). */
+static void exec_3byte_mmx(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned op = in->op3;
+	bool palignr = in->op == 0x13a;
+	if (palignr ? op != 0x0f : (op > 0x1e || (op > 0x0b && op < 0x1c)))
+		emu_unimplemented(cpu, in);
+	emu_x87_mmx_enter(cpu);
+	xmm_t d, s, r;
+	memset(&d, 0, sizeof(d));
+	memset(&s, 0, sizeof(s));
+	memset(&r, 0, sizeof(r));
+	s.q[0] = in->mod == 3 ? mm_get(cpu, in->rm & 7) : emu_read(cpu, in->seg, emu_ea(cpu, in), 8);
+	d.q[0] = mm_get(cpu, in->reg & 7);
+	if (palignr) {   /* bytes imm.. of the 16-byte d:s, zeros past the end */
+		uint8_t cat[32] = { 0 };
+		unsigned n = in->imm & 0xff;
+		memcpy(cat, s.b, 8);
+		memcpy(cat + 8, d.b, 8);
+		if (n < 16)
+			memcpy(r.b, cat + n, 8);
+	} else {
+		ssse3_op(op, &r, &d, &s, 8);
+	}
+	uint8_t *fx = cpu->fxsave;
+	x87_set_top(fx, 0);
+	fx[FX_FTW] = 0xff;
+	memcpy(fx + FX_ST + 16 * (in->reg & 7), &r.q[0], 8);
+	x87_put16(fx + FX_ST + 16 * (in->reg & 7) + 8, 0xffff);
+}
+
 /* 0F 38 xx and 0F 3A xx (the third byte in in->op3). */
 static void exec_3byte(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	unsigned op = in->op3;
 	if (sse_exec_41(cpu, in) || sse_exec_42(cpu, in))   /* sse_41.c, sse_42.c */
 		return;
-	if (!in->p66 || in->rep)
-		emu_unimplemented(cpu, in);   /* MMX forms (MMX is not advertised) */
+	if (!in->p66 && !in->rep) {
+		exec_3byte_mmx(cpu, in);
+		return;
+	}
+	if (in->rep)
+		emu_unimplemented(cpu, in);
 	xmm_t *d = sse_xreg(cpu, in->reg), s, r;
 	if (in->op == 0x13a) {
 		if (op != 0x0f)
@@ -110,7 +163,7 @@ static void exec_3byte(struct emu_cpu *cpu, struct emu_insn *in)
 	if (op > 0x1e || (op > 0x0b && op < 0x1c))
 		emu_unimplemented(cpu, in);
 	sse_get_src(cpu, in, &s, 16, true);
-	ssse3_op(op, &r, d, &s);
+	ssse3_op(op, &r, d, &s, 16);
 	*d = r;
 }
 
