@@ -27,7 +27,7 @@
 #define LAPIC_TICKS	10
 
 static volatile unsigned pit_ticks, pit_isr, rtc_ticks, rtc_c;
-static volatile unsigned pin0_ticks, pin2_ticks, pin8_ticks, lapic_ticks;
+static volatile unsigned pin0_ticks, pin2_ticks, pin8_ticks, lapic_ticks, lapic_late;
 
 static void ioapic_write(unsigned reg, uint32_t v)
 {
@@ -116,9 +116,15 @@ static void on_ioapic(struct rt_frame *f)
 	mmio_write32(LAPIC_EOI, 0);
 }
 
+/* Masking the LVT stops new ticks but does not retract one the LAPIC has
+ * already accepted into IRR (SDM 10.5.1): when the handler runs longer
+ * than a period (a loaded host, an emulator), one tick may follow the
+ * mask. It is counted apart; more than one would be a bug. */
 static void on_lapic_timer(struct rt_frame *f)
 {
-	if (++lapic_ticks == LAPIC_TICKS)
+	if (lapic_ticks == LAPIC_TICKS)
+		lapic_late++;
+	else if (++lapic_ticks == LAPIC_TICKS)
 		mmio_write32(LAPIC_LVT_TIMER, 1u << 16);
 	mmio_write32(LAPIC_EOI, 0);
 }
@@ -184,5 +190,7 @@ int guest_main(void)
 	mmio_write32(LAPIC_TIMER_ICR, 100000);
 	wait_for(&lapic_ticks, LAPIC_TICKS);
 	rt_printf("irq64: lapic timer ticks=%u vector=0x40\n", lapic_ticks);
+	if (lapic_late > 1)
+		rt_printf("irq64: %u lapic timer ticks after the mask\n", lapic_late);
 	return RT_EXIT_OK;
 }
