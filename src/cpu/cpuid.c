@@ -25,12 +25,13 @@
  *     (sse_42.c), CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
  *     PCID (below), TSC-deadline (the LAPIC timer, hw/intc/lapic.c, and
  *     IA32_TSC_DEADLINE in emu/msr.c), hypervisor.
- *   leaf 7.0 EBX: SMEP, SMAP (with STAC/CLAC and EFLAGS.AC; implicit
- *     supervisor accesses at CPL 3 always refused; emu/mmu.c), INVPCID.
- *   leaf 7.0 ECX: UMIP (SGDT SIDT SLDT SMSW STR #GP above CPL 0).
- *   leaf 0x80000001: LAHF/SAHF in 64-bit mode, ABM (LZCNT; TZCNT comes
- *     with BMI1 on hardware, but F3 0F BC executes as TZCNT here as on
- *     any processor that has it); SYSCALL NX 1-GiB pages RDTSCP LM.
+ *   leaf 7.0 EBX: FSGSBASE (RD/WR FS/GS BASE with CR4.FSGSBASE), BMI1
+ *     and BMI2 (VEX-encoded, emu/bmi.c; every other VEX form #UD), SMEP,
+ *     SMAP (with STAC/CLAC and EFLAGS.AC; implicit supervisor accesses at
+ *     CPL 3 always refused; emu/mmu.c), INVPCID (emu/system.c).
+ *   leaf 7.0 ECX: UMIP (SGDT SIDT SLDT SMSW STR #GP above CPL 0), RDPID.
+ *   leaf 0x80000001: LAHF/SAHF in 64-bit mode, ABM (LZCNT; TZCNT is
+ *     BMI1's); SYSCALL NX 1-GiB pages RDTSCP LM.
  *   leaf 0x80000007: invariant TSC (the TSC is the machine's guest clock).
  *   leaves 2, 4, 0x80000006: caches (32 KiB L1d and L1i, 1 MiB L2 per
  *     core, 16 MiB L3 shared): descriptive only.
@@ -44,9 +45,9 @@
  * Deliberately absent: VME, MCE/MCA (no banks),
  *   AVX, x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
  *   path), XSAVE/OSXSAVE (XSAVE/XRSTOR/XGETBV/XSETBV not implemented; the
- *   FXSAVE area is the only extended state), BMI1/BMI2 (VEX-encoded; the
- *   decoder has no VEX), FSGSBASE, RDPID, RDRAND, ERMS, performance
- *   counters (leaf 0xA zero, RDPMC #GP), thermal and power (leaf 6 zero).
+ *   FXSAVE area is the only extended state), RDRAND/RDSEED, ERMS/FSRM,
+ *   ADX, performance counters (leaf 0xA zero, RDPMC #GP), thermal and
+ *   power (leaf 6 zero).
  * Leaves above the maximum, and leaves 3, 5, 6, 8-0xA, return zeros.
  */
 #include <string.h>
@@ -88,10 +89,14 @@
 #define F1_ECX_TSC_DEADLINE (1u << 24)
 #define F1_ECX_HYPERVISOR (1u << 31)
 
+#define F7_EBX_FSGSBASE (1u << 0)
+#define F7_EBX_BMI1 (1u << 3)
 #define F7_EBX_SMEP (1u << 7)
+#define F7_EBX_BMI2 (1u << 8)
 #define F7_EBX_INVPCID (1u << 10)
 #define F7_EBX_SMAP (1u << 20)
 #define F7_ECX_UMIP (1u << 2)
+#define F7_ECX_RDPID (1u << 22)
 
 #define E1_ECX_LAHF (1u << 0)
 #define E1_ECX_ABM (1u << 5)
@@ -187,8 +192,9 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		return;
 	case 7:
 		if (subleaf == 0) {
-			out->ebx = F7_EBX_SMEP | F7_EBX_INVPCID | F7_EBX_SMAP;
-			out->ecx = F7_ECX_UMIP;
+			out->ebx = F7_EBX_FSGSBASE | F7_EBX_BMI1 | F7_EBX_SMEP | F7_EBX_BMI2 |
+				   F7_EBX_INVPCID | F7_EBX_SMAP;
+			out->ecx = F7_ECX_UMIP | F7_ECX_RDPID;
 		}
 		return;
 	case 0xb: {

@@ -1,7 +1,10 @@
 /*
  * Templates of the random generator for the bit-manipulation and
  * byte-order instructions the CPUID model advertises (cpu/cpuid.c):
- * POPCNT, LZCNT (ABM), TZCNT, MOVBE, and CMPXCHG8B/CMPXCHG16B (CX8/CX16).
+ * POPCNT, LZCNT (ABM), TZCNT, MOVBE, CMPXCHG8B/CMPXCHG16B (CX8/CX16), and
+ * the VEX-encoded BMI1/BMI2 (ANDN BEXTR BLSI BLSMSK BLSR BZHI MULX PDEP
+ * PEXT RORX SARX SHLX SHRX; flags as the SDM defines them, AF PF and for
+ * BEXTR SF undefined).
  * The host CPU executes them whatever our CPUID says, so KVM at CPL3 is
  * their oracle like for the rest of gen.c. Flags: POPCNT defines all six
  * (ZF = source was 0, the rest clear); LZCNT/TZCNT define CF and ZF and
@@ -120,6 +123,51 @@ static bool emit_cmpxchg8b(struct gen *g, const struct tmpl *t, unsigned size)
 	return true;
 }
 
+/* BMI1/BMI2: C4 RXB.map W.vvvv.L.pp opcode ModRM. t->ext: bit 0 map 0F3A
+ * (else 0F38), bits 1-2 pp (0 none, 1 66, 2 F3, 3 F2), bits 3-4 kind (0
+ * writes ModRM.reg; 1 group 17: ModRM.reg is the digit, writes vvvv; 2
+ * MULX: writes both; 3 RORX: imm8, vvvv unused), bits 5-7 the digit. */
+static bool emit_vex(struct gen *g, const struct tmpl *t, unsigned size)
+{
+	unsigned map3 = t->ext & 1, pp = (t->ext >> 1) & 3, kind = (t->ext >> 3) & 3;
+	g->sse = true;   /* canonical operands only, as emit_count */
+	unsigned reg = gen_pick_reg(g, size);
+	if (kind == 1)
+		g->modrm = (uint8_t)((t->ext >> 5) << 3);
+	else
+		set_reg(g, reg);
+	uint64_t v = bits_value(g, size);
+	unsigned src = rnd(g, 16);
+	if (usable(g, src) && chance(g, 55)) {
+		set_rm_reg(g, src);
+		pin(g, src, v);
+	} else {
+		gen_rm_mem(g, size, true);
+		if (!patch_target(g, 0, v))
+			return false;
+	}
+	unsigned vvvv = kind == 3 ? 0 : rnd(g, 16);
+	if (kind != 3 && usable(g, vvvv) && chance(g, 50))   /* a count, an index or a start/length */
+		pin(g, vvvv, chance(g, 50) ? rnd(g, 72) : rnd(g, 72) | (uint64_t)rnd(g, 72) << 8);
+	if (kind != 1)
+		writes(g, reg, size);
+	if (kind == 1 || kind == 2)
+		writes(g, vvvv, size);
+	unsigned rex = g->rex & 7;
+	g->rex = 0;
+	uint8_t b1 = (uint8_t)(((~rex & 7) << 5) | (map3 ? 3 : 2));
+	uint8_t b2 = (uint8_t)((size == 8 ? 0x80 : 0) | ((~vvvv & 15) << 3) | pp);
+	opcode(g, (const uint8_t[]){ 0xC4, b1, b2, t->op }, 4);
+	if (kind == 3)
+		imm(g, 1, rnd(g, 256));
+	g->fw = t->fw;
+	g->fu = t->fu;
+	return true;
+}
+
+#define VEX_EXT(map3, pp, kind, digit) ((map3) | (pp) << 1 | (kind) << 3 | (digit) << 5)
+#define BMI_ZS (DT_ZF | DT_SF | DT_CF | DT_OF)
+
 const struct tmpl gen_bits_templates[] = {
 	{ "popcnt", WBIG, 0, emit_count, 0xB8, 0, DT_ARITH, 0 },
 	{ "lzcnt", WBIG, 0, emit_count, 0xBD, 0, DT_CF | DT_ZF, DT_OF | DT_SF | DT_AF | DT_PF },
@@ -127,5 +175,19 @@ const struct tmpl gen_bits_templates[] = {
 	{ "movbe", WBIG, 0, emit_movbe, 0, 0, 0, 0 },
 	{ "cmpxchg8b", W32, 0, emit_cmpxchg8b, 8, 0, DT_ZF, 0 },
 	{ "cmpxchg16b", W64, 0, emit_cmpxchg8b, 16, 0, DT_ZF, 0 },
+	{ "andn", W32 | W64, 0, emit_vex, 0xF2, VEX_EXT(0, 0, 0, 0), BMI_ZS, DT_AF | DT_PF },
+	{ "blsr", W32 | W64, 0, emit_vex, 0xF3, VEX_EXT(0, 0, 1, 1), BMI_ZS, DT_AF | DT_PF },
+	{ "blsmsk", W32 | W64, 0, emit_vex, 0xF3, VEX_EXT(0, 0, 1, 2), BMI_ZS, DT_AF | DT_PF },
+	{ "blsi", W32 | W64, 0, emit_vex, 0xF3, VEX_EXT(0, 0, 1, 3), BMI_ZS, DT_AF | DT_PF },
+	{ "bzhi", W32 | W64, 0, emit_vex, 0xF5, VEX_EXT(0, 0, 0, 0), BMI_ZS, DT_AF | DT_PF },
+	{ "pext", W32 | W64, 0, emit_vex, 0xF5, VEX_EXT(0, 2, 0, 0), 0, 0 },
+	{ "pdep", W32 | W64, 0, emit_vex, 0xF5, VEX_EXT(0, 3, 0, 0), 0, 0 },
+	{ "mulx", W32 | W64, 0, emit_vex, 0xF6, VEX_EXT(0, 3, 2, 0), 0, 0 },
+	{ "bextr", W32 | W64, 0, emit_vex, 0xF7, VEX_EXT(0, 0, 0, 0), DT_ZF | DT_CF | DT_OF,
+	  DT_AF | DT_SF | DT_PF },
+	{ "shlx", W32 | W64, 0, emit_vex, 0xF7, VEX_EXT(0, 1, 0, 0), 0, 0 },
+	{ "sarx", W32 | W64, 0, emit_vex, 0xF7, VEX_EXT(0, 2, 0, 0), 0, 0 },
+	{ "shrx", W32 | W64, 0, emit_vex, 0xF7, VEX_EXT(0, 3, 0, 0), 0, 0 },
+	{ "rorx", W32 | W64, 0, emit_vex, 0xF0, VEX_EXT(1, 3, 3, 0), 0, 0 },
 };
 const unsigned gen_bits_count = sizeof(gen_bits_templates) / sizeof(gen_bits_templates[0]);

@@ -27,7 +27,7 @@ struct gen {
 	unsigned npfx;
 	uint8_t rex;                  /* REX bits W R X B; 0x40 set when present */
 	bool rex_forbidden;           /* a byte operand names AH..BH */
-	uint8_t op[3];
+	uint8_t op[4];                /* up to C4 xx xx opcode (VEX) */
 	unsigned nop;
 	bool has_modrm, has_sib;
 	uint8_t modrm, sib;

@@ -7,7 +7,9 @@
  * error code, STAC/CLAC, implicit accesses at CPL 3), UMIP (Vol. 3,
  * 2.5), PCID (Vol. 3, 4.10.1: CR4.PCIDE rules, CR3 bit 63 not stored),
  * INVPCID and INVLPG (Vol. 3, 4.10.4.1: a large page is dropped whole),
- * RDTSCP with IA32_TSC_AUX, and the CPUID model's coherence (leaves 1, 4
+ * RDTSCP and RDPID with IA32_TSC_AUX, RD/WR FS/GS BASE (Vol. 2), VEX
+ * decoding (Vol. 2, 2.3: C4/C5 in 32-bit mode are LES/LDS unless the next
+ * byte has mod = 11; AVX forms #UD), and the CPUID model's coherence (leaves 1, 4
  * and 0xB describe the same topology).
  */
 #include "emu/fixture.h"
@@ -120,6 +122,20 @@ static const uint8_t feat_bits[] = {
 	0xbc, 0xf3, 0x48, 0x0f, 0x38, 0xf0, 0x3c, 0x25, 0x00, 0x40, 0x00, 0x00,
 	0x0f, 0x38, 0xf1, 0x0c, 0x25, 0x08, 0x40, 0x00, 0x00, 0x48, 0x8d, 0x2c,
 	0x25, 0x10, 0x40, 0x00, 0x00, 0x48, 0x0f, 0xc7, 0x4d, 0x00, 0xf4,
+};
+
+/* [code64 at 0x1000]
+ *   wrfsbase %rax
+ *   rdfsbase %r8
+ *   wrgsbase %ecx
+ *   rdgsbase %rdx
+ *   rdfsbase %esi
+ *   rdpid %rdi
+ *   hlt */
+static const uint8_t feat_fsgsbase[] = {
+	0xf3, 0x48, 0x0f, 0xae, 0xd0, 0xf3, 0x49, 0x0f, 0xae, 0xc0, 0xf3, 0x0f,
+	0xae, 0xd9, 0xf3, 0x48, 0x0f, 0xae, 0xca, 0xf3, 0x0f, 0xae, 0xc6, 0xf3,
+	0x0f, 0xc7, 0xff, 0xf4,
 };
 
 /*   wrmsr
@@ -453,6 +469,90 @@ TEST(emu_rdtscp_tsc_aux)
 	fix_free(f);
 }
 
+static void fsgsbase_setup(struct emu_fix *f, uint64_t fs, bool enable)
+{
+	fix_long(f, feat_fsgsbase, sizeof(feat_fsgsbase));
+	feat_ring3(f);
+	feat_handlers(f);
+	fix_put(f, 0x8200, feat_hlt, 1);
+	fix_gate64(f, EXC_UD, SEL_CODE64, 0x8200, 0xe, 0, 0);
+	fix_set_msr(&f->s, 0xc0000103, 0x2a);
+	if (enable)
+		f->s.cr4 |= 1u << 16;
+	f->s.regs[REG_RAX] = fs;
+	f->s.regs[REG_RCX] = 0xffffffff89abcdefULL;
+}
+
+TEST(emu_fsgsbase_rdpid)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	/* At CPL 3 with CR4.FSGSBASE: 64-bit and 32-bit forms (a 32-bit write
+	 * zero-extends the base, a 32-bit read gives its low half); RDPID
+	 * reads IA32_TSC_AUX; HLT then faults (#GP), as CPL 3 must. */
+	fsgsbase_setup(f, 0x123456789abcULL, true);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.rip, GP_HANDLED);
+	CHECK_EQ(f->s.regs[REG_R8], 0x123456789abcULL);
+	CHECK_EQ(f->s.regs[REG_RDX], 0x89abcdefULL);
+	CHECK_EQ(f->s.regs[REG_RSI], 0x56789abcULL);
+	CHECK_EQ(f->s.regs[REG_RDI], 0x2a);
+	CHECK_EQ(f->s.seg[SEG_FS].base, 0x123456789abcULL);
+	CHECK_EQ(f->s.seg[SEG_GS].base, 0x89abcdefULL);
+	/* A non-canonical base: #GP(0), FS base unchanged. */
+	fsgsbase_setup(f, 0x0000800000000000ULL, true);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.rip, GP_HANDLED);
+	CHECK_EQ(f->s.regs[REG_RBX], 0);   /* error code */
+	CHECK_EQ(f->s.seg[SEG_FS].base, 0);
+	/* CR4.FSGSBASE clear: #UD. */
+	fsgsbase_setup(f, 0x1000, false);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.rip, 0x8201);
+	CHECK_EQ(f->s.seg[SEG_FS].base, 0);
+	fix_free(f);
+}
+
+/* [code32 at 0x1000]
+ *   andn %eax, %ebx, %ecx
+ *   les 0x4000, %edx
+ *   hlt */
+static const uint8_t feat_vex32[] = {
+	0xc4, 0xe2, 0x60, 0xf2, 0xc8, 0xc4, 0x15, 0x00, 0x40, 0x00, 0x00, 0xf4,
+};
+
+/* [code64 at 0x1000]
+ *   vaddps %xmm1, %xmm0, %xmm0
+ *   hlt */
+static const uint8_t feat_avx[] = { 0xc5, 0xf8, 0x58, 0xc1, 0xf4 };
+
+TEST(emu_vex_decoding)
+{
+	/* In 32-bit protected mode C4 followed by mod = 11 is VEX (ANDN: ECX =
+	 * ~EBX & EAX), followed by a memory ModRM it is still LES. */
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_prot32(f, feat_vex32, sizeof(feat_vex32));
+	f->s.regs[REG_RAX] = 0xff00ff00;
+	f->s.regs[REG_RBX] = 0x0ff00ff0;
+	fix_put32(f, 0x4000, 0x12345678);
+	fix_put16(f, 0x4004, SEL_DATA);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.rip, 0x1000 + sizeof(feat_vex32));
+	CHECK_EQ(f->s.regs[REG_RCX], 0xf000f000);
+	CHECK_EQ(f->s.regs[REG_RDX], 0x12345678);
+	CHECK_EQ(f->s.seg[SEG_ES].selector, SEL_DATA);
+	/* AVX is not advertised: a VEX-encoded VADDPS is #UD. */
+	fix_long(f, feat_avx, sizeof(feat_avx));
+	fix_put(f, 0x8200, feat_hlt, 1);
+	fix_gate64(f, EXC_UD, SEL_CODE64, 0x8200, 0xe, 0, 0);
+	f->s.cr4 |= 0x600;   /* OSFXSR, OSXMMEXCPT */
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.rip, 0x8201);
+	CHECK_EQ(fix_get(f, 0x7000 - 40, 8), 0x1000);   /* the frame's RIP: the VEX insn */
+	fix_free(f);
+}
+
 TEST(emu_bit_instructions)
 {
 	/* POPCNT, LZCNT, TZCNT, MOVBE and CMPXCHG16B, with values worked out
@@ -530,8 +630,8 @@ TEST(emu_cpuid_topology_coherent)
 TEST(emu_cpuid_advertises_what_runs)
 {
 	/* Every instruction-set bit the model sets has its instructions run
-	 * above (SMEP SMAP UMIP PCID INVPCID CX16 POPCNT LZCNT MOVBE RDTSCP
-	 * TSC-deadline); bits whose instructions the emulator lacks stay
+	 * above or in tests/diff (SMEP SMAP UMIP PCID INVPCID FSGSBASE RDPID
+	 * CX16 POPCNT LZCNT MOVBE RDTSCP TSC-deadline BMI1 BMI2); bits whose instructions the emulator lacks stay
 	 * clear. Values from the SDM's CPUID feature tables. */
 	struct cpuid_regs r;
 	cpuid_model(0, 1, 1, 0, &r);
@@ -544,13 +644,17 @@ TEST(emu_cpuid_advertises_what_runs)
 	CHECK_EQ(r.ecx & (1u << 26), 0);          /* XSAVE */
 	CHECK_EQ(r.ecx & (1u << 27), 0);          /* OSXSAVE */
 	CHECK_EQ(r.ecx & (1u << 21), 0);          /* x2APIC */
+	CHECK_EQ(r.ecx & (1u << 28), 0);          /* AVX */
 	cpuid_model(0, 1, 7, 0, &r);
 	CHECK_EQ(r.ebx & (1u << 7), 1u << 7);     /* SMEP */
 	CHECK_EQ(r.ebx & (1u << 10), 1u << 10);   /* INVPCID */
 	CHECK_EQ(r.ebx & (1u << 20), 1u << 20);   /* SMAP */
 	CHECK_EQ(r.ecx & (1u << 2), 1u << 2);     /* UMIP */
-	CHECK_EQ(r.ebx & ((1u << 3) | (1u << 8)), 0);   /* BMI1, BMI2: no VEX */
-	CHECK_EQ(r.ebx & (1u << 0), 0);           /* FSGSBASE */
+	CHECK_EQ(r.ebx & (1u << 3), 1u << 3);     /* BMI1 */
+	CHECK_EQ(r.ebx & (1u << 8), 1u << 8);     /* BMI2 */
+	CHECK_EQ(r.ebx & (1u << 5), 0);           /* AVX2 */
+	CHECK_EQ(r.ebx & (1u << 0), 1u);          /* FSGSBASE */
+	CHECK_EQ(r.ecx & (1u << 22), 1u << 22);   /* RDPID */
 	cpuid_model(0, 1, 7, 1, &r);
 	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
 	cpuid_model(0, 1, 0x80000001, 0, &r);

@@ -1,7 +1,9 @@
 /*
  * x86 instruction decoder: legacy prefixes, REX, opcode maps (one byte and
- * 0F; the third byte of the 0F38/0F3A maps is kept in op3), ModRM/SIB,
- * displacements, immediates, operand and address size.
+ * 0F; the third byte of the 0F38/0F3A maps is kept in op3), the VEX
+ * prefix (C4/C5: its map selects op/op3, its pp field stands for 66/F3/F2,
+ * R X B W fill in->rex, vvvv and L are kept), ModRM/SIB, displacements,
+ * immediates, operand and address size.
  *
  * Design note: decoding is table driven. op_attr[] holds, per opcode of the
  * one-byte (0-255) and 0F (256-511) maps, whether a ModRM byte follows, the
@@ -146,6 +148,52 @@ static uint64_t get_le(const uint8_t *p, unsigned n)
 	return v;
 }
 
+/* The VEX prefix from p[i] (the byte after C4/C5) through the opcode byte
+ * (SDM Vol. 2, 2.3): returns the index after the opcode, 0 if more bytes
+ * are needed; raises #UD for a REX, 66, F2, F3 or LOCK prefix before it
+ * and for an unknown map. */
+static unsigned decode_vex(struct emu_cpu *cpu, const uint8_t *p, unsigned i, unsigned avail,
+			   struct emu_insn *in, unsigned *op)
+{
+	unsigned b0 = p[i - 1], r1, r2, map, rex;
+	if (in->rex || in->p66 || in->rep || in->lock)
+		emu_raise(cpu, EXC_UD, 0);
+	if (i + (b0 == 0xc4 ? 3 : 2) > 15)
+		emu_raise(cpu, EXC_GP, 0);
+	if (i + (b0 == 0xc4 ? 3 : 2) > avail)
+		return 0;
+	r1 = p[i++];
+	if (b0 == 0xc5) {
+		r2 = r1;
+		map = 1;
+		rex = (r1 & 0x80) ? 0 : 4;
+	} else {
+		r2 = p[i++];
+		map = r1 & 0x1f;
+		rex = ((~r1 >> 5) & 7) | ((r2 >> 4) & 8);   /* R X B from bits 7-5, W */
+	}
+	if (!cpu->code64)
+		rex &= 8;   /* no R X B outside 64-bit mode; W is ignored by the users */
+	in->vex = 1;
+	in->vex_v = (uint8_t)((~r2 >> 3) & (cpu->code64 ? 15 : 7));
+	in->vex_l = (uint8_t)((r2 >> 2) & 1);
+	in->p66 = (r2 & 3) == 1;
+	in->rep = (r2 & 3) == 2 ? 0xf3 : (r2 & 3) == 3 ? 0xf2 : 0;
+	in->rex = (uint8_t)(rex && cpu->code64 ? 0x40 | rex : 0);
+	unsigned opc = p[i++];
+	switch (map) {
+	case 1:
+		if (opc == 0x38 || opc == 0x3a)   /* maps 2 and 3 have their own codes */
+			emu_raise(cpu, EXC_UD, 0);
+		*op = 0x100 | opc;
+		break;
+	case 2: *op = 0x138; in->op3 = (uint8_t)opc; break;
+	case 3: *op = 0x13a; in->op3 = (uint8_t)opc; break;
+	default: emu_raise(cpu, EXC_UD, 0);
+	}
+	return i;
+}
+
 int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu_insn *in)
 {
 	unsigned i = 0, b;
@@ -158,6 +206,7 @@ int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu
 	in->lock = 0;
 	in->p66 = 0;
 	in->group = 0;
+	in->vex = 0;
 	for (;;) {
 		NEED(1);
 		b = p[i];
@@ -188,12 +237,30 @@ int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu
 opcode:
 	i++;
 	unsigned op = b;
+	uint16_t a;
+	if (b == 0xc4 || b == 0xc5) {
+		/* VEX in 64-bit mode; in protected mode only when the next byte
+		 * would be a register ModRM (else LES/LDS); never in real or
+		 * virtual-8086 mode. */
+		NEED(1);
+		if (cpu->code64 || ((cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM) &&
+				    (p[i] & 0xc0) == 0xc0)) {
+			i = decode_vex(cpu, p, i, avail, in, &op);
+			if (!i)
+				return -EAGAIN;
+			goto have_op;
+		}
+	}
 	if (b == 0x0f) {
 		NEED(1);
 		op = 0x100 | p[i++];
 	}
-	uint16_t a = op_attr[op];
-	if (a & A_3BYTE) {
+have_op:
+	a = op_attr[op];
+	if (in->vex) {
+		if (op == 0x138 || op == 0x13a)
+			a = (uint16_t)(A_M | (op == 0x13a ? A_I8 : 0));
+	} else if (a & A_3BYTE) {
 		NEED(1);
 		in->op3 = p[i++];   /* the handlers of these maps switch on it */
 		if (op == 0x13a)
@@ -201,7 +268,7 @@ opcode:
 	}
 	in->op = (uint16_t)op;
 	if (cpu->code64) {
-		if (a & A_INV64)
+		if ((a & A_INV64) && !in->vex)
 			emu_raise(cpu, EXC_UD, 0);
 		in->addrsize = p67 ? 4 : 8;
 		if ((in->rex & 8) || (a & A_F64))
@@ -215,6 +282,8 @@ opcode:
 		in->opsize = (uint8_t)(in->p66 ? 6 - cs : cs);
 		in->addrsize = (uint8_t)(p67 ? 6 - cs : cs);
 	}
+	if (in->vex)   /* pp is not an operand-size prefix; W is, in 64-bit mode */
+		in->opsize = cpu->code64 && (in->rex & 8) ? 8 : 4;
 
 	in->has_modrm = !!(a & A_M);
 	in->base = 0xff;
@@ -324,6 +393,6 @@ opcode:
 		i += 3;
 	}
 	in->len = (uint8_t)i;
-	in->fast = emu_fast_pick(in, cpu->code64);
+	in->fast = in->vex ? NULL : emu_fast_pick(in, cpu->code64);   /* VEX: emu_exec_vex */
 	return 0;
 }

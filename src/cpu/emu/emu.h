@@ -156,9 +156,13 @@ struct emu_insn {
 	uint8_t lock : 1;
 	uint8_t p66 : 1;         /* 66 prefix seen */
 	uint8_t has_modrm : 1;
+	uint8_t vex : 1;         /* VEX-encoded (C4/C5): map in op, W R X B in rex */
+	uint8_t vex_l : 1;       /* VEX.L */
 	uint8_t group;           /* exec.c: handler that took it last time, 0 = unknown */
 	uint8_t mod, reg, rm;    /* reg and rm include REX.R / REX.B */
-	uint8_t base, index, scale;   /* index 0xff = none; base 0xff = none, 0xfe = RIP */
+	uint8_t base, index;     /* index 0xff = none; base 0xff = none, 0xfe = RIP */
+	uint8_t scale : 2;
+	uint8_t vex_v : 4;       /* VEX.vvvv: a register number */
 };
 
 struct emu_vm;
@@ -338,6 +342,10 @@ void emu_prof_sample(struct emu_cpu *cpu);
 void emu_prof_rep(struct emu_cpu *cpu, unsigned kind, uint64_t iters);
 void emu_prof_halt(struct emu_cpu *cpu, bool begin);
 void emu_prof_close(struct emu_cpu *cpu);
+
+/* --- bmi.c -------------------------------------------------------------------- */
+/* Executes a VEX-encoded instruction: BMI1/BMI2, everything else #UD. */
+void emu_exec_vex(struct emu_cpu *cpu, struct emu_insn *in);
 
 /* --- string.c --------------------------------------------------------------- */
 bool emu_exec_string(struct emu_cpu *cpu, struct emu_insn *in);

@@ -289,6 +289,10 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 
 	if (in->lock && !lockable(in))
 		emu_raise(cpu, EXC_UD, 0);
+	if (__builtin_expect(in->vex, 0)) {
+		emu_exec_vex(cpu, in);
+		return;
+	}
 	switch (op) {
 	case 0x88: case 0x89:
 		size = op & 1 ? size : 1;
@@ -537,6 +541,8 @@ void emu_exec(struct emu_cpu *cpu, struct emu_insn *in)
 			exec_cmpxchg8b(cpu, in);
 			return;
 		}
+		if (emu_exec_system(cpu, in))   /* RDPID */
+			return;
 		break;
 	case 0x1c3:   /* MOVNTI */
 		if (in->mod == 3)

@@ -3,7 +3,8 @@
  * LGDT/LIDT/SGDT/SIDT, LLDT/SLDT, LTR/STR, LAR/LSL/VERR/VERW, INVLPG,
  * CPUID, RDMSR/WRMSR, RDTSC/RDTSCP/RDPMC, HLT, CLI/STI, IN/OUT (with IOPL
  * and the TSS I/O permission bitmap), SYSCALL/SYSRET, SYSENTER/SYSEXIT,
- * SWAPGS, fences, CLFLUSH, LDMXCSR/STMXCSR, UD0/UD1/UD2. MSRs are in msr.c.
+ * SWAPGS, RDPID, RD/WR FS/GS BASE, STAC/CLAC, INVPCID, fences, CLFLUSH,
+ * LDMXCSR/STMXCSR, UD0/UD1/UD2; UMIP. MSRs are in msr.c.
  */
 #include "cpu/emu/emu.h"
 #include "hw/intc/intc.h"
@@ -98,7 +99,7 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 	case 4: {
 		uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
 				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |
-				   CR4_UMIP | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
+				   CR4_UMIP | CR4_FSGSBASE | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
 		if (val & ~allowed)
 			emu_raise(cpu, EXC_GP, 0);
 		if ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))
@@ -408,6 +409,26 @@ static void exec_invpcid(struct emu_cpu *cpu, struct emu_insn *in)
 	}
 }
 
+/* RDFSBASE RDGSBASE WRFSBASE WRGSBASE (F3 [REX.W] 0F AE /0-3, register
+ * operand): 64-bit mode with CR4.FSGSBASE only, any CPL; a 32-bit
+ * operand reads the low half and writes a zero-extended base; a
+ * non-canonical base is #GP(0). */
+static void exec_fsgsbase(struct emu_cpu *cpu, struct emu_insn *in)
+{
+	unsigned r = in->reg & 7, size = in->opsize == 8 ? 8 : 4;
+	if (!cpu->code64 || !(cpu->cr4 & CR4_FSGSBASE) || in->lock)
+		emu_raise(cpu, EXC_UD, 0);
+	struct vcpu_segment *s = &cpu->seg[(r & 1) ? SEG_GS : SEG_FS];
+	if (r < 2) {
+		emu_reg_set(cpu, in, in->rm, size, s->base);
+		return;
+	}
+	uint64_t v = emu_reg_get(cpu, in, in->rm, size);
+	if (!canonical(v))
+		emu_raise(cpu, EXC_GP, 0);
+	s->base = v;
+}
+
 /* --- Fast system calls ---------------------------------------------------------------- */
 
 static void flat_seg(struct vcpu_segment *s, uint16_t sel, uint8_t type, unsigned dpl, bool l,
@@ -644,6 +665,13 @@ bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
 	case 0x134: exec_sysenter(cpu); return true;
 	case 0x135: exec_sysexit(cpu, in); return true;
 	case 0x1a2: exec_cpuid(cpu); return true;
+	case 0x1c7:
+		if (in->mod == 3 && (in->reg & 7) == 7 && in->rep == 0xf3) {
+			/* RDPID: IA32_TSC_AUX, at any CPL (CR4.TSD does not apply). */
+			emu_reg_set(cpu, in, in->rm, cpu->code64 ? 8 : 4, (uint32_t)cpu->tsc_aux);
+			return true;
+		}
+		return false;
 	case 0x138:
 		if (in->op3 == 0x82) {
 			exec_invpcid(cpu, in);
@@ -655,6 +683,10 @@ bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
 		if (in->mod == 3) {
 			if (r >= 5)
 				return true;   /* LFENCE, MFENCE, SFENCE */
+			if (r < 4 && in->rep == 0xf3) {
+				exec_fsgsbase(cpu, in);
+				return true;
+			}
 			emu_unimplemented(cpu, in);
 		}
 		if (r < 2) {
