@@ -203,13 +203,11 @@ fail:
 	return NULL;
 }
 
-void machine_destroy(struct machine *m)
+void machine_destroy_devices(struct machine *m)
 {
-	if (!m)
-		return;
-	/* Devices first (they may reference vCPUs or the loop), newest first. */
 	struct device *d = m->devices, *rev = NULL;
-	while (d) {
+
+	while (d) {                     /* newest first */
 		struct device *n = d->next;
 		d->next = rev;
 		rev = d;
@@ -222,6 +220,15 @@ void machine_destroy(struct machine *m)
 		free(rev);
 		rev = n;
 	}
+	m->devices = NULL;
+}
+
+void machine_destroy(struct machine *m)
+{
+	if (!m)
+		return;
+	/* Devices first: they may reference vCPUs or the loop. */
+	machine_destroy_devices(m);
 	for (unsigned i = 0; i < m->nvcpus; i++) {
 		struct vcpu *v = m->vcpus[i];
 		if (!v)

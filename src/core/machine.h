@@ -151,6 +151,9 @@ struct machine {
  * devices and boot images. NULL with err filled on failure. */
 struct machine *machine_create(const struct machine_config *cfg, char *err, size_t err_len);
 void machine_destroy(struct machine *m);
+/* Destroys every registered device, newest first (machine_destroy does this
+ * first; hand-built test machines call it directly). */
+void machine_destroy_devices(struct machine *m);
 /* Runs until the guest powers off, resets with no_reboot, fails, or the
  * timeout expires; returns the exit status of INTERFACE.md. */
 int machine_run(struct machine *m);

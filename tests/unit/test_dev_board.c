@@ -134,31 +134,3 @@ TEST(dev_board_guest_resets_through_cf9_and_8042_emu)
 {
 	board_reset_run(ACCEL_EMU);
 }
-
-/*
- * The guest clock does not start over at machine_run: the TSC offset of a
- * vCPU set up at machine_create (TSC 0 then) is on the same clock, so the
- * guest's first RDTSC is not "negative" however long the setup took. When
- * machine_run restarted the clock, a setup slower than usual (a loaded
- * host, a large kernel to load) left the TSC below zero when Linux first
- * read it: its sched_clock then started near 2^63 ns and it panicked
- * ("IO-APIC + timer doesn't work").
- */
-TEST(dev_board_tsc_not_negative_after_slow_setup_emu)
-{
-	/* .code16: rdtsc; test $0x80000000,%edx; jnz 1f; mov $2,%al;
-	 * out %al,$0xf4; hlt; 1: mov $1,%al; out %al,$0xf4; hlt */
-	const uint8_t code[] = { 0x0f, 0x31, 0x66, 0xf7, 0xc2, 0x00, 0x00, 0x00, 0x80, 0x75,
-				 0x05, 0xb0, 0x02, 0xe6, 0xf4, 0xf4, 0xb0, 0x01, 0xe6, 0xf4,
-				 0xf4 };
-	char img[256];
-	struct machine *m;
-
-	rig_tmpfile(img, sizeof img, "board-tsc-bios");
-	m = board_create(img, code, sizeof code, ACCEL_EMU, "none");
-	REQUIRE(m);
-	usleep(300000);   /* a slow setup: 0.3 s between create and run */
-	CHECK_EQ(machine_run(m), (2 << 1) | 1);
-	machine_destroy(m);
-	unlink(img);
-}

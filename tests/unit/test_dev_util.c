@@ -41,15 +41,7 @@ void rig_init(struct dev_rig *r, uint64_t ram, unsigned cpus)
 
 void rig_free(struct dev_rig *r)
 {
-	struct device *d = r->m.devices, *next;
-
-	for (; d; d = next) {
-		next = d->next;
-		if (d->ops->destroy)
-			d->ops->destroy(d->opaque);
-		free(d);
-	}
-	r->m.devices = NULL;
+	machine_destroy_devices(&r->m);
 	loop_free(r->m.loop);
 	bus_destroy(&r->m.pio);
 	bus_destroy(&r->m.mmio);

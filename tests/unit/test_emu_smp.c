@@ -52,14 +52,7 @@ static bool smp_new(struct smp_fix *s, unsigned ncpu)
 
 static void smp_free(struct smp_fix *s)
 {
-	struct device *d = s->f->m.devices;
-	while (d) {
-		struct device *n = d->next;
-		if (d->ops->destroy)
-			d->ops->destroy(d->opaque);
-		free(d);
-		d = n;
-	}
+	machine_destroy_devices(&s->f->m);
 	if (s->ap)
 		emu_cpu_free(s->ap);
 	fix_free(s->f);

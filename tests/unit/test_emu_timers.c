@@ -41,14 +41,7 @@ static bool tfix_new(struct tfix *t)
 
 static void tfix_free(struct tfix *t)
 {
-	struct device *d = t->f->m.devices;
-	while (d) {
-		struct device *n = d->next;
-		if (d->ops->destroy)
-			d->ops->destroy(d->opaque);
-		free(d);
-		d = n;
-	}
+	machine_destroy_devices(&t->f->m);
 	fix_free(t->f);
 }
 

@@ -74,21 +74,7 @@ static inline struct intc_fix *fix_new(unsigned cpus)
 
 static inline void fix_free(struct intc_fix *f)
 {
-	struct device *d = f->m.devices, *rev = NULL;
-
-	while (d) {                     /* newest first, as machine_destroy */
-		struct device *n = d->next;
-		d->next = rev;
-		rev = d;
-		d = n;
-	}
-	while (rev) {
-		struct device *n = rev->next;
-		if (rev->ops->destroy)
-			rev->ops->destroy(rev->opaque);
-		free(rev);
-		rev = n;
-	}
+	machine_destroy_devices(&f->m);
 	for (unsigned i = 0; i < f->m.nvcpus; i++) {
 		pthread_mutex_destroy(&f->m.vcpus[i]->halt_lock);
 		pthread_cond_destroy(&f->m.vcpus[i]->halt_cond);

@@ -10,9 +10,7 @@
  * under 2^64) when loading the images was slow, which Linux saw wrap
  * mid-boot (its clock jumped by 2^63 ns, timers broke). The 150 ms wait
  * between create and run makes this test fail on that code unless
- * the vCPU needs longer than the wait to reach its first instruction
- * (dev_board_tsc_not_negative_after_slow_setup_emu sees only the negative
- * case, when creation itself took longer than that).
+ * the vCPU needs longer than the wait to reach its first instruction.
  */
 #include <stdlib.h>
 #include <time.h>
