@@ -131,6 +131,33 @@ static uint64_t pick_target(struct gen *g, unsigned size, bool *noncanon)
 	return (rnd(g, 2) ? 0x0000800000000000ULL : 0xFFFF7FFFFFFFF000ULL) + rnd(g, 0x1000);
 }
 
+bool gen_patch(struct gen *g, uint64_t off, uint64_t v)
+{
+	uint64_t a = g->target + off;
+
+	if (a < DT_SLOT(g->s->slot) || a + 8 > DT_SLOT(g->s->slot) + DT_SLOT_SIZE)
+		return true;
+	if (g->s->npatches >= DT_MAX_PATCHES)
+		return false;
+	g->s->patch[g->s->npatches].gpa = a;
+	g->s->patch[g->s->npatches].value = v;
+	g->s->npatches++;
+	return true;
+}
+
+bool gen_rm_value(struct gen *g, unsigned size, uint64_t v)
+{
+	unsigned src = rnd(g, 16);
+
+	if (usable(g, src) && chance(g, 55)) {
+		set_rm_reg(g, src);
+		pin(g, src, v);
+		return true;
+	}
+	gen_rm_mem(g, size, true);
+	return gen_patch(g, 0, v);
+}
+
 /* A memory operand (ModRM.rm) of `size` bytes. access=false (LEA, NOP)
  * leaves the address free. */
 void gen_rm_mem(struct gen *g, unsigned size, bool access)

@@ -27,21 +27,6 @@ static uint64_t bits_value(struct gen *g, unsigned size)
 	}
 }
 
-/* Writes `v` at the memory operand when it lies in the sequence's slot
- * (g->target), so the source is chosen rather than whatever is there. */
-static bool patch_target(struct gen *g, uint64_t off, uint64_t v)
-{
-	uint64_t a = g->target + off;
-	if (a < DT_SLOT(g->s->slot) || a + 8 > DT_SLOT(g->s->slot) + DT_SLOT_SIZE)
-		return true;
-	if (g->s->npatches >= DT_MAX_PATCHES)
-		return false;
-	g->s->patch[g->s->npatches].gpa = a;
-	g->s->patch[g->s->npatches].value = v;
-	g->s->npatches++;
-	return true;
-}
-
 /* POPCNT / LZCNT / TZCNT reg, r/m: F3 [66|REX.W] 0F B8/BD/BC. */
 static bool emit_count(struct gen *g, const struct tmpl *t, unsigned size)
 {
@@ -51,15 +36,8 @@ static bool emit_count(struct gen *g, const struct tmpl *t, unsigned size)
 	unsigned reg = gen_pick_reg(g, size);
 	set_reg(g, reg);
 	uint64_t v = bits_value(g, size);
-	unsigned src = rnd(g, 16);
-	if (usable(g, src) && chance(g, 55)) {
-		set_rm_reg(g, src);
-		pin(g, src, v);
-	} else {
-		gen_rm_mem(g, size, true);
-		if (!patch_target(g, 0, v))
-			return false;
-	}
+	if (!gen_rm_value(g, size, v))
+		return false;
 	opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
 	writes(g, reg, size);
 	g->fw = t->fw;
@@ -107,9 +85,9 @@ static bool emit_cmpxchg8b(struct gen *g, const struct tmpl *t, unsigned size)
 	gen_rm_mem(g, n, true);
 	if (chance(g, 50)) {
 		if (wide) {
-			if (!patch_target(g, 0, lo) || !patch_target(g, 8, hi))
+			if (!gen_patch(g, 0, lo) || !gen_patch(g, 8, hi))
 				return false;
-		} else if (!patch_target(g, 0, (uint32_t)lo | hi << 32)) {
+		} else if (!gen_patch(g, 0, (uint32_t)lo | hi << 32)) {
 			return false;
 		}
 	}
@@ -137,15 +115,8 @@ static bool emit_vex(struct gen *g, const struct tmpl *t, unsigned size)
 	else
 		set_reg(g, reg);
 	uint64_t v = bits_value(g, size);
-	unsigned src = rnd(g, 16);
-	if (usable(g, src) && chance(g, 55)) {
-		set_rm_reg(g, src);
-		pin(g, src, v);
-	} else {
-		gen_rm_mem(g, size, true);
-		if (!patch_target(g, 0, v))
-			return false;
-	}
+	if (!gen_rm_value(g, size, v))
+		return false;
 	unsigned vvvv = kind == 3 ? 0 : rnd(g, 16);
 	if (kind != 3 && usable(g, vvvv) && chance(g, 50))   /* a count, an index or a start/length */
 		pin(g, vvvv, chance(g, 50) ? rnd(g, 72) : rnd(g, 72) | (uint64_t)rnd(g, 72) << 8);

@@ -260,22 +260,9 @@ static bool emit_bsx(struct gen *g, const struct tmpl *t, unsigned size)
 	opsize(g, size);
 	unsigned reg = gen_pick_reg(g, size);
 	set_reg(g, reg);
-	unsigned src = rnd(g, 16);
 	uint64_t v = gen_interesting(g) | (1ULL << rnd(g, size * 8));
-	if (usable(g, src) && chance(g, 55)) {
-		set_rm_reg(g, src);
-		pin(g, src, v);
-	} else {
-		if (g->s->npatches >= DT_MAX_PATCHES)
-			return false;
-		gen_rm_mem(g, size, true);
-		uint64_t a = g->target;
-		if (a >= DT_SLOT(g->s->slot) && a + 8 <= DT_SLOT(g->s->slot) + DT_SLOT_SIZE) {
-			g->s->patch[g->s->npatches].gpa = a;
-			g->s->patch[g->s->npatches].value = v;
-			g->s->npatches++;
-		}
-	}
+	if (!gen_rm_value(g, size, v))
+		return false;
 	opcode(g, (const uint8_t[]){ 0x0F, t->op }, 2);
 	writes(g, reg, size);
 	g->fw = t->fw;

@@ -71,6 +71,13 @@ unsigned gen_pick_reg(struct gen *g, unsigned size);
 /* Memory operand of `size` bytes in ModRM.rm; access=false leaves the
  * address free (LEA, NOP); align: a 16-byte aligned address mostly. */
 void gen_rm_mem(struct gen *g, unsigned size, bool access);
+/* Makes the sequence start with `v` at the memory operand's target plus
+ * `off`, when that lies in the slot (outside it, the page holds what it
+ * holds); false when the slot has no patch left. */
+bool gen_patch(struct gen *g, uint64_t off, uint64_t v);
+/* A source r/m operand of `size` bytes holding `v`: a register pinned to
+ * it or, as often, memory patched with it; false when out of patches. */
+bool gen_rm_value(struct gen *g, unsigned size, uint64_t v);
 /* r/m operand: a register (returned) or memory (-1). */
 int gen_rm(struct gen *g, unsigned size, bool mem_allowed);
 void gen_byte_regs(struct gen *g, int reg, int rm);
