@@ -20,6 +20,7 @@
 	.set STACK, 0x406000
 	.set SEQ0, 0x100080             /* DT_SEQ_CODE(0): where a case's code runs */
 	.set FSBASE, 0x10000            /* DT_FS_BASE */
+	.set GSBASE, 0x20000            /* DT_GS_BASE */
 	.set CF, 0x001
 	.set PF, 0x004
 	.set AF, 0x010
@@ -2178,4 +2179,142 @@ CASE "mmx: a pending x87 exception raises #MF at an MMX instruction", mmx
 	movq mm0, mm1
 END
 
+/* An access whose first byte is canonical and last is not faults before
+ * any page walk (the first page here is absent): #SS through RBP or RSP.
+ * (The #GP of other bases cannot be tested here: README.md, host limits.) */
+CASE "8-byte write at 0x00007FFFFFFFFFF9 through rbp: #SS", fault
+	mov rbp, 0x00007FFFFFFFFFF9
+	mov [rbp], rax
+END
+CASE "16-byte movups from 0x00007FFFFFFFFFF8 through rbp: #SS", fault
+	mov rbp, 0x00007FFFFFFFFFF8
+	movups xmm0, [rbp]
+END
+CASE "push with rsp 0x0000800000000004: #SS", fault
+	mov rsp, 0x0000800000000004
+	push rax
+END
+CASE "4-byte read from 0xFFFF7FFFFFFFFFFE (last bytes canonical): #GP", fault
+	mov rbx, 0xFFFF7FFFFFFFFFFE
+	mov eax, [rbx]
+END
+
+/* --- Segment prefixes in 64-bit mode: which fault a non-canonical address
+ * raises. Measured here (an access the CPU faults on itself, delivered
+ * straight to the guest): ES/CS/DS prefixes are ignored, so an RBP or RSP
+ * base stays SS-relative (#SS); an SS prefix makes any base SS-relative
+ * (#SS); FS/GS make it FS/GS-relative (#GP), and the canonical check is on
+ * base + offset. Each prefix x base, non-canonical both ways and
+ * canonical. (A non-canonical offset that FS/GS bases make canonical
+ * lands at 0xFFFF8000000xxxxx, whose #PF this host does not reproduce:
+ * tests/unit/test_emu_canon.c.) */
+.macro SEGBASE pfx, pname, sbase
+.irp v, 0x0000800000000000, 0xFFFF7FFFFFF00010, (SCRATCH+0x10-\sbase)
+CASE "\pname [rbp] = \v", segpfx
+	mov rbp, \v
+	.byte \pfx
+	mov rax, [rbp]
+END
+CASE "\pname [rsp + rbx] -> \v", segpfx
+	mov rbx, \v
+	sub rbx, rsp
+	.byte \pfx
+	mov eax, [rsp + rbx]
+END
+CASE "\pname [rbx] = \v", segpfx
+	mov rbx, \v
+	.byte \pfx
+	add [rbx], al
+END
+CASE "\pname [r13] = \v", segpfx
+	mov r13, \v
+	.byte \pfx
+	mov [r13], ax
+END
+CASE "\pname [r12] = \v", segpfx
+	mov r12, \v
+	.byte \pfx
+	mov rax, [r12]
+END
+CASE "\pname [rbx + rbp], rbp = \v", segpfx
+	mov rbp, \v
+	xor ebx, ebx
+	.byte \pfx
+	mov rax, [rbx + rbp]
+END
+CASE "\pname [rbp + rbx], rbx = \v", segpfx
+	mov rbx, \v
+	xor ebp, ebp
+	.byte \pfx
+	mov rax, [rbp + rbx]
+END
+.endr
+CASE "\pname [rbp]: canonical offset, base + offset not", segpfx
+	mov rbp, 0x00007FFFFFFFF000
+	.byte \pfx
+	mov rax, [rbp]
+END
+/* Implicit segments: PUSH (SS), STOS (ES) take no override; LODS does. */
+CASE "\pname push with a non-canonical rsp", segpfx
+	mov rsp, 0x0000800000000008
+	.byte \pfx
+	push rax
+END
+CASE "\pname stos to a non-canonical rdi", segpfx
+	mov rdi, 0x0000800000000000
+	.byte \pfx
+	stosb
+END
+CASE "\pname lods from a non-canonical rsi", segpfx
+	mov rsi, 0x0000800000000000
+	.byte \pfx
+	lodsb
+END
+.endm
+SEGBASE 0x90, none, 0
+SEGBASE 0x26, es, 0
+SEGBASE 0x2E, cs, 0
+SEGBASE 0x36, ss, 0
+SEGBASE 0x3E, ds, 0
+SEGBASE 0x64, fs, FSBASE
+SEGBASE 0x65, gs, GSBASE
+
+/* An operand that must be 16-byte aligned: the alignment #GP(0) comes
+ * before the non-canonical check (the CPU reports #GP with a DS prefix on
+ * an RBP base, which it otherwise treats as SS-relative). FXSAVE/FXRSTOR
+ * check the address first (#SS). */
+.irp p, 0x26, 0x2E, 0x3E
+CASE "\p: cmpxchg16b [rbp + 1] non-canonical", segpfx
+	mov rbp, 0x0000800000000000
+	.byte \p
+	cmpxchg16b [rbp + 1]
+END
+CASE "\p: cmpxchg16b [rbp + 8] non-canonical", segpfx
+	mov rbp, 0xFFFF7FFFFFFFFF00
+	.byte \p
+	cmpxchg16b [rbp + 8]
+END
+CASE "\p: movaps [rbp + 4] non-canonical", segpfx
+	mov rbp, 0x0000800000000000
+	.byte \p
+	movaps xmm1, [rbp + 4]
+END
+CASE "\p: movdqa store [rbp + 1] non-canonical", segpfx
+	mov rbp, 0x0000800000000000
+	.byte \p
+	movdqa [rbp + 1], xmm2
+END
+CASE "\p: fxsave [rbp + 1] non-canonical", segpfx
+	mov rbp, 0x0000800000000000
+	.byte \p
+	fxsave [rbp + 1]
+END
+CASE "\p: fxrstor [rbp + 1] non-canonical", segpfx
+	mov rbp, 0x0000800000000000
+	.byte \p
+	fxrstor [rbp + 1]
+END
+.endr
+
 	.section .note.GNU-stack, "", @progbits
+

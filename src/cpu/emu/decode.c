@@ -217,9 +217,10 @@ int emu_decode(struct emu_cpu *cpu, const uint8_t *p, unsigned avail, struct emu
 		}
 		switch (b) {
 		case 0x26: case 0x2e: case 0x36: case 0x3e:
-			/* 64-bit mode ignores ES/CS/DS overrides (an RBP base stays
-			 * SS-relative), but an SS override still makes a
-			 * non-canonical address #SS rather than #GP (as hardware). */
+			/* 64-bit mode ignores ES/CS/DS overrides (an RBP or RSP
+			 * base stays SS-relative: #SS when non-canonical), but an
+			 * SS override makes any base SS-relative. Measured on the
+			 * CPU: tests/diff case_code.S, group segpfx. */
 			if (!cpu->code64 || b == 0x36)
 				seg = (b >> 3) & 3;
 			break;

@@ -592,10 +592,26 @@ static inline uint64_t emu_linear_inline(struct emu_cpu *cpu, unsigned seg, uint
 {
 	if (__builtin_expect(cpu->code64, 1)) {
 		uint64_t lin = off + (seg >= SEG_FS ? cpu->seg[seg].base : 0);
-		if (__builtin_expect((uint64_t)((int64_t)(lin << 16) >> 16) == lin, 1))
+		uint64_t u = lin + (1ULL << 47);   /* first and last byte canonical */
+		if (__builtin_expect(((u | (u + size - 1)) >> 48) == 0, 1))
 			return lin;
 	}
 	return emu_linear(cpu, seg, off, size, acc);
+}
+
+/* emu_linear() for an operand that must be 16-byte aligned (#GP(0) if not).
+ * In 64-bit mode the alignment fault comes before the canonical check: a
+ * misaligned non-canonical SS-relative operand is #GP, not #SS (measured on
+ * the CPU, tests/diff/README.md). Elsewhere the segment checks come first. */
+static inline uint64_t emu_linear_align16(struct emu_cpu *cpu, unsigned seg, uint64_t off,
+					  unsigned size, enum emu_access acc)
+{
+	if (cpu->code64 && ((off + (seg >= SEG_FS ? cpu->seg[seg].base : 0)) & 15))
+		emu_raise(cpu, EXC_GP, 0);
+	uint64_t lin = emu_linear(cpu, seg, off, size, acc);
+	if (lin & 15)
+		emu_raise(cpu, EXC_GP, 0);
+	return lin;
 }
 
 static inline uint64_t emu_read(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size)

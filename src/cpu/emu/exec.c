@@ -202,11 +202,10 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 	bool wide = in->rex & 8;
 	unsigned size = wide ? 16 : 8;
 	uint64_t ea = emu_ea(cpu, in);
-	/* A non-canonical address faults first (#SS on SS-relative ones),
-	 * then CMPXCHG16B's alignment rule: #GP(0). */
-	uint64_t lin = emu_linear(cpu, in->seg, ea, size, ACC_WRITE);
-	if (wide && (ea & 15))
-		emu_raise(cpu, EXC_GP, 0);
+	/* CMPXCHG16B's alignment #GP(0) comes before a non-canonical
+	 * address's #SS/#GP, as for the SSE operands. */
+	uint64_t lin = wide ? emu_linear_align16(cpu, in->seg, ea, size, ACC_WRITE)
+			    : emu_linear(cpu, in->seg, ea, size, ACC_WRITE);
 	uint64_t fl = emu_get_flags(cpu) & ~(uint64_t)FL_ZF;
 	if (!wide) {
 		uint64_t expect = (cpu->regs[REG_RDX] << 32) | (uint32_t)cpu->regs[REG_RAX];

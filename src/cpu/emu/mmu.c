@@ -440,8 +440,11 @@ uint64_t emu_linear(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned si
 {
 	const struct vcpu_segment *s = &cpu->seg[seg];
 	if (cpu->code64) {
+		/* Every byte must be canonical: an access running from
+		 * 0x00007FFFFFFFFFFx into the hole faults (measured). */
 		uint64_t lin = off + (seg >= SEG_FS ? s->base : 0);
-		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
+		uint64_t u = lin + (1ULL << 47);
+		if ((u | (u + size - 1)) >> 48)
 			emu_raise(cpu, seg == SEG_SS ? EXC_SS : EXC_GP, 0);
 		return lin;
 	}

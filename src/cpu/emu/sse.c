@@ -32,10 +32,9 @@ static void sse_check(struct emu_cpu *cpu)
 static uint64_t mem_lin(struct emu_cpu *cpu, struct emu_insn *in, unsigned size,
 			enum emu_access acc, bool aligned)
 {
-	uint64_t lin = emu_linear(cpu, in->seg, emu_ea(cpu, in), size, acc);
-	if (aligned && (lin & 15))
-		emu_raise(cpu, EXC_GP, 0);
-	return lin;
+	if (aligned)
+		return emu_linear_align16(cpu, in->seg, emu_ea(cpu, in), size, acc);
+	return emu_linear(cpu, in->seg, emu_ea(cpu, in), size, acc);
 }
 
 void sse_get_src(struct emu_cpu *cpu, struct emu_insn *in, xmm_t *v, unsigned size, bool aligned)
@@ -74,7 +73,12 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 		emu_raise(cpu, EXC_UD, 0);
 	if (cpu->cr0 & (CR0_TS | CR0_EM))
 		emu_raise(cpu, (cpu->cr0 & CR0_EM) ? EXC_UD : EXC_NM, 0);
-	uint64_t lin = mem_lin(cpu, in, 512, restore ? ACC_READ : ACC_WRITE, true);
+	/* Unlike the SSE operands, a non-canonical address faults before a
+	 * misaligned one (#SS when SS-relative; measured, tests/diff). */
+	uint64_t lin = emu_linear(cpu, in->seg, emu_ea(cpu, in), 512,
+				  restore ? ACC_READ : ACC_WRITE);
+	if (lin & 15)
+		emu_raise(cpu, EXC_GP, 0);
 	unsigned n = cpu->code64 ? 512 : 288;   /* XMM8-15 only in 64-bit mode */
 	if (restore) {
 		uint8_t buf[512];
