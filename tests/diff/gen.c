@@ -295,6 +295,23 @@ void gen_rm_mem(struct gen *g, unsigned size, bool access)
 		g->rex |= 0x41;
 }
 
+bool gen_mem_ss_relative(const struct gen *g)
+{
+	for (unsigned i = 0; i < g->npfx; i++) {
+		uint8_t p = g->pfx[i];
+		if (p == 0x36)
+			return true;
+		if (p == 0x26 || p == 0x2E || p == 0x3E || p == 0x64 || p == 0x65)
+			return false;
+	}
+	if (g->riprel || (g->modrm & 0xC0) == 0xC0)
+		return false;
+	unsigned base = g->has_sib ? g->sib & 7 : g->modrm & 7;
+	if (base == 5 && (g->modrm & 0xC0) == 0)
+		return false;   /* disp32 with no base */
+	return !(g->rex & 1) && (base == REG_RSP || base == REG_RBP);
+}
+
 /* r/m operand: a register (returned) or memory (-1). */
 int gen_rm(struct gen *g, unsigned size, bool mem_allowed)
 {

@@ -78,6 +78,16 @@ bool gen_patch(struct gen *g, uint64_t off, uint64_t v);
 /* A source r/m operand of `size` bytes holding `v`: a register pinned to
  * it or, as often, memory patched with it; false when out of patches. */
 bool gen_rm_value(struct gen *g, unsigned size, uint64_t v);
+/* Whether the memory operand just built counts as SS-relative to an
+ * emulator that honours every segment prefix (an SS prefix, or none and an
+ * RSP or RBP base), as this host's instruction emulator does. */
+bool gen_mem_ss_relative(const struct gen *g);
+
+static inline bool gen_canonical(uint64_t a)
+{
+	return (uint64_t)((int64_t)(a << 16) >> 16) == a;
+}
+
 /* r/m operand: a register (returned) or memory (-1). */
 int gen_rm(struct gen *g, unsigned size, bool mem_allowed);
 void gen_byte_regs(struct gen *g, int reg, int rm);
