@@ -42,8 +42,10 @@ TEST(intc_lapic_late_periodic_ticks_are_delivered_not_merged)
 	CHECK_EQ(take_ticks(f, 0x40), 0);
 	fix_advance(f, 1);
 	CHECK_EQ(take_ticks(f, 0x40), 1);
-	/* The CPU does not take a tick for 10 periods (interrupts off): the
-	 * tick sits in IRR and the others wait, then all 10 come. */
+	/* The CPU does not run for 10 periods (no intc_cpu_running: the host
+	 * kept it from running): the tick sits in IRR and the others wait,
+	 * then all 10 come. test_intc_catchup.c has the CPU that runs with
+	 * interrupts off, whose ticks merge. */
 	for (unsigned i = 0; i < 10; i++)
 		fix_advance(f, 4000000);
 	CHECK_EQ(take_ticks(f, 0x40), 10);

@@ -126,7 +126,7 @@ TEST(intc_pic_spurious_ir7)
 	fix_pic_init_linux(f, 0x00, 0x00);
 	/* INTA with no request left: the 8259A answers IR7 and sets no ISR bit. */
 	intc_lock(f->m.intc);
-	int v = pic_ack(&f->m.intc->pic);
+	int v = pic_ack(&f->m.intc->pic, 0);
 	intc_unlock(f->m.intc);
 	CHECK_EQ(v, 0x37);
 	CHECK_EQ(read_isr(f, 0x20), 0x00);

@@ -264,6 +264,7 @@ static int events(struct emu_cpu *cpu)
 	bool intc = has_intc(cpu);
 	if (intc) {
 		uint8_t vec = 0;
+		intc_cpu_running(cpu->m, cpu->index);
 		int what = intc_take_init_sipi(cpu->m, cpu->index, &vec);
 		if (what == 1)
 			do_init(cpu);

@@ -24,14 +24,17 @@
  * possible through intc_set_clock. The price of host time is interrupt
  * lag: a timer callback or the vCPU may run late by more than a period.
  * One-shot and TSC-deadline timers just fire late (the guest reads the
- * time from the clock, which is right); periodic LAPIC ticks, which a
- * kernel may count (Linux's jiffies before it has a continuous
- * clocksource), are delivered late one by one rather than merged, within
- * a bound (lapic.c). The PIT still merges late periods: Linux uses it only
- * until the LAPIC timer is set up.
+ * time from the clock, which is right); periodic ticks, which a kernel
+ * may count (Linux's jiffies before it has a continuous clocksource, and
+ * check_timer()'s test of IRQ 0), are delivered late one by one rather
+ * than merged when the host kept them from the guest, within a bound, and
+ * merged as on hardware when the guest itself kept the previous one
+ * waiting: the LAPIC timer in lapic.c, the PIT's channel 0 and the HPET's
+ * periodic comparators through catchup.c, whose design note has the rule.
  */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "core/loop.h"
 #include "core/machine.h"
@@ -52,8 +55,14 @@ void intc_unlock(struct intc *ic)
 {
 	struct machine *m = ic->m;
 	uint64_t kick = ic->kick;
+	uint32_t acked = ic->acked;
+	uint8_t acked_cpu[IOAPIC_PINS];
 
 	ic->kick = 0;
+	if (acked) {
+		memcpy(acked_cpu, ic->acked_cpu, sizeof acked_cpu);
+		ic->acked = 0;
+	}
 	pthread_mutex_unlock(&ic->lock);
 	while (kick) {
 		unsigned cpu = __builtin_ctzll(kick);
@@ -64,6 +73,8 @@ void intc_unlock(struct intc *ic)
 		if (m->cpu && m->cpu->vcpu_kick)
 			m->cpu->vcpu_kick(m->vcpus[cpu]);
 	}
+	if (acked)
+		intc_ack_notify(ic, acked, acked_cpu);
 }
 
 uint64_t intc_now(struct intc *ic)
@@ -122,7 +133,7 @@ void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t when)
 	if (!t)
 		return;
 	now = intc_now(ic);
-	host = clock_ns();
+	host = clock_ns() + ic->late_ns;
 	timer_mod(t, when > now ? host + (when - now) : host);
 }
 
@@ -249,6 +260,7 @@ int intc_create(struct machine *m)
 	}
 	/* From here on the "intc" device frees everything at machine teardown. */
 	m->intc = ic;
+	ic->late_ns = intc_debug_late_ns();
 	pic_init(&ic->pic, ic);
 	ioapic_init(&ic->ioapic, ic);
 	pit_init(&ic->pit, ic);
@@ -318,7 +330,7 @@ int intc_irq_ack(struct machine *m, unsigned cpu)
 	intc_lock(l->ic);
 	if (intc_pic_path(l->ic, l) && pic_intr(&l->ic->pic)) {
 		l->extint = false;
-		vector = pic_ack(&l->ic->pic);
+		vector = pic_ack(&l->ic->pic, cpu);
 	} else {
 		vector = lapic_ack(l);
 	}

@@ -87,4 +87,52 @@ void intc_set_pit_irq_gate(struct machine *m, bool gated);
  * the event-loop timers do; tests call it after moving the clock). */
 void intc_poll_timers(struct machine *m);
 
+/* --- Late periodic ticks (catchup.c: read its design note) -------------- */
+/* The CPU is running guest code: called by the emulator at every event
+ * check, whatever RFLAGS.IF (at least every few thousand instructions).
+ * Gaps between calls longer than INTC_RUN_GAP_NS are time the guest did
+ * not get to run; the rest is its run time, which tells a tick the guest
+ * kept waiting (IF=0, in service: merged, as on hardware) from one the
+ * host kept from it (owed, delivered later). */
+void intc_cpu_running(struct machine *m, unsigned cpu);
+#define INTC_RUN_GAP_NS 1000000ULL
+/* Owed ticks are kept at most this far behind, and at most this many
+ * (a tiny period); older ones are dropped. */
+#define INTC_CATCHUP_MAX_NS 500000000ULL
+#define INTC_CATCHUP_MAX_TICKS 1000
+
+/* What a periodic interrupt source keeps to deliver late ticks one by
+ * one: embedded in the source, zero-initialised, guarded by its lock. */
+struct intc_catchup {
+	uint32_t owed;          /* ticks due that the guest has not been given */
+	unsigned cpu;           /* CPU that took the last tick (whose run time counts) */
+	uint64_t mark;          /* that CPU's run time when the guest last got a tick */
+	uint64_t merged;        /* ticks merged because the guest kept one waiting */
+	uint64_t dropped;       /* owed ticks given up beyond INTC_CATCHUP_MAX_NS */
+};
+/* `n` ticks of a source with period `period_ns` on GSI `gsi` fell due,
+ * the last at guest time `last_ns` (the machine clock). Returns true if
+ * the caller must raise one edge now; the others are merged or owed.
+ * Without emulated interrupt hardware (KVM), always true (late ticks
+ * merge). */
+bool intc_catchup_due(struct machine *m, struct intc_catchup *c, unsigned gsi, uint64_t n,
+		      uint64_t period_ns, uint64_t last_ns);
+/* The CPU `cpu` took an interrupt from the source's GSI (its ack
+ * notifier): returns true if the caller must raise the next owed tick. */
+bool intc_catchup_acked(struct machine *m, struct intc_catchup *c, unsigned gsi, unsigned cpu);
+/* Calls fn(opaque, gsi, cpu) after a CPU took (INTA at the PIC, or
+ * acceptance into ISR at a LAPIC of a vector an unmasked IOAPIC pin
+ * maps) an interrupt from a GSI in `gsis` (bit n = GSI n; ISA IRQ 0 is
+ * GSI 0 on both paths). Runs with no interrupt-hardware lock held, so fn
+ * may take its device's lock and raise lines. At most INTC_ACK_NOTIFIERS;
+ * registered at device creation. Returns 0 or -ENOSPC, and 0 doing
+ * nothing without emulated interrupt hardware. */
+#define INTC_ACK_NOTIFIERS 4
+int intc_add_ack_notifier(struct machine *m, uint32_t gsis,
+			  void (*fn)(void *opaque, unsigned gsi, unsigned cpu), void *opaque);
+/* Debug knob NYX_DEBUG_TIMER_LATE_US=N (docs/timers.md): every PIT,
+ * LAPIC and HPET loop timer fires N microseconds after its due time, a
+ * deterministically late loop thread. 0 when unset. */
+uint64_t intc_debug_late_ns(void);
+
 #endif

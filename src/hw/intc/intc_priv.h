@@ -28,6 +28,10 @@ static inline uint64_t intc_muldiv(uint64_t a, uint64_t mul, uint64_t div)
 	return (uint64_t)((unsigned __int128)a * mul / div);
 }
 
+/* What an edge on an input would do now (catchup.c): ordered so that the
+ * larger of two paths' values is the GSI's. */
+enum intc_path { INTC_PATH_MASKED, INTC_PATH_BUSY, INTC_PATH_OPEN };
+
 /* ---- 8259A pair (pic.c) ------------------------------------------------ */
 struct pic_chip {
 	uint8_t irr, isr, imr;
@@ -53,8 +57,11 @@ void pic_set_irq(struct pic *p, unsigned irq, int level);
 /* Level of the master's INT output. */
 bool pic_intr(const struct pic *p);
 /* INTA cycle: the vector the pair puts on the bus (IR7/IR15 if spurious). */
-int pic_ack(struct pic *p);
+int pic_ack(struct pic *p, unsigned cpu);
 uint16_t pic_elcr_get(const struct pic *p);
+/* An edge on ISA IRQ `irq`: masked (IMR, or its output reaches no CPU),
+ * busy (IRR already set) or open. */
+enum intc_path pic_path(const struct pic *p, unsigned irq);
 void pic_elcr_set(struct pic *p, uint16_t elcr);
 
 /* ---- IOAPIC (ioapic.c) ------------------------------------------------- */
@@ -76,6 +83,12 @@ void ioapic_reset(struct ioapic *io);
 void ioapic_set_irq(struct ioapic *io, unsigned pin, int level);
 /* EOI broadcast from a LAPIC for a level-triggered vector. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
+/* CPU `cpu` accepted `vector` into ISR: ack notifications for the pins
+ * that map it. */
+void ioapic_vector_acked(struct ioapic *io, uint8_t vector, unsigned cpu);
+/* An edge on `pin`: masked, busy (remote IRR, or the vector already in a
+ * LAPIC's IRR) or open. */
+enum intc_path ioapic_path(const struct ioapic *io, unsigned pin);
 
 /* ---- Local APIC (lapic.c) ---------------------------------------------- */
 #define LAPIC_LVT_COUNT 6               /* timer thermal perf lint0 lint1 error */
@@ -117,6 +130,10 @@ struct lapic {
 	uint64_t tsc_deadline;
 	bool nmi, init, sipi, extint;
 	uint8_t sipi_vector;
+	/* Run time (catchup.c): the CPU was last seen running at seen_ns and
+	 * has run run_ns in all, continuously since run_from; tick_mark is
+	 * its run time when the timer's waiting periodic tick was due. */
+	uint64_t seen_ns, run_ns, run_from, tick_mark;
 	struct loop_timer *timer;
 	struct log_ratelimit rl;
 };
@@ -130,6 +147,7 @@ int lapic_pending(const struct lapic *l);
 int lapic_ack(struct lapic *l);
 /* LINT0 is ExtINT (or the APIC is off): the PIC talks to this CPU directly. */
 bool lapic_accepts_pic(const struct lapic *l);
+bool lapic_irr_test(const struct lapic *l, uint8_t vector);
 uint32_t lapic_reg_read(struct lapic *l, unsigned reg);
 void lapic_reg_write(struct lapic *l, unsigned reg, uint32_t v);
 bool lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *v);
@@ -166,6 +184,7 @@ struct pit_channel {
 struct pit {
 	struct pit_channel ch[3];
 	uint8_t port61;         /* bits 0-3 as written */
+	struct intc_catchup cu; /* channel 0's late ticks */
 	struct intc *ic;
 	struct loop_timer *timer;
 	struct log_ratelimit rl;
@@ -192,6 +211,17 @@ struct intc {
 	bool tsc_written;
 	uint64_t tsc_write_ns, tsc_write_value, tsc_write_offset;
 	bool pit_irq_gated;             /* HPET legacy replacement owns IRQ 0 */
+	uint64_t late_ns;               /* NYX_DEBUG_TIMER_LATE_US */
+	/* Ack notifiers (catchup.c); GSIs taken under the lock, their
+	 * notifiers run by intc_unlock once it is dropped. */
+	struct intc_ack_notifier {
+		uint32_t gsis;
+		void (*fn)(void *opaque, unsigned gsi, unsigned cpu);
+		void *opaque;
+	} notifier[INTC_ACK_NOTIFIERS];
+	unsigned nnotifiers;
+	uint32_t acked;
+	uint8_t acked_cpu[IOAPIC_PINS];
 };
 
 struct intc *intc_of(struct machine *m);
@@ -209,5 +239,16 @@ void intc_isa_irq(struct intc *ic, unsigned irq, int level);
 struct loop_timer *intc_timer_new(struct intc *ic, void (*fn)(void *), void *opaque);
 void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t when);
 void intc_timer_stop(struct intc *ic, struct loop_timer *t);
+/* catchup.c, lock held: CPU `cpu` took an interrupt from `gsi`. */
+void intc_gsi_acked(struct intc *ic, unsigned gsi, unsigned cpu);
+/* Runs the notifiers of the GSIs in `acked` (no lock held). */
+void intc_ack_notify(struct intc *ic, uint32_t acked, const uint8_t cpu[IOAPIC_PINS]);
+/* The CPU's run time so far (ns; see intc_cpu_running). */
+uint64_t intc_run_ns(struct intc *ic, unsigned cpu);
+uint64_t intc_run_at(struct intc *ic, unsigned cpu, uint64_t t);
+bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned gsi,
+			     uint64_t n, uint64_t period_ns, uint64_t last_ns);
+bool intc_catchup_acked_locked(struct intc *ic, struct intc_catchup *c, unsigned gsi,
+			       unsigned cpu);
 
 #endif

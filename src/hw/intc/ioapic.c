@@ -98,6 +98,36 @@ void ioapic_eoi(struct ioapic *io, uint8_t vector)
 	}
 }
 
+void ioapic_vector_acked(struct ioapic *io, uint8_t vector, unsigned cpu)
+{
+	if (!io->ic->nnotifiers)
+		return;
+	for (unsigned pin = 1; pin < IOAPIC_PINS; pin++) {
+		uint64_t e = io->redir[pin];
+		if ((e & 0xff) == vector && !(e & IOAPIC_MASKED))
+			intc_gsi_acked(io->ic, pin == 2 ? 0 : pin, cpu);
+	}
+}
+
+enum intc_path ioapic_path(const struct ioapic *io, unsigned pin)
+{
+	uint64_t e;
+	const struct intc *ic = io->ic;
+
+	if (pin >= IOAPIC_PINS)
+		return INTC_PATH_MASKED;
+	e = io->redir[pin];
+	if (e & IOAPIC_MASKED)
+		return INTC_PATH_MASKED;
+	if (e & IOAPIC_REMOTE_IRR)
+		return INTC_PATH_BUSY;
+	if (((e >> 8) & 7) == APIC_DM_FIXED || ((e >> 8) & 7) == APIC_DM_LOWEST)
+		for (unsigned i = 0; ic->lapic && i < ic->ncpus; i++)
+			if (lapic_irr_test(&ic->lapic[i], e & 0xff))
+				return INTC_PATH_BUSY;
+	return INTC_PATH_OPEN;
+}
+
 static uint32_t ioapic_reg_read(struct ioapic *io, uint32_t reg)
 {
 	switch (reg) {

@@ -38,6 +38,9 @@
  *   more than one timer tick in IRR, and the backlog is at most
  *   LAPIC_CATCHUP_MAX_NS (older ticks are dropped, e.g. after the host
  *   stopped us); masked ticks are dropped at once, as nobody sees them.
+ *   Ticks the guest itself kept waiting merge as on hardware: each period
+ *   the CPU ran (intc_cpu_running) since the waiting tick went into IRR
+ *   merges one (the rule of catchup.c, which the PIT and HPET share).
  * - INIT resets the LAPIC except its ID and APIC base, and is recorded for
  *   the CPU; SIPI records its vector. Both are taken by the emulator.
  */
@@ -59,7 +62,7 @@ _Static_assert(INTC_TSC_HZ % INTC_LAPIC_HZ == 0, "CPUID 0x15 needs a whole TSC/c
 /* Periodic ticks run late (the loop thread or the vCPU got the host CPU
  * late) are delivered one after the other once the CPU takes the previous
  * one, up to this far behind; older ones are dropped. */
-#define LAPIC_CATCHUP_MAX_NS 500000000ULL
+#define LAPIC_CATCHUP_MAX_NS INTC_CATCHUP_MAX_NS
 
 #define APIC_BASE_BSP (1ULL << 8)
 #define APIC_BASE_EXTD (1ULL << 10)
@@ -151,11 +154,21 @@ int lapic_ack(struct lapic *l)
 		return -1;
 	vec_clear(l->irr, v);
 	vec_set(l->isr, v);
+	ioapic_vector_acked(&l->ic->ioapic, v, l->cpu);
 	/* A periodic timer running behind delivers its next tick now. */
 	if (v == (int)(l->lvt[LVT_TIMER] & 0xff) && l->timer_running &&
-	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC)
+	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
 		lapic_timer_run(l);
+		/* An owed tick raised now waits from now, not from when due. */
+		if (vec_test(l->irr, v))
+			l->tick_mark = intc_run_ns(l->ic, l->cpu);
+	}
 	return v;
+}
+
+bool lapic_irr_test(const struct lapic *l, uint8_t vector)
+{
+	return vec_test(l->irr, vector);
 }
 
 bool lapic_accepts_pic(const struct lapic *l)
@@ -422,9 +435,27 @@ void lapic_timer_run(struct lapic *l)
 	uint32_t lvt = l->lvt[LVT_TIMER];
 	bool masked = lvt & LVT_MASKED;
 	if (!masked && vec_test(l->irr, lvt & 0xff)) {
-		/* The previous tick still waits for the CPU: this one goes in
-		 * when the CPU takes that one (lapic_ack), not merged into it. */
-		intc_timer_arm(l->ic, l->timer, now + period);
+		/* The previous tick still waits for the CPU. Each period the
+		 * CPU ran since it went in (IF=0, a handler running: the
+		 * guest's doing) merges one due tick into it, as on hardware;
+		 * the others are owed and go in when the CPU takes that one
+		 * (lapic_ack). See catchup.c. */
+		uint64_t due = (now - end) / period + 1, merge = 0;
+		if (due > INTC_CATCHUP_MAX_TICKS)
+			due = INTC_CATCHUP_MAX_TICKS;   /* older ones count as owed */
+		for (uint64_t k = 0; k < due; k++) {
+			uint64_t t = now - (now - end) % period - (due - 1 - k) * period;
+			if (intc_run_at(l->ic, l->cpu, t) >= l->tick_mark + period) {
+				l->tick_mark += period;
+				merge++;
+			}
+		}
+		if (merge) {
+			l->timer_start = end + (merge - 1) * period;
+			l->timer_count = l->initial_count;
+			end += merge * period;
+		}
+		intc_timer_arm(l->ic, l->timer, end > now ? end : now + period);
 		return;
 	}
 	uint64_t behind = now - end, skip = 0;
@@ -434,6 +465,7 @@ void lapic_timer_run(struct lapic *l)
 		skip = (behind - LAPIC_CATCHUP_MAX_NS) / period;
 	end += skip * period;
 	lapic_timer_fire(l);
+	l->tick_mark = intc_run_at(l->ic, l->cpu, end);
 	l->timer_start = end;
 	l->timer_count = l->initial_count;
 	uint64_t next = end + period;

@@ -110,6 +110,27 @@ static void pic_update(struct pic *p)
 	intc_pic_changed(p->ic);
 }
 
+enum intc_path pic_path(const struct pic *p, unsigned irq)
+{
+	const struct pic_chip *c;
+	uint8_t bit = 1u << (irq & 7);
+	const struct intc *ic = p->ic;
+
+	if (irq >= 16 || irq == 2)
+		return INTC_PATH_MASKED;
+	c = &p->chip[irq >> 3];
+	if (c->imr & bit)
+		return INTC_PATH_MASKED;
+	if (irq >= 8 && (p->chip[0].imr & 4))
+		return INTC_PATH_MASKED;
+	/* The INT output reaches CPU 0's LINT0 (ExtINT, or its LAPIC off) or
+	 * an IOAPIC pin 0 left unmasked for ExtINT. */
+	if (ic->lapic && !lapic_accepts_pic(&ic->lapic[0]) &&
+	    ioapic_path(&ic->ioapic, 0) == INTC_PATH_MASKED)
+		return INTC_PATH_MASKED;
+	return (c->irr & bit) ? INTC_PATH_BUSY : INTC_PATH_OPEN;
+}
+
 bool pic_intr(const struct pic *p)
 {
 	return pic_chip_request(&p->chip[0], true) >= 0;
@@ -138,7 +159,7 @@ static void pic_chip_ack(struct pic_chip *c, unsigned ir)
 	}
 }
 
-int pic_ack(struct pic *p)
+int pic_ack(struct pic *p, unsigned cpu)
 {
 	struct pic_chip *m = &p->chip[0], *s = &p->chip[1];
 	int ir = pic_chip_request(m, true);
@@ -154,10 +175,12 @@ int pic_ack(struct pic *p)
 		} else {
 			pic_chip_ack(s, sir);
 			vector = s->base | sir;
+			intc_gsi_acked(p->ic, 8 + sir, cpu);
 		}
 	} else {
 		pic_chip_ack(m, ir);
 		vector = m->base | ir;
+		intc_gsi_acked(p->ic, ir, cpu);
 	}
 	pic_update(p);
 	return vector;

@@ -29,8 +29,11 @@
  * - Channel 0 raises IRQ 0 at each rising edge of OUT (mode 0: terminal
  *   count; modes 2 and 3: every N clocks; mode 4: one clock after terminal
  *   count). A new count in mode 2 or 3 restarts the period at once rather
- *   than at the next reload. Late timer callbacks collapse missed periods
- *   into one interrupt.
+ *   than at the next reload.
+ * - Late periodic edges (the loop timer or the vCPU ran late) are not
+ *   merged into one interrupt when the host, not the guest, kept the
+ *   previous one waiting: catchup.c owes them and raises each when a CPU
+ *   takes the one before (pit_acked). One-shot modes raise one edge.
  */
 #include <errno.h>
 
@@ -153,7 +156,19 @@ static uint16_t pit_read_value(const struct pit_channel *c, uint64_t now)
 	return c->bcd ? pit_to_bcd(v % 10000) : (uint16_t)v;
 }
 
-/* Channel 0: raise IRQ 0 for edges that are due, arm the loop timer. */
+static void pit_irq_pulse(struct pit *p)
+{
+	intc_isa_irq(p->ic, 0, 1);
+	intc_isa_irq(p->ic, 0, 0);
+}
+
+static uint64_t pit_period_ns(const struct pit_channel *c)
+{
+	return intc_muldiv(c->count, 1000000000ULL, PIT_HZ);
+}
+
+/* Channel 0: raise IRQ 0 for edges that are due (late periodic ones
+ * through catchup.c), arm the loop timer. */
 void pit_timer_run(struct pit *p)
 {
 	struct pit_channel *c = &p->ch[0];
@@ -165,10 +180,17 @@ void pit_timer_run(struct pit *p)
 	}
 	uint64_t d = pit_elapsed(c, now);
 	if (d >= c->next_irq) {
-		if (!p->ic->pit_irq_gated) {   /* HPET legacy replacement */
-			intc_isa_irq(p->ic, 0, 1);
-			intc_isa_irq(p->ic, 0, 0);
-		}
+		uint64_t edges = 1;
+
+		if (c->mode == 2 || c->mode == 3)
+			edges += (d - c->next_irq) / c->count;
+		uint64_t last = c->next_irq + (edges - 1) * c->count;
+
+		if (p->ic->pit_irq_gated)      /* HPET legacy replacement */
+			p->cu.owed = 0;
+		else if (intc_catchup_due_locked(p->ic, &p->cu, 0, edges, pit_period_ns(c),
+						 c->start + pit_ticks_to_ns(last - c->paused_ticks)))
+			pit_irq_pulse(p);
 		c->next_irq = pit_next_edge(c, d);
 	}
 	if (c->next_irq == PIT_NO_IRQ) {
@@ -176,6 +198,19 @@ void pit_timer_run(struct pit *p)
 		return;
 	}
 	intc_timer_arm(p->ic, p->timer, c->start + pit_ticks_to_ns(c->next_irq - c->paused_ticks));
+}
+
+/* A CPU took IRQ 0: the next owed tick goes in now. */
+static void pit_acked(void *opaque, unsigned gsi, unsigned cpu)
+{
+	struct pit *p = opaque;
+
+	intc_lock(p->ic);
+	if (p->ic->pit_irq_gated)
+		p->cu.owed = 0;
+	else if (intc_catchup_acked_locked(p->ic, &p->cu, gsi, cpu))
+		pit_irq_pulse(p);
+	intc_unlock(p->ic);
 }
 
 static void pit_timer_cb(void *opaque)
@@ -286,8 +321,10 @@ static void pit_control(struct pit *p, uint8_t v)
 	c->latch_bytes = 0;
 	c->status_latched = false;
 	c->next_irq = PIT_NO_IRQ;
-	if (sc == 0)
+	if (sc == 0) {
+		p->cu.owed = 0;         /* a new mode owes nothing from the old */
 		pit_timer_run(p);
+	}
 }
 
 static void pit_write_counter(struct pit *p, unsigned n, uint8_t v)
@@ -415,6 +452,7 @@ void pit_reset(struct pit *p)
 		};
 	}
 	p->port61 = 0;
+	p->cu = (struct intc_catchup){0};
 	intc_timer_stop(p->ic, p->timer);
 }
 
@@ -527,6 +565,9 @@ int pit_register(struct pit *p, struct machine *m)
 	ret = bus_register(&m->pio, 0x61, 1, &pit_port61_ops, p, "port61");
 	if (ret)
 		goto err_pit;
+	ret = intc_add_ack_notifier(m, 1u << 0, pit_acked, p);
+	if (ret)
+		goto err_61;
 	ret = machine_add_device(m, &pit_device_ops, p, "pit");
 	if (ret)
 		goto err_61;

@@ -17,10 +17,17 @@
  *  - 32-bit timers (Tn_32MODE_CNF) compare the low 32 bits of the counter
  *    and so match again every 2^32 ticks (42.9 s); a 64-bit one-shot
  *    comparator matches once.
- *  - Periodic timers add the period to the comparator at each match. Host
- *    delays that let several periods pass give one interrupt (as a real
- *    interrupt controller coalesces edges) and the comparator lands on the
- *    next period boundary in the future, so the phase is kept.
+ *  - Periodic timers add the period to the comparator at each match; after
+ *    a late evaluation the comparator lands on the next period boundary in
+ *    the future, so the phase is kept. The periods that passed meanwhile
+ *    are not merged into one interrupt when the host kept them from the
+ *    guest: an edge-triggered periodic timer counts them and hands them to
+ *    hw/intc/catchup.c (intc_catchup_due), which raises one now, merges
+ *    those the guest itself kept waiting (IF=0: as hardware coalesces
+ *    edges) and owes the rest; each owed one is raised when a CPU takes
+ *    the one before (hpet_acked, an intc ack notifier, run without
+ *    h->lock held by the intc). Level-triggered timers keep their status
+ *    bit: the guest clears it, and that merges ticks as on hardware.
  *  - Comparator writes set the period; they set the comparator itself when
  *    the timer is one-shot or VAL_SET is on (which the write then clears):
  *    Linux's periodic setup writes now + delta with VAL_SET, then delta.
@@ -37,7 +44,8 @@
  *    takes over, and both on IRQ 0 would multiply its jiffies. Not done
  *    for KVM's in-kernel PIT, nor for the RTC's IRQ 8.
  *  - No FSB (MSI) delivery: Tn_FSB_INT_DEL_CAP reads 0.
- * Locking: h->lock guards everything (vCPU MMIO and the loop thread).
+ * Locking: h->lock guards everything (vCPU MMIO and the loop thread); the
+ * intc lock is taken under it (irq lines, catch-up), never the reverse.
  */
 #include "hw/pc/hpet.h"
 
@@ -71,6 +79,7 @@ struct hpet_timer {
 	uint64_t period;
 	uint64_t fsb;            /* Tn_FSB_INT_ROUTE: kept, never used */
 	int gsi;                 /* line currently driven, -1 = none */
+	struct intc_catchup cu;  /* late periodic edges (not saved) */
 };
 
 struct hpet {
@@ -80,6 +89,7 @@ struct hpet {
 	struct log_ratelimit rl;
 	uint64_t (*now_ns)(void *opaque);
 	void *now_opaque;
+	uint64_t late_ns;        /* NYX_DEBUG_TIMER_LATE_US */
 
 	uint64_t config;         /* ENABLE_CNF, LEG_RT_CNF */
 	uint64_t status;         /* Tn_INT_STS bits */
@@ -167,29 +177,73 @@ static void hpet_update_lines(struct hpet *h)
 			irq_line_set(&h->lines[g], want[g]);
 }
 
+static bool hpet_edge_periodic(const struct hpet *h, const struct hpet_timer *t)
+{
+	return hpet_running(h) && t->period && t->gsi >= 0 &&
+	       (t->config & (HPET_TN_LEVEL | HPET_TN_INT_ENABLE | HPET_TN_PERIODIC)) ==
+		       (HPET_TN_INT_ENABLE | HPET_TN_PERIODIC);
+}
+
+static void hpet_pulse(struct hpet *h, struct hpet_timer *t)
+{
+	struct irq_line *l = &h->lines[t->gsi];
+
+	if (!l->level)
+		irq_line_pulse(l);
+}
+
 /* Timer n matched: status bit or edge, then the next periodic match. */
-static void hpet_fire(struct hpet *h, unsigned n, uint64_t now_tick)
+static void hpet_fire(struct hpet *h, unsigned n, uint64_t now_tick, uint64_t now)
 {
 	struct hpet_timer *t = &h->t[n];
+	uint64_t due = 1, since = 0;    /* matches; ticks since the last of them */
 
+	if ((t->config & HPET_TN_PERIODIC) && t->period) {
+		/* Step over every boundary up to now_tick, counting them. */
+		if (timer_is32(t)) {
+			uint32_t past = (uint32_t)now_tick - (uint32_t)t->cmp;
+			uint32_t p = (uint32_t)t->period;
+			due += past / p;
+			since = past % p;
+			t->cmp = (uint32_t)((uint32_t)t->cmp + (past / p + 1) * p);
+		} else {
+			uint64_t past = now_tick - t->cmp;
+			due += past / t->period;
+			since = past % t->period;
+			t->cmp += (past / t->period + 1) * t->period;
+		}
+	}
 	if (t->config & HPET_TN_LEVEL) {
 		h->status |= 1u << n;
-	} else if ((t->config & HPET_TN_INT_ENABLE) && t->gsi >= 0) {
-		struct irq_line *l = &h->lines[t->gsi];
-		if (!l->level)
-			irq_line_pulse(l);
-	}
-	if (!(t->config & HPET_TN_PERIODIC) || !t->period)
 		return;
-	/* Step over every boundary up to now_tick: one interrupt for them all. */
-	if (timer_is32(t)) {
-		uint32_t past = (uint32_t)now_tick - (uint32_t)t->cmp;
-		uint32_t p = (uint32_t)t->period;
-		t->cmp = (uint32_t)((uint32_t)t->cmp + (past / p + 1) * p);
-	} else {
-		uint64_t past = now_tick - t->cmp;
-		t->cmp += (past / t->period + 1) * t->period;
 	}
+	if (!(t->config & HPET_TN_INT_ENABLE) || t->gsi < 0)
+		return;
+	if (hpet_edge_periodic(h, t) &&
+	    !intc_catchup_due(h->m, &t->cu, t->gsi, due, t->period * HPET_NS_PER_TICK,
+			      now - since * HPET_NS_PER_TICK))
+		return;         /* merged into the waiting one, or owed */
+	hpet_pulse(h, t);
+}
+
+/* A CPU took an interrupt from `gsi`: a timer on it that owes ticks raises
+ * the next one (catchup.c). */
+static void hpet_acked(void *opaque, unsigned gsi, unsigned cpu)
+{
+	struct hpet *h = opaque;
+
+	pthread_mutex_lock(&h->lock);
+	for (unsigned n = 0; n < HPET_TIMERS; n++) {
+		struct hpet_timer *t = &h->t[n];
+
+		if (t->gsi != (int)gsi)
+			continue;
+		if (!hpet_edge_periodic(h, t))
+			t->cu.owed = 0;
+		else if (intc_catchup_acked(h->m, &t->cu, gsi, cpu))
+			hpet_pulse(h, t);
+	}
+	pthread_mutex_unlock(&h->lock);
 }
 
 /* Processes the matches in (last, counter(now)]. */
@@ -205,7 +259,7 @@ static void hpet_eval(struct hpet *h, uint64_t now)
 		return;
 	for (unsigned n = 0; n < HPET_TIMERS; n++)
 		if (timer_distance(&h->t[n], h->last) <= span)
-			hpet_fire(h, n, tick);
+			hpet_fire(h, n, tick, now);
 	h->last = tick;
 	hpet_update_lines(h);
 }
@@ -240,7 +294,7 @@ static void hpet_arm(struct hpet *h, uint64_t now)
 		next = HPET_MAX_ARM;
 	/* The clock ns at which the counter reaches tick + next. */
 	due = h->origin + (tick + next - h->count) * HPET_NS_PER_TICK;
-	timer_mod(h->timer, clock_ns() + (due > now ? due - now : 0));
+	timer_mod(h->timer, clock_ns() + h->late_ns + (due > now ? due - now : 0));
 }
 
 static void hpet_timer_fire(void *opaque)
@@ -324,6 +378,7 @@ static void hpet_write_timer(struct hpet *h, unsigned n, uint64_t val, uint64_t 
 	/* An edge timer has no status to keep. */
 	if (!(t->config & HPET_TN_LEVEL))
 		h->status &= ~(1ULL << n);
+	t->cu.owed = 0;         /* reconfigured: owes nothing from before */
 }
 
 static void hpet_write_cmp(struct hpet *h, unsigned n, uint64_t val, uint64_t mask)
@@ -447,6 +502,7 @@ static void hpet_reset(void *opaque)
 		h->t[n].cmp = ~0ULL;
 		h->t[n].period = 0;
 		h->t[n].fsb = 0;
+		h->t[n].cu = (struct intc_catchup){0};
 	}
 	hpet_update_lines(h);
 	if (h->timer)
@@ -564,6 +620,7 @@ int hpet_create(struct machine *m, struct hpet **out)
 	h->m = m;
 	h->now_ns = hpet_machine_clock;
 	h->now_opaque = m;
+	h->late_ns = intc_debug_late_ns();
 	pthread_mutex_init(&h->lock, NULL);
 	for (unsigned g = 0; g < HPET_GSIS; g++)
 		irq_line_init(&h->lines[g], m, g);
@@ -592,6 +649,10 @@ int hpet_create(struct machine *m, struct hpet **out)
 		hpet_destroy(h);
 		return ret;
 	}
+	/* Owned by the machine from here on. */
+	ret = intc_add_ack_notifier(m, (1u << 0) | (1u << 8) | HPET_ROUTE_CAP, hpet_acked, h);
+	if (ret)
+		return ret;
 	if (out)
 		*out = h;
 	return 0;
