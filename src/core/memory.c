@@ -50,6 +50,12 @@ int mem_init(struct guest_mem *mem, uint64_t ram_size)
 		return -ENOMEM;
 	mem->ram = p;
 	madvise(p, ram_size, MADV_MERGEABLE);
+	mem->code_gen = calloc(ram_size / MEM_PAGE_SIZE, sizeof(*mem->code_gen));
+	if (!mem->code_gen) {
+		munmap(p, ram_size);
+		mem->ram = NULL;
+		return -ENOMEM;
+	}
 	int rc = add_region(mem, 0, 0xA0000, mem->ram, MEM_RAM, "ram-low");
 	if (!rc)
 		rc = add_region(mem, 0xC0000, mem->below_4g - 0xC0000, mem->ram + 0xC0000, MEM_RAM,
@@ -73,6 +79,8 @@ void mem_destroy(struct guest_mem *mem)
 	if (mem->ram)
 		munmap(mem->ram, mem->ram_size);
 	mem->ram = NULL;
+	free(mem->code_gen);
+	mem->code_gen = NULL;
 	mem->nregions = 0;
 	pthread_mutex_destroy(&mem->lock);
 }
@@ -128,6 +136,19 @@ void mem_mark_dirty(struct guest_mem *mem, uint64_t gpa, uint64_t len)
 	}
 }
 
+void mem_code_written(struct guest_mem *mem, const void *p, size_t len)
+{
+	if (!len)
+		return;
+	const uint8_t *b = p;
+	for (uintptr_t pg = (uintptr_t)b & ~(MEM_PAGE_SIZE - 1); pg <= (uintptr_t)(b + len - 1);
+	     pg += MEM_PAGE_SIZE) {
+		uint32_t *w = mem_code_word(mem, (const void *)pg);
+		if (w && (__atomic_load_n(w, __ATOMIC_RELAXED) & 1))
+			__atomic_fetch_add(w, 2, __ATOMIC_SEQ_CST);
+	}
+}
+
 void mem_set_dirty_tracking(struct guest_mem *mem, bool on)
 {
 	mem->dirty_tracking = on;
@@ -179,6 +200,7 @@ int gpa_write(struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len)
 		uint64_t n = r->size - off < len ? r->size - off : len;
 		memcpy(r->host + off, in, n);
 		mark_dirty(r, off, n);
+		mem_code_written(mem, r->host + off, n);
 		in += n;
 		gpa += n;
 		len -= n;
@@ -194,7 +216,9 @@ void *gpa_map(struct guest_mem *mem, uint64_t gpa, size_t len, bool write)
 	uint64_t off = gpa - r->gpa;
 	if (len > r->size - off)
 		return NULL;
-	if (write)
+	if (write) {
 		mark_dirty(r, off, len);
+		mem_code_written(mem, r->host + off, len);
+	}
 	return r->host + off;
 }

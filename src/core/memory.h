@@ -56,6 +56,12 @@ struct guest_mem {
 	unsigned nregions;
 	bool dirty_tracking;
 	pthread_mutex_t lock;    /* protects region list changes */
+	/* Code-page write tracking for the emulator's block cache (one word
+	 * per 4 KiB page of `ram`): bit 0 set once a vCPU decoded code from
+	 * the page; while it is set, every write to the page adds 2, after the
+	 * bytes are in memory. A decoded block is current while the word still
+	 * holds the value it had before the block's bytes were read. */
+	uint32_t *code_gen;
 };
 
 /* Allocates RAM and lays out the RAM regions. ram_size must be page aligned. */
@@ -82,8 +88,25 @@ int gpa_read(struct guest_mem *mem, uint64_t gpa, void *buf, size_t len);
 /* Writes to RAM only; -EFAULT if any byte is outside RAM (ROM is not written). */
 int gpa_write(struct guest_mem *mem, uint64_t gpa, const void *buf, size_t len);
 /* Host pointer for [gpa, gpa+len) if it lies within one region, else NULL.
- * write=true refuses ROM and marks the pages dirty. */
+ * write=true refuses ROM and marks the pages dirty and their decoded code
+ * stale (at map time: the caller writes afterwards, so code the guest runs
+ * from the buffer while the device is still writing it may stay stale, as
+ * it would be garbage on hardware too). */
 void *gpa_map(struct guest_mem *mem, uint64_t gpa, size_t len, bool write);
+
+/* The code-tracking word of the RAM page holding host byte p, or NULL
+ * (ROM, or not guest RAM). */
+static inline uint32_t *mem_code_word(struct guest_mem *mem, const void *p)
+{
+	uintptr_t off = (uintptr_t)p - (uintptr_t)mem->ram;
+	if (!mem->code_gen || off >= mem->ram_size)
+		return NULL;
+	return &mem->code_gen[off / MEM_PAGE_SIZE];
+}
+
+/* Records that [p, p+len) of guest RAM was written (after the write):
+ * pages holding decoded code get a new generation. Cheap for other pages. */
+void mem_code_written(struct guest_mem *mem, const void *p, size_t len);
 
 /* VMM-side dirty log (device DMA, loaders). */
 void mem_set_dirty_tracking(struct guest_mem *mem, bool on);

@@ -3,7 +3,8 @@
  * from the BSP's LAPIC starts an AP in real mode at vector << 12 (SDM
  * Vol. 3, 8.4.4: CS = vector << 8, IP = 0), a self-IPI is delivered through
  * the IDT and acknowledged with EOI, the A20 gate wraps addresses at 1 MiB
- * when off, and dirty logging records pages the guest writes.
+ * when off, and dirty logging records pages the guest writes. One vCPU's
+ * stores patch code another vCPU already ran (cross-modifying code).
  */
 #include "emu/code.h"
 #include "emu/fixture.h"
@@ -147,4 +148,36 @@ TEST(emu_dirty_logging)
 	for (unsigned i = 0; i < MEM_MAX_REGIONS; i++)
 		free(f->vm.dirty[i]);
 	fix_free(f);
+}
+
+TEST(emu_smp_code_patched_by_other_vcpu)
+{
+	struct smp_fix s;
+	REQUIRE(smp_new(&s, 2));
+	struct emu_fix *f = s.f;
+	fix_long(f, lm_smc_cpu0_patch, sizeof(lm_smc_cpu0_patch));
+	fix_put(f, 0x1100, lm_smc_cpu1_call_loop, sizeof(lm_smc_cpu1_call_loop));
+	static const uint8_t f0[] = { 0xb8, 0x00, 0x00, 0x00, 0x00, 0xc3 };   /* mov $0,%eax; ret */
+	fix_put(f, 0x5800, f0, sizeof(f0));
+	struct vcpu_state *ap = malloc(sizeof(*ap));
+	REQUIRE(ap);
+	*ap = f->s;
+	ap->rip = 0x1100;
+	ap->regs[REG_RSP] = 0x6800;
+	/* vCPU 0 writes f's page first (so its TLB may write it directly)... */
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	/* ...then vCPU 1 runs f, which now returns 1... */
+	emu_state_set(s.ap, ap);
+	CHECK_EQ(emu_step(s.ap, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(s.ap->regs[REG_RBX], 1);
+	/* ...vCPU 0 patches it to return 7, through the TLB it kept... */
+	f->cpu->halted = false;
+	CHECK_EQ(emu_step(f->cpu, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(fix_get(f, 0x5801, 1), 7);
+	/* ...and vCPU 1 must run the new f. */
+	s.ap->halted = false;
+	CHECK_EQ(emu_step(s.ap, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(s.ap->regs[REG_RBX], 1 + 7);
+	free(ap);
+	smp_free(&s);
 }

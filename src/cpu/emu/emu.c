@@ -11,8 +11,12 @@
  * memory-map change) run only when something flagged them (check_irq after
  * STI/POPF/IRET/I/O/CR8/LAPIC writes; poke from the interrupt hardware) and
  * every 4096 instructions as a safety net, so the hot path stays free of
- * locks. Decoded instructions are cached by host address of their first
- * byte and reused only while the guest bytes still match (see emu.h).
+ * locks. Instructions run in decoded blocks (block.c: one lookup and one
+ * event check per block, code-page write tracking instead of byte checks);
+ * debugging, TF, interrupt shadows and code the block path declines run
+ * one instruction at a time through the decoded-instruction cache, keyed by
+ * host address of the first byte and reused only while the guest bytes
+ * still match (see emu.h).
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -43,8 +47,9 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	if (!cpu)
 		return NULL;
 	cpu->icache = aligned_alloc(64, EMU_ICACHE_SIZE * sizeof(*cpu->icache));
+	cpu->blocks = calloc(EMU_BLOCKS, sizeof(*cpu->blocks));
 	cpu->scratch = calloc(1, sizeof(*cpu->scratch));
-	if (!cpu->icache || !cpu->scratch) {
+	if (!cpu->icache || !cpu->blocks || !cpu->scratch) {
 		emu_cpu_free(cpu);
 		return NULL;
 	}
@@ -68,6 +73,7 @@ void emu_cpu_free(struct emu_cpu *cpu)
 		return;
 	emu_prof_close(cpu);
 	free(cpu->icache);
+	free(cpu->blocks);
 	free(cpu->scratch);
 	free(cpu);
 }
@@ -248,8 +254,11 @@ static void do_sipi(struct emu_cpu *cpu, uint8_t vec)
 /* Returns a VCPU_EXIT_* to leave the run loop, or -1 to go on. */
 static int events(struct emu_cpu *cpu)
 {
-	if (__builtin_expect(cpu->prof != NULL, 0) && !(cpu->icount & 4095))
-		emu_prof_sample(cpu);
+	if (cpu->icount >= cpu->ev_next) {
+		if (__builtin_expect(cpu->prof != NULL, 0))
+			emu_prof_sample(cpu);
+		cpu->ev_next = (cpu->icount | 4095) + 1;
+	}
 	if (cpu->v && atomic_load_explicit(&cpu->v->kicked, memory_order_relaxed))
 		return VCPU_EXIT_KICK;
 	atomic_store_explicit(&cpu->poke, false, memory_order_relaxed);
@@ -431,57 +440,105 @@ limit:
 	return in;
 }
 
+/* One instruction through the decoded-instruction cache, with the debugger,
+ * interrupt shadow and TF rules. Returns VCPU_EXIT_* or -1 to go on. */
+static int step_one(struct emu_cpu *cpu)
+{
+	if (__builtin_expect(cpu->debug_active, 0)) {
+		uint64_t lin = cpu->code64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base + cpu->rip);
+		for (unsigned i = 0; i < cpu->nbp && !cpu->bp_resume; i++)
+			if (cpu->bp[i] == lin) {
+				cpu->bp_resume = true;   /* run it when resumed */
+				return VCPU_EXIT_DEBUG;
+			}
+		cpu->bp_resume = false;   /* emu_set_debug clears it too */
+	}
+	cpu->insn_rsp = cpu->regs[REG_RSP];
+	struct emu_insn *in = fetch_decode(cpu);
+	uint8_t shadow = cpu->intr_shadow;
+	bool tf = cpu->rflags & FL_TF;
+	cpu->next_rip = cpu->rip + in->len;
+	if (!cpu->code64)
+		cpu->next_rip &= cpu->code_size == 2 ? 0xffff : 0xffffffff;
+	if (in->fast)
+		in->fast(cpu, in);
+	else
+		emu_exec(cpu, in);
+	cpu->rip = cpu->next_rip;
+	cpu->budget--;
+	cpu->icount++;
+	if (__builtin_expect(shadow | tf | cpu->single_step, 0)) {
+		if (shadow) {
+			cpu->intr_shadow = 0;
+			cpu->check_irq = true;
+		}
+		if (cpu->single_step)
+			return VCPU_EXIT_DEBUG;
+		if (tf) {
+			cpu->dr6 |= 1u << 14;   /* BS: single step */
+			cpu->delivering = EXC_DB;
+			emu_deliver(cpu, EXC_DB, false, 0, EV_FAULT);
+			cpu->delivering = -1;
+		}
+	}
+	return -1;
+}
+
 /* The instruction loop proper. Kept out of emu_step() so that the compiler
  * may hold cpu and the loop's temporaries in registers: in the function
  * that calls setjmp() they are spilled to the stack on every use. */
 static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 {
+	struct emu_block *prev = NULL, *b;
+	unsigned slot = 0;
 	while (cpu->budget) {
-		if (__builtin_expect(cpu->check_irq || cpu->halted || !(cpu->icount & 4095) ||
+		if (__builtin_expect(cpu->check_irq || cpu->halted || cpu->icount >= cpu->ev_next ||
 				     atomic_load_explicit(&cpu->poke, memory_order_relaxed), 0)) {
 			int r = events(cpu);
 			if (r >= 0)
 				return r;
+			prev = NULL;
 		}
-		if (__builtin_expect(cpu->debug_active, 0)) {
-			uint64_t lin = cpu->code64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base +
-									   cpu->rip);
-			for (unsigned i = 0; i < cpu->nbp && !cpu->bp_resume; i++)
-				if (cpu->bp[i] == lin) {
-					cpu->bp_resume = true;   /* run it when resumed */
-					return VCPU_EXIT_DEBUG;
-				}
-			cpu->bp_resume = false;   /* emu_set_debug clears it too */
+		cpu->insn_rsp = cpu->regs[REG_RSP];   /* a fetch fault rolls back to it */
+		if (__builtin_expect(cpu->debug_active | cpu->intr_shadow | !!(cpu->rflags & FL_TF), 0))
+			b = NULL;
+		else if (!prev || !(b = emu_block_chained(cpu, prev, slot))) {
+			b = emu_block_get(cpu);
+			if (prev && b)
+				prev->next[slot] = b;
 		}
-		cpu->insn_rsp = cpu->regs[REG_RSP];
-		struct emu_insn *in = fetch_decode(cpu);
-		uint8_t shadow = cpu->intr_shadow;
-		bool tf = cpu->rflags & FL_TF;
-		cpu->next_rip = cpu->rip + in->len;
-		if (!cpu->code64)
-			cpu->next_rip &= cpu->code_size == 2 ? 0xffff : 0xffffffff;
-		if (in->fast)
-			in->fast(cpu, in);
-		else
-			emu_exec(cpu, in);
-		cpu->rip = cpu->next_rip;
-		cpu->budget--;
-		cpu->icount++;
-		if (__builtin_expect(shadow | tf | cpu->single_step, 0)) {
-			if (shadow) {
-				cpu->intr_shadow = 0;
-				cpu->check_irq = true;
-			}
-			if (cpu->single_step)
-				return VCPU_EXIT_DEBUG;
-			if (tf) {
-				cpu->dr6 |= 1u << 14;   /* BS: single step */
-				cpu->delivering = EXC_DB;
-				emu_deliver(cpu, EXC_DB, false, 0, EV_FAULT);
-				cpu->delivering = -1;
-			}
+		if (!b) {
+			cpu->blk_page = 0;
+			prev = NULL;
+			int r = step_one(cpu);
+			if (r >= 0)
+				return r;
+			continue;
 		}
+		/* Run the block: exactly what step_one() does per instruction,
+		 * minus fetch, cache check, debugger, shadow and TF (none apply). */
+		uint64_t mask = cpu->code64 ? ~0ULL : cpu->code_size == 2 ? 0xffff : 0xffffffff;
+		unsigned n = b->ninsn < cpu->budget ? b->ninsn : (unsigned)cpu->budget;
+		struct emu_insn *in = b->insn, *end = in + n;
+		uint64_t fall;
+		cpu->blk_exit = false;
+		do {
+			cpu->insn_rsp = cpu->regs[REG_RSP];
+			fall = (cpu->rip + in->len) & mask;
+			cpu->next_rip = fall;
+			if (in->fast)
+				in->fast(cpu, in);
+			else
+				emu_exec(cpu, in);
+			cpu->rip = cpu->next_rip;
+			cpu->budget--;
+			cpu->icount++;
+			in++;
+		} while (in < end && cpu->rip == fall && !(cpu->check_irq | cpu->blk_exit));
+		prev = (in < b->insn + b->ninsn || b->chain_ok) && !cpu->blk_exit ? b : NULL;
+		slot = cpu->rip != fall;
 	}
+	cpu->blk_page = 0;
 	return -1;
 }
 

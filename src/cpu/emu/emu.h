@@ -3,13 +3,16 @@
  * src/cpu/emu and its unit tests.
  *
  * Design note — how an instruction runs:
- *   emu_step() fetches at CS:RIP through the exec TLB, decodes into a
- *   struct emu_insn (decode.c; or takes it from the decoded-instruction
- *   cache, keyed by the host address of the instruction's first byte —
- *   i.e. by guest physical location — and verified byte for byte against
- *   guest memory on every hit, so code written by this vCPU, another vCPU
- *   or device DMA can never run stale), then emu_exec() (exec.c)
- *   dispatches on the opcode.
+ *   emu_step() looks CS:RIP up through the exec TLB in the block cache
+ *   (block.c: decoded basic blocks keyed by the host address of their
+ *   first byte — i.e. by guest physical location — and kept current by
+ *   code-page write tracking, so code written by this vCPU, another vCPU
+ *   or device DMA never runs stale) and runs the block's decoded
+ *   instructions (struct emu_insn, decode.c) through their fast handlers
+ *   (fast.c) or emu_exec() (exec.c), which dispatches on the opcode.
+ *   Single-stepping, TF and interrupt shadows go one instruction at a
+ *   time through the decoded-instruction cache, whose entries are verified
+ *   byte for byte against guest memory on every hit.
  *
  * Invariants:
  *   - cpu->rip is the address of the instruction being executed until it
@@ -128,6 +131,9 @@ enum emu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 #define EMU_TLB_SIZE 256
 struct emu_tlb_entry {
 	uint64_t tag[3];         /* page-aligned linear address per access kind; 1 = empty */
+	uint64_t wtag_code;      /* writable page holding decoded code: writes take the
+				  * slow path, which stores and bumps the page's code
+				  * generation (block.c); 1 = none */
 	uintptr_t addend;        /* host pointer = addend + linear */
 	bool global;
 	uint8_t page_shift;      /* 0: a 4 KiB page; 21/22/30: part of a large page */
@@ -177,6 +183,24 @@ struct emu_icache_entry {
 	uint64_t lo, hi;         /* instruction bytes 0-7 and 7-14, masked to its length */
 	struct emu_insn insn;
 } __attribute__((aligned(64)));
+
+/* Decoded basic block (block.c): up to EMU_BLOCK_INSNS instructions from one
+ * guest page, the last being the first that branches or is not a plain
+ * fast-handler form. Keyed like the instruction cache (host address of the
+ * first byte, decoding mode in bits 56-63). */
+#define EMU_BLOCKS 4096
+#define EMU_BLOCK_INSNS 16
+#define EMU_BLOCK_BYTES 128
+struct emu_block {
+	uintptr_t key;           /* 0 = empty */
+	uint32_t *genp;          /* the page's code word (core/memory.h); NULL: not RAM */
+	uint32_t gen;            /* *genp when the bytes were read */
+	uint8_t ninsn, nbytes;
+	bool chain_ok;           /* the last instruction cannot change paging or mode */
+	struct emu_block *next[2];   /* successor after the fall-through end / otherwise */
+	struct emu_insn insn[EMU_BLOCK_INSNS];
+	uint8_t bytes[EMU_BLOCK_BYTES];   /* the guest bytes decoded */
+};
 
 struct emu_cpu {
 	struct vcpu *v;
@@ -240,6 +264,11 @@ struct emu_cpu {
 	struct emu_tlb_entry tlb[2][EMU_TLB_SIZE];
 	bool tlb_has_large;      /* some entry may be a piece of a large page */
 	struct emu_icache_entry *icache;
+	struct emu_block *blocks;     /* EMU_BLOCKS, direct mapped (block.c) */
+	uintptr_t blk_page;      /* host page of the running block, 0 = none */
+	uint64_t blk_lin;        /* its linear page */
+	bool blk_exit;           /* a write hit blk_page: leave the block */
+	uint64_t ev_next;        /* icount of the next periodic event check */
 
 	struct emu_insn in;      /* instruction being executed */
 	uint64_t icount;
@@ -269,6 +298,33 @@ void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s);
 /* Creates a CPU for tests and the backend: cpu->v may be a bare struct vcpu. */
 struct emu_cpu *emu_cpu_new(struct vcpu *v);
 void emu_cpu_free(struct emu_cpu *cpu);
+
+/* --- block.c ---------------------------------------------------------------- */
+/* The block at CS:RIP, decoded or taken from the block cache, or NULL when
+ * it must run instruction by instruction (code outside RAM, a first
+ * instruction crossing a page, the CS limit inside the block). Raises the
+ * faults of the fetch and of decoding the first instruction. */
+struct emu_block *emu_block_get(struct emu_cpu *cpu);
+/* prev->next[slot] if it is still the block at CS:RIP (same linear page as
+ * prev's, unchanged code), else NULL. */
+struct emu_block *emu_block_chained(struct emu_cpu *cpu, struct emu_block *prev, unsigned slot);
+/* Flags the RAM page holding host byte p as holding decoded code and takes
+ * the fast write tag for it from every vCPU's TLB. */
+void emu_code_mark(struct emu_cpu *cpu, const void *p);
+
+/* After the emulator wrote [p, p+len) of guest RAM through a host pointer:
+ * decoded code there goes stale, and the running block ends if it was on
+ * one of those pages. */
+static inline void emu_code_wrote(struct emu_cpu *cpu, const void *p, size_t len)
+{
+	uintptr_t first = (uintptr_t)p & ~0xfffULL, last = ((uintptr_t)p + len - 1) & ~0xfffULL;
+	const uint32_t *w = mem_code_word(&cpu->m->mem, p);
+	if (__builtin_expect((w && (__atomic_load_n(w, __ATOMIC_RELAXED) & 1)) || first != last, 0)) {
+		mem_code_written(&cpu->m->mem, p, len);
+		if (cpu->blk_page - first <= last - first)
+			cpu->blk_exit = true;
+	}
+}
 
 /* --- decode.c --------------------------------------------------------------- */
 /* Decodes at most `avail` bytes: 0, -EAGAIN if more bytes are needed, or
@@ -375,7 +431,8 @@ uint64_t emu_translate(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, b
  * would, CR2 at the first byte of the faulting page). */
 void emu_translate_range(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc);
 /* Host pointer for a RAM access not crossing a page, or NULL (MMIO, ROM
- * write, page crossing). Raises #PF like the access would. */
+ * write, page crossing). Raises #PF like the access would. A caller that
+ * writes through it calls emu_code_wrote() afterwards. */
 void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_access acc);
 uint64_t emu_phys_read(struct emu_cpu *cpu, uint64_t gpa, unsigned size);
 void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t val);

@@ -79,6 +79,7 @@ uint64_t emu_mem_rmw(struct emu_cpu *cpu, uint64_t lin, unsigned size, emu_rmw_f
 			do
 				nv = fn(cpu, old, arg, size, op);
 			while (!cas(p, &old, nv, size));
+			emu_code_wrote(cpu, p, size);
 			return old;
 		}
 		/* MMIO or split across pages: translate (and fault) first, then
@@ -216,6 +217,7 @@ static void exec_cmpxchg8b(struct emu_cpu *cpu, struct emu_insn *in)
 		if (p) {
 			ok = __atomic_compare_exchange_n(p, &old, nv, false, __ATOMIC_SEQ_CST,
 							 __ATOMIC_SEQ_CST);
+			emu_code_wrote(cpu, p, 8);
 		} else {
 			emu_translate_range(cpu, lin, 8, ACC_WRITE);
 			pthread_mutex_lock(&cpu->vm->lock_mutex);

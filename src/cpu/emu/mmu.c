@@ -50,6 +50,7 @@ void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global)
 			if (keep_global && e->global)
 				continue;
 			e->tag[0] = e->tag[1] = e->tag[2] = 1;
+			e->wtag_code = 1;
 			e->global = false;
 		}
 	if (!keep_global)
@@ -61,7 +62,7 @@ static bool tlb_entry_covers(const struct emu_tlb_entry *e, uint64_t page)
 	for (unsigned k = 0; k < 3; k++)
 		if (e->tag[k] != 1 && !((e->tag[k] ^ page) >> e->page_shift))
 			return true;
-	return false;
+	return e->wtag_code != 1 && !((e->wtag_code ^ page) >> e->page_shift);
 }
 
 void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
@@ -69,8 +70,10 @@ void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
 	uint64_t page = lin & ~0xfffULL;
 	for (unsigned s = 0; s < 2; s++) {
 		struct emu_tlb_entry *e = &cpu->tlb[s][(lin >> 12) & (EMU_TLB_SIZE - 1)];
-		if (e->tag[0] == page || e->tag[1] == page || e->tag[2] == page) {
+		if (e->tag[0] == page || e->tag[1] == page || e->tag[2] == page ||
+		    e->wtag_code == page) {
 			e->tag[0] = e->tag[1] = e->tag[2] = 1;
+			e->wtag_code = 1;
 			e->global = false;
 		}
 	}
@@ -82,6 +85,7 @@ void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
 			struct emu_tlb_entry *e = &cpu->tlb[s][i];
 			if (e->page_shift && tlb_entry_covers(e, page)) {
 				e->tag[0] = e->tag[1] = e->tag[2] = 1;
+				e->wtag_code = 1;
 				e->global = false;
 			}
 		}
@@ -151,6 +155,7 @@ void emu_phys_write(struct emu_cpu *cpu, uint64_t gpa, unsigned size, uint64_t v
 			return;   /* ROM: dropped */
 		emu_store_host(r->host + (gpa - r->gpa), size, val);
 		mark_dirty(cpu, r, gpa);
+		emu_code_wrote(cpu, r->host + (gpa - r->gpa), size);
 		return;
 	}
 	machine_mmio_write(cpu->m, gpa, size, val);
@@ -182,6 +187,7 @@ static void pt_set(struct emu_cpu *cpu, uint64_t gpa, uint64_t bits, unsigned si
 		__atomic_fetch_or((uint64_t *)(void *)p, bits, __ATOMIC_SEQ_CST);
 	else
 		__atomic_fetch_or((uint32_t *)(void *)p, (uint32_t)bits, __ATOMIC_SEQ_CST);
+	emu_code_wrote(cpu, p, size);
 }
 
 __attribute__((noreturn)) static void page_fault(struct emu_cpu *cpu, uint64_t lin, uint32_t err,
@@ -334,9 +340,13 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 		return;
 	uint64_t page = lin & ~0xfffULL;
 	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
-	uintptr_t addend = (uintptr_t)(r->host + (gpa - r->gpa)) - (uintptr_t)page;
-	if (e->addend != addend || (e->tag[0] != page && e->tag[1] != page && e->tag[2] != page))
+	uint8_t *host = r->host + (gpa - r->gpa);
+	uintptr_t addend = (uintptr_t)host - (uintptr_t)page;
+	if (e->addend != addend || (e->tag[0] != page && e->tag[1] != page && e->tag[2] != page &&
+				    e->wtag_code != page)) {
 		e->tag[0] = e->tag[1] = e->tag[2] = 1;
+		e->wtag_code = 1;
+	}
 	e->addend = addend;
 	e->global = w->global;
 	e->page_shift = w->page_shift;
@@ -347,8 +357,18 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 	if (w->exec_ok)
 		e->tag[ACC_EXEC] = page;
 	if (!w->data_slow && w->write_ok && w->dirty && r->kind == MEM_RAM &&
-	    !(cpu->vm && atomic_load_explicit(&cpu->vm->dirty_logging, memory_order_relaxed)))
-		e->tag[ACC_WRITE] = page;
+	    !(cpu->vm && atomic_load_explicit(&cpu->vm->dirty_logging, memory_order_relaxed))) {
+		/* A page holding decoded code gets the slow write tag. Store the
+		 * tag, then look at the page's flag: emu_code_mark() sets the flag,
+		 * then revokes tags, so one of the two sees the other. */
+		uint32_t *cw = mem_code_word(&cpu->m->mem, host);
+		__atomic_store_n(&e->tag[ACC_WRITE], page, __ATOMIC_RELAXED);
+		__atomic_thread_fence(__ATOMIC_SEQ_CST);
+		if (cw && (__atomic_load_n(cw, __ATOMIC_RELAXED) & 1)) {
+			__atomic_store_n(&e->tag[ACC_WRITE], 1, __ATOMIC_RELAXED);
+			e->wtag_code = page;
+		}
+	}
 }
 
 uint64_t emu_translate(struct emu_cpu *cpu, uint64_t lin, enum emu_access acc, bool user)
@@ -381,7 +401,8 @@ uint64_t emu_read_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size,
 		return v;
 	}
 	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
-	if (e->tag[acc] == (lin & ~0xfffULL))
+	if (e->tag[acc] == (lin & ~0xfffULL) ||
+	    (acc == ACC_WRITE && e->wtag_code == (lin & ~0xfffULL)))
 		return emu_load_host((void *)(e->addend + (uintptr_t)lin), size);
 	uint64_t gpa = emu_translate(cpu, lin, acc, user);
 	return emu_phys_read(cpu, gpa, size);
@@ -405,6 +426,12 @@ void emu_write_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64
 		emu_store_host((void *)(e->addend + (uintptr_t)lin), size, val);
 		return;
 	}
+	if (e->wtag_code == (lin & ~0xfffULL)) {
+		void *p = (void *)(e->addend + (uintptr_t)lin);
+		emu_store_host(p, size, val);
+		emu_code_wrote(cpu, p, size);
+		return;
+	}
 	uint64_t gpa = emu_translate(cpu, lin, ACC_WRITE, user);
 	emu_phys_write(cpu, gpa, size, val);
 }
@@ -414,10 +441,11 @@ void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_ac
 	if ((lin & 0xfff) + size > 4096)
 		return NULL;
 	bool user = emu_user(cpu);
+	uint64_t page = lin & ~0xfffULL;
 	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
-	if (e->tag[acc] != (lin & ~0xfffULL)) {
+	if (e->tag[acc] != page && !(acc == ACC_WRITE && e->wtag_code == page)) {
 		emu_translate(cpu, lin, acc, user);
-		if (e->tag[acc] != (lin & ~0xfffULL))
+		if (e->tag[acc] != page && !(acc == ACC_WRITE && e->wtag_code == page))
 			return NULL;
 	}
 	return (void *)(e->addend + (uintptr_t)lin);

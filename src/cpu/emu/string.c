@@ -79,6 +79,7 @@ static uint64_t rep_fast(struct emu_cpu *cpu, struct emu_insn *in, unsigned size
 				emu_store_host(d + i * size, size, v);
 		}
 	}
+	emu_code_wrote(cpu, d, n * size);
 	idx_set(cpu, REG_RDI, as, di + n * size);
 	return n;
 }

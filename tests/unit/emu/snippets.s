@@ -570,3 +570,46 @@ l1:
 	.byte 0x66
 	fnstenv 0x4020
 	hlt
+@@ lm_smc_call_loop code64 0x1000
+	xor %ebx, %ebx
+1:	mov $0x5800, %eax
+	call *%rax
+	add %eax, %ebx
+	hlt
+	jmp 1b
+@@ lm_smc_atomic_stos code64 0x1000
+	mov $0x5800, %esi
+	call *%rsi
+	mov %eax, %ebx
+	mov $7, %cl
+	xchg %cl, 0x5801
+	call *%rsi
+	add %eax, %ebx
+	cld
+	mov $0x5801, %edi
+	mov $2, %al
+	mov $4, %ecx
+	rep stosb
+	call *%rsi
+	add %eax, %ebx
+	hlt
+@@ lm_smc_cpu0_patch code64 0x1000
+	movb $1, 0x5801
+	hlt
+	movb $7, 0x5801
+	hlt
+@@ lm_smc_cpu1_call_loop code64 0x1100
+	xor %ebx, %ebx
+1:	mov $0x5800, %eax
+	call *%rax
+	add %eax, %ebx
+	hlt
+	jmp 1b
+@@ lm_call_unmapped code64 0x1000
+	mov $0x7000, %esp
+	call 0x5800
+	hlt
+@@ lm_pf_frame_handler code64 0x8000
+	mov 32(%rsp), %rax
+	mov 8(%rsp), %rbx
+	hlt

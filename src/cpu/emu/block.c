@@ -1,0 +1,227 @@
+/*
+ * Decoded basic blocks for the emulator's step loop (emu.c), and code-page
+ * write tracking, which is what lets a cached block run without checking
+ * its bytes against guest memory.
+ *
+ * Design note — a block's life:
+ *   decode   emu_block_get() looks CS:RIP up through the exec TLB and hashes
+ *            the host address of its first byte (with the decoding mode:
+ *            code size, protected mode) into cpu->blocks, a direct-mapped
+ *            table. On a miss it copies up to EMU_BLOCK_BYTES of the page,
+ *            decodes from the copy until an instruction that branches or
+ *            has no plain fast handler (that one is the last), a page or
+ *            size limit, or a decode fault (the block ends before the
+ *            faulting instruction, which then faults when it is reached).
+ *   mark     Before reading the bytes the page is flagged as holding code
+ *            in guest_mem's code word (core/memory.h) and every vCPU's TLB
+ *            loses its fast write tag for the page (emu_code_mark). From
+ *            then on every write to the page — this vCPU's stores and REP
+ *            strings and atomics, other vCPUs', device DMA through
+ *            gpa_write/gpa_map — adds 2 to the word after the bytes are
+ *            in memory. The block records the word as it was before its
+ *            bytes were read.
+ *   run      The step loop runs the block's instructions back to back: one
+ *            lookup and one event check per block, RIP, the fault rollback
+ *            RSP and the budget kept per instruction (faults, interrupts
+ *            and the budget land exactly where the interpreter would put
+ *            them). It leaves the block early when an instruction branched,
+ *            asked for an event check (check_irq: MMIO, LAPIC, ...), or
+ *            wrote the block's own page (blk_exit: an instruction patching
+ *            the next one).
+ *   chain    After a block that ended on an instruction which cannot change
+ *            paging or mode, its successor (next[0] when it fell off the
+ *            end, next[1] otherwise) is taken without a TLB or hash lookup
+ *            if it starts on the same linear page: its host address follows
+ *            from the page's, and its key and generation are checked.
+ *   invalidate  A lookup finds the block stale when the page's word moved.
+ *            It then compares the block's saved bytes with memory (a data
+ *            write to a page that also holds code leaves them unchanged):
+ *            equal, the block is current again under the new word;
+ *            different, it is decoded afresh. Blocks outside RAM (firmware
+ *            ROM) have no word and are compared byte for byte every time.
+ *   Debugging, TF and interrupt shadows run instruction by instruction
+ *   (emu.c step_one), as does code the block path declines.
+ */
+#include "cpu/emu/emu.h"
+
+static inline uint32_t block_hash(uintptr_t host)
+{
+	return (uint32_t)((host ^ (host >> 12)) & (EMU_BLOCKS - 1));
+}
+
+static inline uintptr_t mode_key(const struct emu_cpu *cpu)
+{
+	bool pm = (cpu->cr0 & CR0_PE) && !(cpu->rflags & FL_VM);
+	return (uintptr_t)(cpu->code_size | (pm << 4)) << 56;
+}
+
+void emu_code_mark(struct emu_cpu *cpu, const void *p)
+{
+	uint32_t *w = mem_code_word(&cpu->m->mem, p);
+	if (!w)
+		return;
+	__atomic_fetch_or(w, 1, __ATOMIC_SEQ_CST);
+	uintptr_t page = (uintptr_t)p & ~0xfffULL;
+	struct machine *m = cpu->m;
+	for (unsigned i = 0; i < m->nvcpus && i < MACHINE_MAX_VCPUS; i++) {
+		struct emu_cpu *c = m->vcpus[i] ? m->vcpus[i]->backend : NULL;
+		if (!c)
+			continue;
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned k = 0; k < EMU_TLB_SIZE; k++) {
+				struct emu_tlb_entry *e = &c->tlb[s][k];
+				uint64_t t = __atomic_load_n(&e->tag[ACC_WRITE], __ATOMIC_RELAXED);
+				if (t == 1 || e->addend + (uintptr_t)t != page)
+					continue;
+				__atomic_store_n(&e->tag[ACC_WRITE], 1, __ATOMIC_RELAXED);
+				/* Only the owner may hand out the slow write tag: another
+				 * vCPU may be refilling this entry right now. */
+				if (c == cpu)
+					e->wtag_code = t;
+			}
+	}
+}
+
+/* Branches and every instruction without a plain fast handler end a block. */
+static bool ends_block(const struct emu_insn *in)
+{
+	if (!in->fast)
+		return true;
+	switch (in->op) {
+	case 0x70 ... 0x7f: case 0x180 ... 0x18f:
+	case 0xe8: case 0xe9: case 0xeb: case 0xc2: case 0xc3: case 0xe0 ... 0xe3:
+		return true;
+	case 0xff:
+		return (in->reg & 7) >= 2;
+	default:
+		return false;
+	}
+}
+
+/* Can the step loop go on to a successor without a TLB lookup? Not after
+ * an instruction that may change paging, CS or the mode (those run through
+ * emu_exec(): MOV CR, far transfers, task switches, ...). */
+static bool chains(const struct emu_insn *in)
+{
+	return in->fast && (in->op != 0xff || ((in->reg & 7) != 3 && (in->reg & 7) != 5));
+}
+
+/* Decodes instructions after the first from buf; a fault ends the block
+ * before the faulting instruction. Returns the number of bytes taken. */
+static unsigned decode_rest(struct emu_cpu *cpu, struct emu_block *b, const uint8_t *buf,
+			    unsigned avail, unsigned off)
+{
+	jmp_buf saved;
+	volatile unsigned vo = off;
+	memcpy(saved, cpu->jmp, sizeof(saved));
+	if (!setjmp(cpu->jmp)) {
+		while (b->ninsn < EMU_BLOCK_INSNS && !ends_block(&b->insn[b->ninsn - 1])) {
+			struct emu_insn *in = &b->insn[b->ninsn];
+			if (emu_decode(cpu, buf + vo, avail - vo, in))
+				break;
+			vo += in->len;
+			b->ninsn++;
+		}
+	}
+	memcpy(cpu->jmp, saved, sizeof(saved));
+	return vo;
+}
+
+static struct emu_block *block_build(struct emu_cpu *cpu, struct emu_block *b, const uint8_t *p,
+				     unsigned avail, uintptr_t key)
+{
+	uint8_t buf[EMU_BLOCK_BYTES];
+	uint32_t *w = mem_code_word(&cpu->m->mem, p);
+	if (w && !(__atomic_load_n(w, __ATOMIC_SEQ_CST) & 1))
+		emu_code_mark(cpu, p);
+	b->key = 0;   /* empty until complete: the first decode may fault */
+	b->genp = w;
+	b->gen = w ? __atomic_load_n(w, __ATOMIC_SEQ_CST) : 0;
+	unsigned n = avail < EMU_BLOCK_BYTES ? avail : EMU_BLOCK_BYTES;
+	memcpy(buf, p, n);
+	if (emu_decode(cpu, buf, n, &b->insn[0]))
+		return NULL;   /* crosses the page: instruction by instruction */
+	b->ninsn = 1;
+	unsigned len = decode_rest(cpu, b, buf, n, b->insn[0].len);
+	b->nbytes = (uint8_t)len;
+	memcpy(b->bytes, buf, len);
+	b->chain_ok = chains(&b->insn[b->ninsn - 1]);
+	b->next[0] = b->next[1] = NULL;
+	b->key = key;
+	return b;
+}
+
+/* Is b (keyed for host p) still what memory holds? */
+static inline bool block_current(struct emu_block *b, const uint8_t *p)
+{
+	if (__builtin_expect(b->genp != NULL, 1) &&
+	    __atomic_load_n(b->genp, __ATOMIC_ACQUIRE) == b->gen)
+		return true;
+	uint32_t g = b->genp ? __atomic_load_n(b->genp, __ATOMIC_SEQ_CST) : 0;
+	if (memcmp(b->bytes, p, b->nbytes))
+		return false;
+	b->gen = g;
+	return true;
+}
+
+/* Non-64-bit code: the whole block within the CS limit and without a wrap
+ * of IP/EIP; otherwise the instructions run one by one (exact #GP). */
+static inline bool block_fits(const struct emu_cpu *cpu, const struct emu_block *b)
+{
+	if (cpu->code64)
+		return true;
+	uint64_t last = cpu->rip + b->nbytes - 1;
+	uint64_t lim = cpu->seg[SEG_CS].limit;
+	if (cpu->code_size == 2 && lim > 0xffff)
+		lim = 0xffff;
+	return last <= lim;
+}
+
+struct emu_block *emu_block_get(struct emu_cpu *cpu)
+{
+	uint64_t lin;
+	const struct vcpu_segment *cs = &cpu->seg[SEG_CS];
+	if (cpu->code64) {
+		lin = cpu->rip;
+		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
+			emu_raise(cpu, EXC_GP, 0);
+	} else {
+		if (cpu->rip > cs->limit)
+			emu_raise(cpu, EXC_GP, 0);
+		lin = (uint32_t)(cs->base + cpu->rip);
+	}
+	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	if (e->tag[ACC_EXEC] != (lin & ~0xfffULL)) {
+		emu_translate(cpu, lin, ACC_EXEC, emu_user(cpu));
+		if (e->tag[ACC_EXEC] != (lin & ~0xfffULL))
+			return NULL;   /* MMIO */
+	}
+	const uint8_t *p = (const uint8_t *)(e->addend + (uintptr_t)lin);
+	uintptr_t host = (uintptr_t)p;
+	uintptr_t key = host | mode_key(cpu);
+	struct emu_block *b = &cpu->blocks[block_hash(host)];
+	if (b->key != key || !block_current(b, p)) {
+		b = block_build(cpu, b, p, 4096 - (unsigned)(lin & 0xfff), key);
+		if (!b)
+			return NULL;
+	}
+	if (!block_fits(cpu, b))
+		return NULL;
+	cpu->blk_lin = lin & ~0xfffULL;
+	cpu->blk_page = host & ~0xfffULL;
+	return b;
+}
+
+struct emu_block *emu_block_chained(struct emu_cpu *cpu, struct emu_block *prev, unsigned slot)
+{
+	struct emu_block *b = prev->next[slot];
+	if (!b)
+		return NULL;
+	uint64_t lin = cpu->code64 ? cpu->rip : (uint32_t)(cpu->seg[SEG_CS].base + cpu->rip);
+	if ((lin & ~0xfffULL) != cpu->blk_lin)
+		return NULL;
+	const uint8_t *p = (const uint8_t *)(cpu->blk_page | (lin & 0xfff));
+	if (b->key != ((uintptr_t)p | mode_key(cpu)) || !block_current(b, p) || !block_fits(cpu, b))
+		return NULL;
+	return b;
+}
