@@ -15,8 +15,8 @@
  * ID, SMT and core levels) all say so.
  *
  * Advertised (and where the emulator implements it):
- *   leaf 1 EDX: FPU (emu/x87.c: every x87 instruction, #MF with CR0.NE;
- *     no FERR#/IRQ13) TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE PSE36
+ *   leaf 1 EDX: FPU (emu/x87.c: every x87 instruction, #MF with CR0.NE,
+ *     FERR#/IRQ 13 without, hw/pc/ferr.c) TSC MSR PAE CX8 APIC SEP MTRR PGE CMOV PAT PSE PSE36
  *     CLFSH MMX (emu/mmx.c, with the SSE/SSE2 MMX-register forms) FXSR SSE
  *     SSE2 DE, HTT with more than one vCPU.
  *     MTRR, PAT: registers only, reserved values #GP (emu/msr.c).
@@ -28,7 +28,9 @@
  *   leaf 7.0 EBX: FSGSBASE (RD/WR FS/GS BASE with CR4.FSGSBASE), BMI1
  *     and BMI2 (VEX-encoded, emu/bmi.c; every other VEX form #UD), SMEP,
  *     SMAP (with STAC/CLAC and EFLAGS.AC; implicit supervisor accesses at
- *     CPL 3 always refused; emu/mmu.c), INVPCID (emu/system.c).
+ *     CPL 3 always refused; emu/mmu.c), INVPCID (emu/system.c), and bit
+ *     13, FCS/FDS deprecated: FXSAVE without REX.W, FNSTENV and FNSAVE
+ *     store the x87 CS and DS selectors as 0 (the emulator keeps none).
  *   leaf 7.0 ECX: UMIP (SGDT SIDT SLDT SMSW STR #GP above CPL 0), RDPID.
  *   leaf 0x80000001: LAHF/SAHF in 64-bit mode, ABM (LZCNT; TZCNT is
  *     BMI1's); SYSCALL NX 1-GiB pages RDTSCP LM.
@@ -94,6 +96,7 @@
 #define F7_EBX_SMEP (1u << 7)
 #define F7_EBX_BMI2 (1u << 8)
 #define F7_EBX_INVPCID (1u << 10)
+#define F7_EBX_ZERO_FCS_FDS (1u << 13)
 #define F7_EBX_SMAP (1u << 20)
 #define F7_ECX_UMIP (1u << 2)
 #define F7_ECX_RDPID (1u << 22)
@@ -193,7 +196,7 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 	case 7:
 		if (subleaf == 0) {
 			out->ebx = F7_EBX_FSGSBASE | F7_EBX_BMI1 | F7_EBX_SMEP | F7_EBX_BMI2 |
-				   F7_EBX_INVPCID | F7_EBX_SMAP;
+				   F7_EBX_INVPCID | F7_EBX_ZERO_FCS_FDS | F7_EBX_SMAP;
 			out->ecx = F7_ECX_UMIP | F7_ECX_RDPID;
 		}
 		return;

@@ -1,10 +1,12 @@
 /*
  * x87 and MMX faults in the emulator that the differential tests cannot
  * reach from CPL3: #MF needs CR0.NE (SDM Vol. 3 8.7: with NE=0 the error
- * goes out as FERR#, which Nyx does not wire, so execution runs on), and
- * MMX instructions raise #UD with CR0.EM and #NM with CR0.TS (SDM Vol. 3
- * table 12-1). The values themselves are compared with the CPU in
- * tests/diff.
+ * goes out as FERR#, test_emu_ferr.c; this bare machine has no FERR#
+ * wiring, so execution runs on), MMX instructions raise #UD with CR0.EM
+ * and #NM with CR0.TS (SDM Vol. 3 table 12-1), and the x87 CS and DS
+ * selectors are stored as 0 (SDM Vol. 1 8.1.8 and 10.5.1: what
+ * CPUID.(EAX=7,ECX=0):EBX[13] promises). The values themselves are
+ * compared with the CPU in tests/diff.
  */
 #include "emu/code.h"
 #include "emu/fixture.h"
@@ -28,7 +30,7 @@ TEST(emu_x87_unmasked_exception_raises_mf_at_fwait)
 	CHECK_EQ(fix_get(f, 0x4004, 2), 0);             /* nothing after the FWAIT ran */
 	fix_free(f);
 
-	/* CR0.NE=0: no #MF (FERR# is not wired); the program runs on. */
+	/* CR0.NE=0: no #MF (no FERR# wiring here); the program runs on. */
 	f = fix_new();
 	REQUIRE(f);
 	fix_prot32(f, pm_x87_mf, sizeof(pm_x87_mf));
@@ -93,5 +95,61 @@ TEST(emu_x87_fnstenv_real_mode_layouts)
 	CHECK_EQ(fix_get(f, 0x4030, 4), 0x011e);     /* FIP[31:16] << 12 | FOP */
 	CHECK_EQ(fix_get(f, 0x4034, 2), 0x4000);     /* FDP[15:0] */
 	CHECK_EQ(fix_get(f, 0x4038, 4), 0);          /* FDP[31:16] << 12 */
+	fix_free(f);
+}
+
+/* [code32 at 0x1000]
+ *   fninit; fldl 0x4000; fnstenv 0x4100; fxsave 0x4200; hlt */
+static const uint8_t pm_x87_selectors[] = {
+	0xdb, 0xe3, 0xdd, 0x05, 0x00, 0x40, 0x00, 0x00, 0xd9, 0x35, 0x00, 0x41,
+	0x00, 0x00, 0x0f, 0xae, 0x05, 0x00, 0x42, 0x00, 0x00, 0xf4,
+};
+
+/* [code64 at 0x1000]
+ *   mov $0x100004000, %rbx; fninit; fldl (%rbx) (at 0x100c)
+ *   fxsave 0x4100; fxsave64 0x4300; hlt */
+static const uint8_t lm_x87_fxsave_formats[] = {
+	0x48, 0xbb, 0x00, 0x40, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0xdb, 0xe3,
+	0xdd, 0x03, 0x0f, 0xae, 0x04, 0x25, 0x00, 0x41, 0x00, 0x00, 0x48, 0x0f,
+	0xae, 0x04, 0x25, 0x00, 0x43, 0x00, 0x00, 0xf4,
+};
+
+TEST(emu_x87_fcs_fds_stored_as_zero)
+{
+	struct cpuid_regs e;
+	cpuid_model(0, 1, 7, 0, &e);
+	CHECK(e.ebx & (1u << 13));                        /* FCS/FDS deprecated */
+
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_prot32(f, pm_x87_selectors, sizeof(pm_x87_selectors));
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	/* FNSTENV, 32-bit protected layout (SDM Vol. 1 figure 8-9). */
+	CHECK_EQ(fix_get(f, 0x4100 + 12, 4), 0x1002);       /* FIP: the FLD */
+	CHECK_EQ(fix_get(f, 0x4100 + 16, 4), 0x05050000);   /* FOP DD 05, FCS 0 */
+	CHECK_EQ(fix_get(f, 0x4100 + 20, 4), 0x4000);       /* FDP */
+	CHECK_EQ(fix_get(f, 0x4100 + 24, 2), 0);            /* FDS */
+	/* FXSAVE (SDM Vol. 1 table 10-2). */
+	CHECK_EQ(fix_get(f, 0x4200 + 6, 2), 0x505);         /* FOP */
+	CHECK_EQ(fix_get(f, 0x4200 + 8, 4), 0x1002);
+	CHECK_EQ(fix_get(f, 0x4200 + 12, 2), 0);            /* FCS */
+	CHECK_EQ(fix_get(f, 0x4200 + 16, 4), 0x4000);
+	CHECK_EQ(fix_get(f, 0x4200 + 20, 2), 0);            /* FDS */
+	fix_free(f);
+
+	/* 64-bit mode, the operand at linear 0x100004000 (mapped to 0x4000):
+	 * FXSAVE without REX.W keeps FDP[31:0] and a zero FDS; FXSAVE64 the
+	 * whole 64-bit FDP (table 10-3). */
+	f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_x87_fxsave_formats, sizeof(lm_x87_fxsave_formats));
+	fix_put64(f, 0x11000 + 4 * 8, 0x14000 | 7);   /* PDPT[4] */
+	fix_put64(f, 0x14000, 0x15000 | 7);
+	fix_put64(f, 0x15000 + 4 * 8, 0x4000 | 7);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(fix_get(f, 0x4100 + 8, 8), 0x100c);        /* FIP[31:0], FCS 0 */
+	CHECK_EQ(fix_get(f, 0x4100 + 16, 8), 0x4000);       /* FDP[31:0], FDS 0 */
+	CHECK_EQ(fix_get(f, 0x4300 + 8, 8), 0x100c);
+	CHECK_EQ(fix_get(f, 0x4300 + 16, 8), 0x100004000ULL);
 	fix_free(f);
 }

@@ -449,6 +449,9 @@ void emu_desc_to_seg(uint64_t d, uint16_t sel, struct vcpu_segment *s);
 void emu_set_accessed(struct emu_cpu *cpu, uint16_t sel, uint64_t d);
 
 /* --- except.c --------------------------------------------------------------- */
+/* Not a vector: emu_raise(cpu, EMU_FREEZE, 0) abandons the instruction and
+ * halts the vCPU at it until an interrupt (x87 FERR# with CR0.NE=0). */
+#define EMU_FREEZE 256
 __attribute__((noreturn)) void emu_raise(struct emu_cpu *cpu, int vec, uint32_t err);
 __attribute__((noreturn)) void emu_raise_noerr(struct emu_cpu *cpu, int vec);
 /* Kinds of event for emu_deliver(). */

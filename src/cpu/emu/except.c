@@ -242,6 +242,10 @@ static void deliver_prot(struct emu_cpu *cpu, int vec, bool has_err, uint32_t er
 
 void emu_deliver(struct emu_cpu *cpu, int vec, bool has_err, uint32_t err, enum emu_event kind)
 {
+	if (vec == EMU_FREEZE) {   /* rip still at the instruction: resumed there */
+		cpu->halted = true;
+		return;
+	}
 	uint64_t ret = (kind == EV_SOFT || kind == EV_TRAP) ? cpu->next_rip : cpu->rip;
 	cpu->halted = false;
 	if (!(cpu->cr0 & CR0_PE))

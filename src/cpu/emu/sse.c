@@ -16,6 +16,7 @@
 #include <stdlib.h>
 
 #include "cpu/emu/sse_priv.h"
+#include "cpu/emu/x87.h"
 
 
 
@@ -80,6 +81,10 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 	if (lin & 15)
 		emu_raise(cpu, EXC_GP, 0);
 	unsigned n = cpu->code64 ? 512 : 288;   /* XMM8-15 only in 64-bit mode */
+	/* The format (SDM Vol. 1, 10.5.1): with REX.W, 64-bit FIP and FDP at
+	 * 8 and 16; without, FIP[31:0] FCS FDP[31:0] FDS, the selectors saved
+	 * as 0 since CPUID.(EAX=7,ECX=0):EBX[13] says they are deprecated. */
+	bool wide = cpu->code64 && (in->rex & 8);
 	if (restore) {
 		uint8_t buf[512];
 		for (unsigned i = 0; i < n; i += 8) {
@@ -90,17 +95,26 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 		memcpy(&mxcsr, buf + 24, 4);
 		if (mxcsr & ~MXCSR_MASK)
 			emu_raise(cpu, EXC_GP, 0);
+		if (!wide) {   /* FIP, FDP: 32-bit offsets; FCS, FDS ignored */
+			memset(buf + 12, 0, 4);
+			memset(buf + 20, 0, 4);
+		}
 		memcpy(cpu->fxsave, buf, 24);
 		memcpy(cpu->fxsave + 24, &mxcsr, 4);
 		memcpy(cpu->fxsave + 32, buf + 32, n - 32);
+		x87_ferr_update(cpu);
 		return;
 	}
 	emu_translate_range(cpu, lin, 512, ACC_WRITE);
 	uint32_t mask = MXCSR_MASK;
 	memcpy(cpu->fxsave + 28, &mask, 4);
-	for (unsigned i = 0; i < n; i += 8) {
+	/* Bytes 416-511 (reserved, then free for software) are not written:
+	 * measured (tests/diff "fxsave"); the SDM promises it for 464-511. */
+	for (unsigned i = 0; i < (n < 416 ? n : 416); i += 8) {
 		uint64_t v;
 		memcpy(&v, cpu->fxsave + i, 8);
+		if (!wide && (i == 8 || i == 16))
+			v = (uint32_t)v;   /* FCS, FDS: 0, deprecated (cpu/cpuid.c) */
 		emu_write_lin(cpu, lin + i, 8, v);
 	}
 }

@@ -22,21 +22,25 @@
  * (FCW, FSW with TOP in bits 11-13, the abridged tag byte with one bit per
  * physical register, FOP, FIP, FDP; ST(i) in slot i, i.e. relative to TOP,
  * SDM Vol. 1 table 10-2). FIP and FDP hold offsets (64 bits in 64-bit
- * mode); FCS/FDS are not kept (deprecated by the processors we model), and
- * the environment stores write the current CS and the data segment then.
+ * mode); FCS/FDS are not kept: CPUID says they are deprecated
+ * (leaf 7 EBX bit 13), so the environment stores and FXSAVE store 0.
  *
  * Exceptions: the instruction runs with the exception flags cleared in the
  * image; the new flags are OR-ed into the guest's sticky ones and, if one
  * of them is unmasked, ES and B are set. The next waiting x87 instruction
  * (or FWAIT, or an MMX instruction) then raises #MF when CR0.NE=1 (what
- * the CPU checks is an unmasked flag, see check_pending). With
- * CR0.NE=0 a PC signals FERR# as IRQ13; Nyx has no FERR# line, so that is
- * logged (rate-limited) and the instruction runs as if IGNNE# were active.
+ * the CPU checks is an unmasked flag, see check_pending). With CR0.NE=0 it
+ * asserts FERR# and freezes there until an interrupt (IRQ 13 through the
+ * board's hw/pc/ferr.c), unless IGNNE# is active; clearing the exception
+ * (FNCLEX, FNINIT, FLDCW, the environment loads and stores, FXRSTOR)
+ * deasserts FERR# (x87_ferr_update). Without a PC board (bare test
+ * machines) nothing is wired and the instruction runs on, as with IGNNE#.
  */
 #include <stdbool.h>
 
 #include "cpu/emu/emu.h"
 #include "cpu/emu/x87.h"
+#include "hw/pc/ferr.h"
 
 enum {
 	K_HOST,          /* run on the host FPU */
@@ -197,10 +201,17 @@ static void check_pending(struct emu_cpu *cpu)
 		return;
 	if (cpu->cr0 & CR0_NE)
 		emu_raise_noerr(cpu, EXC_MF);
-	if (log_ratelimit_ok(&cpu->rl_misc, 5))
-		EMU_LOG(cpu, LOG_WARN, "cpu%u: x87 exception pending (FSW %#x) with CR0.NE=0 at "
-			"%llx: no FERR#/IRQ13, running on as with IGNNE#", cpu->index, fsw(cpu),
-			(unsigned long long)cpu->rip);
+	/* MS-DOS compatibility (SDM Vol. 1, D.2.1): unless IGNNE# is active,
+	 * FERR# (IRQ 13 on a PC) and a freeze here until an interrupt; the
+	 * handler's IRET comes back to this instruction. */
+	if (!pc_ferr_signal(cpu->m, cpu->index))
+		emu_raise(cpu, EMU_FREEZE, 0);
+}
+
+void x87_ferr_update(struct emu_cpu *cpu)
+{
+	if (!(fsw(cpu) & ~fcw(cpu) & 0x3F))
+		pc_ferr_release(cpu->m, cpu->index);
 }
 
 /* FWAIT (9B): #NM only when both MP and TS are set; then pending #MF. */
@@ -312,9 +323,11 @@ static void exec_mem(struct emu_cpu *cpu, struct emu_insn *in, unsigned modrm)
 			return;
 		case 0xD96:                                             /* FNSTENV */
 			x87_stenv(cpu, in, false);
+			x87_ferr_update(cpu);
 			return;
 		case 0xDD6:                                             /* FNSAVE */
 			x87_stenv(cpu, in, true);
+			x87_ferr_update(cpu);
 			return;
 		}
 		check_pending(cpu);
@@ -323,13 +336,16 @@ static void exec_mem(struct emu_cpu *cpu, struct emu_insn *in, unsigned modrm)
 			uint16_t cw = (uint16_t)emu_read(cpu, in->seg, ea, 2);
 			x87_put16(fx + FX_FCW, x87_fcw_value(cw));
 			x87_update_es(fx);
+			x87_ferr_update(cpu);
 			return;
 		}
 		case 0xD94:                                             /* FLDENV */
 			x87_ldenv(cpu, in, false);
+			x87_ferr_update(cpu);
 			return;
 		default:                                                /* FRSTOR */
 			x87_ldenv(cpu, in, true);
+			x87_ferr_update(cpu);
 			return;
 		}
 	}
@@ -370,9 +386,11 @@ bool emu_x87(struct emu_cpu *cpu, struct emu_insn *in)
 		return true;
 	case K_FNCLEX:
 		x87_put16(fx + FX_FSW, fsw(cpu) & (uint16_t)~(FSW_B | 0xFF));
+		x87_ferr_update(cpu);
 		return true;
 	case K_FNINIT:
 		fninit(fx);
+		x87_ferr_update(cpu);
 		return true;
 	case K_FNSTSW_AX:
 		emu_reg_set(cpu, in, REG_RAX, 2, fsw(cpu));

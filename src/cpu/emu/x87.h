@@ -85,6 +85,8 @@ uint16_t x87_full_tag(const uint8_t *fx);
 uint8_t x87_abridged_tag(uint16_t tag);
 /* ES and B from the exception flags and masks (FLDCW, FLDENV, FRSTOR). */
 void x87_update_es(uint8_t *fx);
+/* FERR# goes inactive once no unmasked exception is pending (x87.c). */
+void x87_ferr_update(struct emu_cpu *cpu);
 
 /* x87_env.c: FNSTENV/FLDENV/FNSAVE/FRSTOR in the 14/28-byte (94/108)
  * real- and protected-mode layouts. */

@@ -15,8 +15,8 @@
  *   16-bit real/V86: FCW FSW FTW FIP[15:0], FOP | FIP[19:16] << 12,
  *     FDP[15:0], FDP[19:16] << 12.
  * Reserved fields are stored as the processor does (0xFFFF; tests/diff
- * compares against the CPU). FCS/FDS are not kept (see x87.c): the
- * current CS and DS are stored. Loading: FTW only says empty (11) or not;
+ * compares against the CPU). FCS/FDS are not kept (see x87.c): they are
+ * stored as 0, as CPUID's "FCS/FDS deprecated" bit promises. Loading: FTW only says empty (11) or not;
  * ES and B are recomputed from the loaded flags and masks, as the CPU does
  * (tests/diff x87-env).
  */
@@ -110,7 +110,7 @@ void x87_stenv(struct emu_cpu *cpu, struct emu_insn *in, bool save)
 	struct x87_env e = {
 		.fcw = x87_get16(fx + FX_FCW), .fsw = x87_get16(fx + FX_FSW),
 		.ftw = x87_full_tag(fx), .fop = x87_get16(fx + FX_FOP) & 0x7FF,
-		.fcs = cpu->seg[SEG_CS].selector, .fds = cpu->seg[SEG_DS].selector,
+		.fcs = 0, .fds = 0,   /* deprecated: stored as 0 (cpu/cpuid.c) */
 	};
 	memcpy(&e.fip, fx + FX_FIP, 8);
 	memcpy(&e.fdp, fx + FX_FDP, 8);

@@ -16,6 +16,7 @@
 #include "core/state.h"
 #include "hw/pc/debugcon.h"
 #include "hw/pc/debugexit.h"
+#include "hw/pc/ferr.h"
 #include "hw/pc/fw_cfg.h"
 #include "hw/pc/hpet.h"
 #include "hw/pc/i8042.h"
@@ -151,6 +152,8 @@ int pc_board_init(struct machine *m, char *err, size_t err_len)
 		ret = reset_ctl_create(m, &b->a20, true, &b->reset);
 	if (!ret)
 		ret = hpet_create(m, &b->hpet);
+	if (!ret)
+		ret = ferr_create(m, &b->ferr);
 	if (ret) {
 		snprintf(err, err_len, "pc board: cannot create the platform devices: %s",
 			 strerror(-ret));

@@ -17,6 +17,7 @@ struct rtc;
 struct i8042;
 struct reset_ctl;
 struct hpet;
+struct ferr;
 
 /* What the board built; hangs off m->board. */
 struct pc_board {
@@ -30,6 +31,7 @@ struct pc_board {
 	struct i8042 *kbc;
 	struct reset_ctl *reset;
 	struct hpet *hpet;
+	struct ferr *ferr;        /* FERR#/IGNNE#, IRQ 13, port 0xF0 */
 };
 
 int pc_board_init(struct machine *m, char *err, size_t err_len);
