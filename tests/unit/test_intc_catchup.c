@@ -306,3 +306,57 @@ TEST(intc_lapic_ticks_merge_while_the_guest_runs_with_if0)
 	CHECK_EQ(starved(&r, 1000 * MS), 250);
 	fix_free(r.f);
 }
+
+/* The guest runs for `ns` with IF=1 and no event loop at all: only its own
+ * event checks (intc_cpu_running) run the timers. */
+static unsigned run_cpu_only(struct rig *r, uint64_t ns)
+{
+	unsigned n = 0;
+
+	for (uint64_t t = 0; t < ns; t += 100 * US) {
+		r->f->now += 100 * US;
+		intc_cpu_running(&r->f->m, 0);
+		n += take(r);
+	}
+	return n;
+}
+
+TEST(intc_running_cpu_raises_due_ticks_itself)
+{
+	struct rig r;
+
+	/* However late the event loop, a running CPU sees every tick: the
+	 * PIT, the HPET (an external timer of the interrupt hardware) and
+	 * its own LAPIC timer. */
+	REQUIRE(rig_pit(&r, 4773));
+	CHECK_EQ(run_cpu_only(&r, 100 * MS), pit_edges(100 * MS, 4773));
+	fix_free(r.f);
+	REQUIRE(rig_hpet(&r, 0, 400000));
+	CHECK_EQ(run_cpu_only(&r, 100 * MS), 25);
+	rig_free(&r);
+	r = (struct rig){ .f = fix_new(1), .vec = 0x40, .lapic_eoi = true };
+	REQUIRE(r.f);
+	apic_w(r.f, 0, 0xf0, 0x1ff);
+	apic_w(r.f, 0, 0x3e0, 0x0b);
+	apic_w(r.f, 0, 0x320, 0x20040);
+	apic_w(r.f, 0, 0x380, 4000000);
+	CHECK_EQ(run_cpu_only(&r, 100 * MS), 25);
+	fix_free(r.f);
+}
+
+TEST(intc_debug_late_knob_delays_ticks_and_loses_none)
+{
+	struct rig r;
+
+	/* NYX_DEBUG_TIMER_LATE_US=3000: each 4 ms tick comes 3 ms after it
+	 * is due, from the loop and from the running CPU alike; in 1 s the
+	 * ticks due up to 997 ms arrive, k * 4 ms + 3 ms <= 1000 ms: 249. */
+	setenv("NYX_DEBUG_TIMER_LATE_US", "3000", 1);
+	bool ok = rig_hpet(&r, 0, 400000);
+	unsetenv("NYX_DEBUG_TIMER_LATE_US");
+	REQUIRE(ok);
+	CHECK_EQ(run_cpu_only(&r, 6900 * US), 0);
+	CHECK_EQ(run_cpu_only(&r, 100 * US), 1);
+	CHECK_EQ(run_cpu_only(&r, 993 * MS), 248);
+	rig_free(&r);
+}

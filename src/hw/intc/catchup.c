@@ -17,6 +17,12 @@
  *   on the TSC for up to 4e10/HZ cycles (80 ms at our 2 GHz and HZ 250),
  *   and panics "IO-APIC + timer doesn't work!" when the loop thread or
  *   the vCPU got little of the host CPU meanwhile.
+ * - Due ticks are raised by whoever sees them first: the source's loop
+ *   timer, or a running CPU at its event checks (intc_cpu_running runs the
+ *   PIT, its own LAPIC timer and the HPET, through intc_add_ext_timer, once
+ *   they are due). So while the guest runs, a late event loop delays
+ *   nothing; lateness is left for a CPU that does not run (descheduled,
+ *   halted and woken late), and that is what the catch-up below is for.
  * - Run time. The emulator calls intc_cpu_running() at every event check,
  *   whatever IF (at least every 4096 instructions, tens of microseconds).
  *   Time between two calls counts as the CPU's run time when the gap is at
@@ -29,19 +35,18 @@
  *   through the IOAPIC (pin unmasked, remote IRR clear, the vector not
  *   already in a LAPIC's IRR) is open. If every path is masked, one edge
  *   goes in (a masked 8259 input still latches IRR) and nothing is owed,
- *   as on hardware. Otherwise (the previous tick waits) it would
- *   merge: it does merge if the CPU that took the source's last tick has
- *   run for a whole period since the waiting one was due (each period of
- *   run time merges one tick: the guest had the time to take it and did
- *   not), else it is owed. Run time is read at the ticks' due times, not
- *   when a late loop timer gets to them (intc_run_at: the current stretch
- *   of running counts back to its start). So a guest running with IF=0 loses ticks as on
+ *   as on hardware. Otherwise (the previous tick waits) it would merge:
+ *   it does merge if the CPU that took the source's last tick has run for
+ *   a whole period since the waiting one was due (each period of run time
+ *   merges one tick: the guest had the time to take it and did not), else
+ *   it is owed. Run time is read at the ticks' due times, not when a late
+ *   timer gets to them (intc_run_at: the current stretch of running counts
+ *   back to its start). So a guest running with IF=0 loses ticks as on
  *   hardware, in proportion to the time it ran, and the time it did not
- *   get to run is owed. Ticks a late loop timer finds due at once are owed
- *   the same way: the first goes in, the others find it waiting with no
- *   run time since (had the CPU been running, its own checks would not
- *   have changed that: we cannot tell what IF was then, and assume it
- *   would have taken them, as KVM's PIT reinjection does).
+ *   get to run is owed. Ticks found due at once (a CPU that comes back
+ *   after a stall, a late loop timer while no CPU runs) are owed the same
+ *   way: the first goes in, the others find it waiting with no run time
+ *   since.
  * - Delivery of owed ticks: ack notifiers. When a CPU takes an interrupt
  *   from the GSI (INTA at the PIC; acceptance into ISR at a LAPIC of a
  *   vector an unmasked IOAPIC pin maps), the source raises its next owed
@@ -74,7 +79,8 @@ void intc_cpu_running(struct machine *m, unsigned cpu)
 {
 	struct intc *ic = m->intc;
 	struct lapic *l;
-	uint64_t now;
+	uint64_t now, late;
+	bool poll[INTC_EXT_TIMERS] = {0};
 
 	if (!ic || cpu >= ic->ncpus)
 		return;
@@ -86,6 +92,48 @@ void intc_cpu_running(struct machine *m, unsigned cpu)
 	else
 		l->run_from = now;      /* a new stretch of running */
 	l->seen_ns = now;
+	/* Timers that are due run here, whoever's loop timer is late. */
+	late = now > ic->late_ns ? now - ic->late_ns : 0;
+	if (late >= ic->pit.due_ns)
+		pit_timer_run(&ic->pit);
+	if (late >= l->due_ns)
+		lapic_timer_run(l);
+	for (unsigned i = 0; i < ic->next; i++) {
+		if (late >= ic->ext[i].due) {
+			ic->ext[i].due = UINT64_MAX;    /* its poll gives the next */
+			poll[i] = true;
+		}
+	}
+	intc_unlock(ic);
+	for (unsigned i = 0; i < INTC_EXT_TIMERS; i++)
+		if (poll[i])
+			ic->ext[i].poll(ic->ext[i].opaque);
+}
+
+int intc_add_ext_timer(struct machine *m, void (*poll)(void *opaque), void *opaque)
+{
+	struct intc *ic = m->intc;
+	int id = -ENOSPC;
+
+	if (!ic)
+		return -ENODEV;
+	intc_lock(ic);
+	if (ic->next < INTC_EXT_TIMERS) {
+		id = (int)ic->next++;
+		ic->ext[id] = (struct intc_ext_timer){ poll, opaque, UINT64_MAX };
+	}
+	intc_unlock(ic);
+	return id;
+}
+
+void intc_ext_timer_due(struct machine *m, int id, uint64_t due_ns)
+{
+	struct intc *ic = m->intc;
+
+	if (!ic || id < 0 || id >= INTC_EXT_TIMERS)
+		return;
+	intc_lock(ic);
+	ic->ext[id].due = due_ns;
 	intc_unlock(ic);
 }
 

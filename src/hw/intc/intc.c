@@ -126,10 +126,11 @@ struct loop_timer *intc_timer_new(struct intc *ic, void (*fn)(void *), void *opa
 	return timer_new(ic->m->loop, fn, opaque);
 }
 
-void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t when)
+void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t *due, uint64_t when)
 {
 	uint64_t now, host;
 
+	*due = when;
 	if (!t)
 		return;
 	now = intc_now(ic);
@@ -137,8 +138,9 @@ void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t when)
 	timer_mod(t, when > now ? host + (when - now) : host);
 }
 
-void intc_timer_stop(struct intc *ic, struct loop_timer *t)
+void intc_timer_stop(struct intc *ic, struct loop_timer *t, uint64_t *due)
 {
+	*due = UINT64_MAX;
 	if (t)
 		timer_del(t);
 }

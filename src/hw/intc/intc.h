@@ -130,9 +130,20 @@ bool intc_catchup_acked(struct machine *m, struct intc_catchup *c, unsigned gsi,
 #define INTC_ACK_NOTIFIERS 4
 int intc_add_ack_notifier(struct machine *m, uint32_t gsis,
 			  void (*fn)(void *opaque, unsigned gsi, unsigned cpu), void *opaque);
-/* Debug knob NYX_DEBUG_TIMER_LATE_US=N (docs/timers.md): every PIT,
- * LAPIC and HPET loop timer fires N microseconds after its due time, a
- * deterministically late loop thread. 0 when unset. */
+/* A timer device outside hw/intc (the HPET) lets running CPUs run it, so
+ * a late event loop does not delay its interrupts while the guest runs:
+ * poll(opaque) is called, with no interrupt-hardware lock held, from a
+ * CPU's intc_cpu_running() once guest time reaches the due time last
+ * given to intc_ext_timer_due (UINT64_MAX: none; the poll gives the next).
+ * add returns an id >= 0, -ENOSPC, or -ENODEV without emulated interrupt
+ * hardware. */
+#define INTC_EXT_TIMERS 2
+int intc_add_ext_timer(struct machine *m, void (*poll)(void *opaque), void *opaque);
+void intc_ext_timer_due(struct machine *m, int id, uint64_t due_ns);
+/* Debug knob NYX_DEBUG_TIMER_LATE_US=N (docs/platform.md): the PIT,
+ * LAPIC and HPET timers run N microseconds after their due time, from the
+ * event loop and from running CPUs alike: a deterministically late host.
+ * 0 when unset. */
 uint64_t intc_debug_late_ns(void);
 
 #endif

@@ -135,6 +135,7 @@ struct lapic {
 	 * its run time when the timer's waiting periodic tick was due. */
 	uint64_t seen_ns, run_ns, run_from, tick_mark;
 	struct loop_timer *timer;
+	uint64_t due_ns;                /* the timer's next expiry, or UINT64_MAX */
 	struct log_ratelimit rl;
 };
 
@@ -187,6 +188,7 @@ struct pit {
 	struct intc_catchup cu; /* channel 0's late ticks */
 	struct intc *ic;
 	struct loop_timer *timer;
+	uint64_t due_ns;        /* channel 0's next edge, or UINT64_MAX */
 	struct log_ratelimit rl;
 };
 
@@ -222,6 +224,13 @@ struct intc {
 	unsigned nnotifiers;
 	uint32_t acked;
 	uint8_t acked_cpu[IOAPIC_PINS];
+	/* Timer devices outside hw/intc that running CPUs poll (catchup.c). */
+	struct intc_ext_timer {
+		void (*poll)(void *opaque);
+		void *opaque;
+		uint64_t due;
+	} ext[INTC_EXT_TIMERS];
+	unsigned next;
 };
 
 struct intc *intc_of(struct machine *m);
@@ -235,10 +244,12 @@ void intc_cpu_notify(struct intc *ic, unsigned cpu);
 void intc_pic_changed(struct intc *ic);
 /* ISA IRQ line (0-15): PIC input and IOAPIC pin (IRQ 0 -> pin 2). */
 void intc_isa_irq(struct intc *ic, unsigned irq, int level);
-/* Arms a loop timer for guest time `when` (no-op without an event loop). */
+/* Arms a loop timer for guest time `when` (without an event loop, only
+ * *due), and records `when` in *due, where a running CPU's event check
+ * (intc_cpu_running) looks too; stop sets *due to UINT64_MAX. */
 struct loop_timer *intc_timer_new(struct intc *ic, void (*fn)(void *), void *opaque);
-void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t when);
-void intc_timer_stop(struct intc *ic, struct loop_timer *t);
+void intc_timer_arm(struct intc *ic, struct loop_timer *t, uint64_t *due, uint64_t when);
+void intc_timer_stop(struct intc *ic, struct loop_timer *t, uint64_t *due);
 /* catchup.c, lock held: CPU `cpu` took an interrupt from `gsi`. */
 void intc_gsi_acked(struct intc *ic, unsigned gsi, unsigned cpu);
 /* Runs the notifiers of the GSIs in `acked` (no lock held). */

@@ -400,7 +400,7 @@ void lapic_timer_run(struct lapic *l)
 
 	if (lapic_timer_mode(l) == LVT_TIMER_TSC) {
 		if (!l->tsc_deadline) {
-			intc_timer_stop(l->ic, l->timer);
+			intc_timer_stop(l->ic, l->timer, &l->due_ns);
 			return;
 		}
 		uint64_t due = (uint64_t)(((unsigned __int128)l->tsc_deadline * 1000000000ULL +
@@ -408,25 +408,25 @@ void lapic_timer_run(struct lapic *l)
 		if (now >= due) {
 			l->tsc_deadline = 0;
 			lapic_timer_fire(l);
-			intc_timer_stop(l->ic, l->timer);
+			intc_timer_stop(l->ic, l->timer, &l->due_ns);
 		} else {
-			intc_timer_arm(l->ic, l->timer, due);
+			intc_timer_arm(l->ic, l->timer, &l->due_ns, due);
 		}
 		return;
 	}
 	if (!l->timer_running) {
-		intc_timer_stop(l->ic, l->timer);
+		intc_timer_stop(l->ic, l->timer, &l->due_ns);
 		return;
 	}
 	uint64_t end = l->timer_start + lapic_ticks_to_ns(l, l->timer_count);
 	if (now < end) {
-		intc_timer_arm(l->ic, l->timer, end);
+		intc_timer_arm(l->ic, l->timer, &l->due_ns, end);
 		return;
 	}
 	if (lapic_timer_mode(l) != LVT_TIMER_PERIODIC || !l->initial_count) {
 		lapic_timer_fire(l);
 		l->timer_running = false;
-		intc_timer_stop(l->ic, l->timer);
+		intc_timer_stop(l->ic, l->timer, &l->due_ns);
 		return;
 	}
 	uint64_t period = lapic_ticks_to_ns(l, l->initial_count);
@@ -455,7 +455,7 @@ void lapic_timer_run(struct lapic *l)
 			l->timer_count = l->initial_count;
 			end += merge * period;
 		}
-		intc_timer_arm(l->ic, l->timer, end > now ? end : now + period);
+		intc_timer_arm(l->ic, l->timer, &l->due_ns, end > now ? end : now + period);
 		return;
 	}
 	uint64_t behind = now - end, skip = 0;
@@ -471,7 +471,7 @@ void lapic_timer_run(struct lapic *l)
 	uint64_t next = end + period;
 	if (next < now + LAPIC_PERIODIC_MIN_NS)
 		next = now + LAPIC_PERIODIC_MIN_NS;
-	intc_timer_arm(l->ic, l->timer, next);
+	intc_timer_arm(l->ic, l->timer, &l->due_ns, next);
 }
 
 static void lapic_timer_start(struct lapic *l, uint32_t count)
@@ -796,7 +796,7 @@ void lapic_reset(struct lapic *l, bool init_only)
 	l->timer_running = false;
 	l->timer_count = 0;
 	l->tsc_deadline = 0;
-	intc_timer_stop(l->ic, l->timer);
+	intc_timer_stop(l->ic, l->timer, &l->due_ns);
 }
 
 void lapic_init(struct lapic *l, struct intc *ic, unsigned cpu)

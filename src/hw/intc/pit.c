@@ -175,7 +175,7 @@ void pit_timer_run(struct pit *p)
 	uint64_t now = intc_now(p->ic);
 
 	if (!pit_counting(c) || c->next_irq == PIT_NO_IRQ) {
-		intc_timer_stop(p->ic, p->timer);
+		intc_timer_stop(p->ic, p->timer, &p->due_ns);
 		return;
 	}
 	uint64_t d = pit_elapsed(c, now);
@@ -194,10 +194,11 @@ void pit_timer_run(struct pit *p)
 		c->next_irq = pit_next_edge(c, d);
 	}
 	if (c->next_irq == PIT_NO_IRQ) {
-		intc_timer_stop(p->ic, p->timer);
+		intc_timer_stop(p->ic, p->timer, &p->due_ns);
 		return;
 	}
-	intc_timer_arm(p->ic, p->timer, c->start + pit_ticks_to_ns(c->next_irq - c->paused_ticks));
+	intc_timer_arm(p->ic, p->timer, &p->due_ns,
+		       c->start + pit_ticks_to_ns(c->next_irq - c->paused_ticks));
 }
 
 /* A CPU took IRQ 0: the next owed tick goes in now. */
@@ -453,7 +454,7 @@ void pit_reset(struct pit *p)
 	}
 	p->port61 = 0;
 	p->cu = (struct intc_catchup){0};
-	intc_timer_stop(p->ic, p->timer);
+	intc_timer_stop(p->ic, p->timer, &p->due_ns);
 }
 
 void pit_init(struct pit *p, struct intc *ic)

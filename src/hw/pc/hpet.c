@@ -44,6 +44,9 @@
  *    takes over, and both on IRQ 0 would multiply its jiffies. Not done
  *    for KVM's in-kernel PIT, nor for the RTC's IRQ 8.
  *  - No FSB (MSI) delivery: Tn_FSB_INT_DEL_CAP reads 0.
+ *  - Due matches are also run by the interrupt hardware's running CPUs
+ *    (intc_add_ext_timer: hpet_arm tells it the next due time), so a late
+ *    event loop does not delay them while the guest runs.
  * Locking: h->lock guards everything (vCPU MMIO and the loop thread); the
  * intc lock is taken under it (irq lines, catch-up), never the reverse.
  */
@@ -90,6 +93,7 @@ struct hpet {
 	uint64_t (*now_ns)(void *opaque);
 	void *now_opaque;
 	uint64_t late_ns;        /* NYX_DEBUG_TIMER_LATE_US */
+	int ext_id;              /* intc_add_ext_timer id, or negative */
 
 	uint64_t config;         /* ENABLE_CNF, LEG_RT_CNF */
 	uint64_t status;         /* Tn_INT_STS bits */
@@ -264,16 +268,18 @@ static void hpet_eval(struct hpet *h, uint64_t now)
 	hpet_update_lines(h);
 }
 
-/* Arms the loop timer for the earliest match that raises an interrupt. */
+/* Arms the loop timer for the earliest match that raises an interrupt and
+ * tells the interrupt hardware, whose running CPUs run it then too. */
 static void hpet_arm(struct hpet *h, uint64_t now)
 {
 	uint64_t tick, next = UINT64_MAX, due;
 
-	if (!h->timer)
+	if (h->timer)
+		timer_del(h->timer);
+	if (!hpet_running(h)) {
+		intc_ext_timer_due(h->m, h->ext_id, UINT64_MAX);
 		return;
-	timer_del(h->timer);
-	if (!hpet_running(h))
-		return;
+	}
 	tick = hpet_counter(h, now);
 	for (unsigned n = 0; n < HPET_TIMERS; n++) {
 		const struct hpet_timer *t = &h->t[n];
@@ -288,16 +294,25 @@ static void hpet_arm(struct hpet *h, uint64_t now)
 		if (d < next)
 			next = d;
 	}
-	if (next == UINT64_MAX)
+	if (next == UINT64_MAX) {
+		intc_ext_timer_due(h->m, h->ext_id, UINT64_MAX);
 		return;
+	}
 	if (next > HPET_MAX_ARM)
 		next = HPET_MAX_ARM;
 	/* The clock ns at which the counter reaches tick + next. */
 	due = h->origin + (tick + next - h->count) * HPET_NS_PER_TICK;
-	timer_mod(h->timer, clock_ns() + h->late_ns + (due > now ? due - now : 0));
+	intc_ext_timer_due(h->m, h->ext_id, due);
+	if (h->timer)
+		timer_mod(h->timer, clock_ns() + h->late_ns + (due > now ? due - now : 0));
 }
 
 static void hpet_timer_fire(void *opaque)
+{
+	hpet_poll(opaque);
+}
+
+static void hpet_ext_poll(void *opaque)
 {
 	hpet_poll(opaque);
 }
@@ -621,6 +636,7 @@ int hpet_create(struct machine *m, struct hpet **out)
 	h->now_ns = hpet_machine_clock;
 	h->now_opaque = m;
 	h->late_ns = intc_debug_late_ns();
+	h->ext_id = -1;
 	pthread_mutex_init(&h->lock, NULL);
 	for (unsigned g = 0; g < HPET_GSIS; g++)
 		irq_line_init(&h->lines[g], m, g);
@@ -653,6 +669,12 @@ int hpet_create(struct machine *m, struct hpet **out)
 	ret = intc_add_ack_notifier(m, (1u << 0) | (1u << 8) | HPET_ROUTE_CAP, hpet_acked, h);
 	if (ret)
 		return ret;
+	ret = intc_add_ext_timer(m, hpet_ext_poll, h);
+	if (ret < 0 && ret != -ENODEV)
+		return ret;
+	pthread_mutex_lock(&h->lock);
+	h->ext_id = ret;
+	pthread_mutex_unlock(&h->lock);
 	if (out)
 		*out = h;
 	return 0;
