@@ -23,6 +23,8 @@
  *   leaf 1 ECX: SSE3 (emu/sse_ext.c, sse_fp.c; FISTTP in x87.c), SSSE3
  *     (sse_ext.c, XMM and MMX forms), SSE4.1 (sse_41.c, sse_fp.c), SSE4.2
  *     (sse_42.c), CX16 (CMPXCHG16B, exec.c), MOVBE, POPCNT (alu.c),
+ *     XSAVE (emu/xsave.c: XGETBV, XSETBV, XSAVE, XRSTOR for XCR0 bits 0
+ *     and 1, leaf 0xD; OSXSAVE is CR4.OSXSAVE, set by the emulator),
  *     PCID (below), TSC-deadline (the LAPIC timer, hw/intc/lapic.c, and
  *     IA32_TSC_DEADLINE in emu/msr.c), hypervisor.
  *   leaf 7.0 EBX: FSGSBASE (RD/WR FS/GS BASE with CR4.FSGSBASE), BMI1
@@ -45,19 +47,19 @@
  * SSE/SSE2 (emu/sse.c, sse_fp.c) are complete, MXCSR included.
  *
  * Deliberately absent: VME, MCE/MCA (no banks),
- *   AVX, x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
- *   path), XSAVE/OSXSAVE (XSAVE/XRSTOR/XGETBV/XSETBV not implemented; the
- *   FXSAVE area is the only extended state), RDRAND/RDSEED, ERMS/FSRM,
+ *   AVX and every XSAVE component past SSE, XSAVEOPT/XSAVEC/XSAVES,
+ *   x2APIC, MONITOR/MWAIT (the instructions #UD; HLT is the idle
+ *   path), RDRAND/RDSEED, ERMS/FSRM,
  *   ADX, performance counters (leaf 0xA zero, RDPMC #GP), thermal and
  *   power (leaf 6 zero).
- * Leaves above the maximum, and leaves 3, 5, 6, 8-0xA, return zeros.
+ * Leaves above the maximum, and leaves 3, 5, 6, 8-0xA, 0xC, return zeros.
  */
 #include <string.h>
 
 #include "cpu/cpu.h"
 
 #define CPUID_SIGNATURE 0x000006F1u
-#define CPUID_MAX_BASIC 0xBu
+#define CPUID_MAX_BASIC 0xDu
 #define CPUID_MAX_EXT 0x80000008u
 
 #define F1_EDX_FPU (1u << 0)
@@ -88,6 +90,7 @@
 #define F1_ECX_PCID (1u << 17)
 #define F1_ECX_MOVBE (1u << 22)
 #define F1_ECX_POPCNT (1u << 23)
+#define F1_ECX_XSAVE (1u << 26)
 #define F1_ECX_TSC_DEADLINE (1u << 24)
 #define F1_ECX_HYPERVISOR (1u << 31)
 
@@ -184,7 +187,7 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 		}
 		out->ecx = F1_ECX_SSE3 | F1_ECX_SSSE3 | F1_ECX_SSE41 | F1_ECX_SSE42 |
 			   F1_ECX_CX16 | F1_ECX_PCID | F1_ECX_MOVBE | F1_ECX_POPCNT |
-			   F1_ECX_TSC_DEADLINE | F1_ECX_HYPERVISOR;
+			   F1_ECX_TSC_DEADLINE | F1_ECX_XSAVE | F1_ECX_HYPERVISOR;
 		return;
 	case 2:
 		out->eax = 1;      /* one iteration */
@@ -198,6 +201,16 @@ void cpuid_model(unsigned vcpu_index, unsigned vcpu_count, uint32_t leaf, uint32
 			out->ebx = F7_EBX_FSGSBASE | F7_EBX_BMI1 | F7_EBX_SMEP | F7_EBX_BMI2 |
 				   F7_EBX_INVPCID | F7_EBX_ZERO_FCS_FDS | F7_EBX_SMAP;
 			out->ecx = F7_ECX_UMIP | F7_ECX_RDPID;
+		}
+		return;
+	case 0xd:
+		/* XSAVE: x87 and SSE only, the 512-byte legacy region and the
+		 * 64-byte header, standard format; subleaf 1 (XSAVEOPT, XSAVEC,
+		 * XGETBV with ECX = 1, XSAVES) all clear. */
+		if (subleaf == 0) {
+			out->eax = 3;       /* XCR0 bits that may be set */
+			out->ebx = 576;     /* area size for the XCR0 in force */
+			out->ecx = 576;     /* ... and for every supported bit */
 		}
 		return;
 	case 0xb: {

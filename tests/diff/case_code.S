@@ -2327,5 +2327,148 @@ CASE "fxsave and fxsave64 leave bytes 416-511 alone", fxsave
 	mov dword ptr [SCRATCH + 0x400 + 28], 0
 END
 
+/* --- XSAVE feature set (x87 and SSE components) -------------------------
+ * This host runs CPL3 code under its own XCR0 (0xE7), so the masks in
+ * EDX:EAX name only bits 0, 1 and bits outside both XCR0s, and XGETBV is
+ * not compared (tests/unit). An XSAVE image's MXCSR_MASK is the CPU's own
+ * (0x2FFFF here, 0xFFFF in the model): cleared before the comparison. */
+	.set XA, SCRATCH + 0x400
+	.set XB, SCRATCH + 0xC00
+.macro XHDR bv, a=XA
+	mov qword ptr [\a + 512], \bv
+	mov qword ptr [\a + 520], 0
+	mov qword ptr [\a + 528], 0
+.endm
+.macro XMASK a=XA
+	mov dword ptr [\a + 28], 0
+.endm
+/* An image to restore: this state (FXSAVE64), then the header. */
+.macro XIMAGE bv, a=XA
+	fxsave64 [\a]
+	XMASK \a
+	XHDR \bv, \a
+.endm
+
+.irp rfbm, 0, 1, 2, 3, 0x18, 0xFFFFFF1B
+CASE "xsave64 rfbm \rfbm: components, XSTATE_BV kept outside RFBM", xsave
+	mov rax, -1
+	mov [XA + 512], rax
+	mov eax, \rfbm
+	mov edx, -1
+	xsave64 [XA]
+	XMASK
+END
+.endr
+CASE "xsave (32-bit format) with an exception pending: FIP, FDP, 32 bits", xsave
+	fninit
+	mov word ptr [XB], 0x37B          /* divide-by-zero unmasked */
+	fldcw [XB]
+	fld qword ptr [SCRATCH + 8]
+	fldz
+	fdivp st(1), st                   /* ZE: pending (this CPU stores FIP then) */
+	mov eax, 1
+	xor edx, edx
+	xsave [XA]
+	mov dword ptr [XA + 12], 0      /* FCS: the host's selector on this CPU */
+	mov dword ptr [XA + 20], 0
+END
+CASE "xsave: 64-byte alignment, #GP(0)", xsave
+	mov eax, 3
+	xor edx, edx
+	xsave [XA + 32]
+END
+CASE "xrstor: 64-byte alignment, #GP(0)", xsave
+	XIMAGE 3
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA + 16]
+END
+.irp bv, 0, 1, 2, 3
+CASE "xrstor64 XSTATE_BV \bv: loaded or initialised, MXCSR loaded", xsave
+	XIMAGE \bv
+	mov dword ptr [XA + 24], 0x1F00   /* MXCSR: all unmasked */
+	pcmpeqd xmm3, xmm3
+	mov eax, 3
+	xor edx, edx
+	xrstor64 [XA]
+	xsave64 [XB]
+	XMASK XB
+END
+.endr
+CASE "xrstor64 rfbm 1: SSE state and MXCSR untouched", xsave
+	XIMAGE 0
+	mov dword ptr [XA + 24], 0x1F00
+	mov eax, 1
+	xor edx, edx
+	xrstor64 [XA]
+END
+CASE "xrstor: XSTATE_BV bit 3 (in neither XCR0): #GP(0)", xsave
+	XIMAGE 0xB
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA]
+END
+CASE "xrstor: XCOMP_BV not zero: #GP(0)", xsave
+	XIMAGE 3
+	mov byte ptr [XA + 520], 1
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA]
+END
+CASE "xrstor: header bytes 16-23 not zero: #GP(0)", xsave
+	XIMAGE 3
+	mov byte ptr [XA + 535], 0x80
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA]
+END
+CASE "xrstor: header bytes 24-63 are not checked", xsave
+	XIMAGE 3
+	mov byte ptr [XA + 536], 1
+	mov byte ptr [XA + 575], 0x80
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA]
+END
+CASE "xrstor: reserved MXCSR bit with RFBM[1]: #GP(0)", xsave
+	XIMAGE 3
+	mov dword ptr [XA + 24], 0x41F80
+	mov eax, 3
+	xor edx, edx
+	xrstor [XA]
+END
+CASE "xrstor: reserved MXCSR bit without RFBM[1]: not loaded", xsave
+	XIMAGE 3
+	mov dword ptr [XA + 24], 0x41F80
+	mov eax, 1
+	xor edx, edx
+	xrstor [XA]
+END
+.irp insn, xrstor64, xrstor, fxrstor64, fxrstor
+CASE "\insn of odd x87 fields: FCW reserved bits, FOP, 57-bit FIP/FDP, ES", xsave
+	XIMAGE 1
+	mov word ptr [XA], 0xFFC0        /* every exception unmasked */
+	mov word ptr [XA + 2], 0x3801    /* IE set, ES clear */
+	mov word ptr [XA + 6], 0xFFFF
+	mov rax, 0xF932B440F0C55966
+	mov [XA + 8], rax
+	mov rax, 0x5263B50E799CDFBE
+	mov [XA + 16], rax
+	mov eax, 1
+	xor edx, edx
+	\insn [XA]
+END
+.endr
+CASE "xsetbv at CPL3: #GP(0)", xsave
+	xor ecx, ecx
+	mov eax, 3
+	xor edx, edx
+	xsetbv
+END
+CASE "xgetbv with ECX=2: #GP(0)", xsave
+	mov ecx, 2
+	xgetbv
+END
+
 	.section .note.GNU-stack, "", @progbits
 

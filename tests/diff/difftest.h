@@ -90,7 +90,7 @@
 #define DT_MAX_CODE 240
 #define DT_FX_SIZE 160
 #define DT_MAX_INSNS 16
-#define DT_MAX_PATCHES 4
+#define DT_MAX_PATCHES 6
 
 /* One test: code run at CPL3 in a slot from regs/rflags. Sequences are
  * built for the slot they run in (their memory operands point into it). */

@@ -230,7 +230,8 @@ static void env_base_state(struct vcpu_state *s)
 	s->idt.base = DT_IDT;
 	s->idt.limit = 0xFFF;
 	s->cr0 = 0x80010033;          /* PG WP NE ET MP PE */
-	s->cr4 = 0x620;               /* OSXMMEXCPT OSFXSR PAE */
+	s->cr4 = 0x40620;             /* OSXSAVE OSXMMEXCPT OSFXSR PAE */
+	s->xcr0 = 3;                  /* XSAVE manages x87 and SSE */
 	s->cr3 = DT_PT;
 	s->efer = 0xD00;              /* NXE LMA LME */
 	s->msrs[s->nmsrs++] = (struct vcpu_msr){ 0xC0000080, s->efer };

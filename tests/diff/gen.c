@@ -390,7 +390,7 @@ static bool finish(struct gen *g)
 
 unsigned dt_gen_ntemplates(void)
 {
-	return gen_int_count + gen_sse_count + gen_bits_count + gen_x87_count;
+	return gen_int_count + gen_sse_count + gen_bits_count + gen_x87_count + gen_xsave_count;
 }
 
 static const struct tmpl *template_at(unsigned i)
@@ -401,7 +401,10 @@ static const struct tmpl *template_at(unsigned i)
 	if (i < gen_sse_count)
 		return &gen_sse_templates[i];
 	i -= gen_sse_count;
-	return i < gen_bits_count ? &gen_bits_templates[i] : &gen_x87_templates[i - gen_bits_count];
+	if (i < gen_bits_count)
+		return &gen_bits_templates[i];
+	i -= gen_bits_count;
+	return i < gen_x87_count ? &gen_x87_templates[i] : &gen_xsave_templates[i - gen_x87_count];
 }
 
 const char *dt_gen_template_name(unsigned i)

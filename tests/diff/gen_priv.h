@@ -65,6 +65,8 @@ extern const struct tmpl gen_bits_templates[];
 extern const unsigned gen_bits_count;
 extern const struct tmpl gen_x87_templates[];
 extern const unsigned gen_x87_count;
+extern const struct tmpl gen_xsave_templates[];
+extern const unsigned gen_xsave_count;
 
 uint64_t gen_interesting(struct gen *g);
 unsigned gen_pick_reg(struct gen *g, unsigned size);

@@ -631,7 +631,7 @@ TEST(emu_cpuid_advertises_what_runs)
 {
 	/* Every instruction-set bit the model sets has its instructions run
 	 * above or in tests/diff (SMEP SMAP UMIP PCID INVPCID FSGSBASE RDPID
-	 * CX16 POPCNT LZCNT MOVBE RDTSCP TSC-deadline BMI1 BMI2); bits whose instructions the emulator lacks stay
+	 * CX16 POPCNT LZCNT MOVBE RDTSCP TSC-deadline BMI1 BMI2 XSAVE); bits whose instructions the emulator lacks stay
 	 * clear. Values from the SDM's CPUID feature tables. */
 	struct cpuid_regs r;
 	cpuid_model(0, 1, 1, 0, &r);
@@ -641,8 +641,8 @@ TEST(emu_cpuid_advertises_what_runs)
 	CHECK_EQ(r.ecx & (1u << 23), 1u << 23);   /* POPCNT */
 	CHECK_EQ(r.ecx & (1u << 24), 1u << 24);   /* TSC-deadline */
 	CHECK_EQ(r.ecx & (1u << 3), 0);           /* MONITOR */
-	CHECK_EQ(r.ecx & (1u << 26), 0);          /* XSAVE */
-	CHECK_EQ(r.ecx & (1u << 27), 0);          /* OSXSAVE */
+	CHECK_EQ(r.ecx & (1u << 26), 1u << 26);   /* XSAVE */
+	CHECK_EQ(r.ecx & (1u << 27), 0);          /* OSXSAVE: CR4's, not the model's */
 	CHECK_EQ(r.ecx & (1u << 21), 0);          /* x2APIC */
 	CHECK_EQ(r.ecx & (1u << 28), 0);          /* AVX */
 	cpuid_model(0, 1, 7, 0, &r);
@@ -661,6 +661,17 @@ TEST(emu_cpuid_advertises_what_runs)
 	CHECK_EQ(r.ecx & 1, 1);                   /* LAHF/SAHF */
 	CHECK_EQ(r.ecx & (1u << 5), 1u << 5);     /* ABM (LZCNT) */
 	CHECK_EQ(r.edx & (1u << 27), 1u << 27);   /* RDTSCP */
+	/* XSAVE leaf (SDM Vol. 1, 13.2): x87 and SSE only, 512 + 64 bytes;
+	 * no XSAVEOPT/XSAVEC/XGETBV1/XSAVES, no components past SSE. */
+	cpuid_model(0, 1, 0, 0, &r);
+	CHECK(r.eax >= 0xd);
 	cpuid_model(0, 1, 0xd, 0, &r);
-	CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);   /* no XSAVE leaf */
+	CHECK_EQ(r.eax, 3);
+	CHECK_EQ(r.ebx, 576);
+	CHECK_EQ(r.ecx, 576);
+	CHECK_EQ(r.edx, 0);
+	for (unsigned sub = 1; sub < 4; sub++) {
+		cpuid_model(0, 1, 0xd, sub, &r);
+		CHECK_EQ(r.eax | r.ebx | r.ecx | r.edx, 0);
+	}
 }

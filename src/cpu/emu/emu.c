@@ -198,7 +198,7 @@ void emu_state_set(struct emu_cpu *cpu, const struct vcpu_state *s)
 	memcpy(cpu->dr, s->dr, sizeof(cpu->dr));
 	cpu->dr6 = s->dr6;
 	cpu->dr7 = s->dr7;
-	cpu->xcr0 = s->xcr0;
+	cpu->xcr0 = (s->xcr0 & 3) | 1;   /* x87 and SSE are all the emulator has */
 	cpu->tsc_offset = cpu->m ? intc_tsc_write(cpu->m, s->tsc) : s->tsc;
 	memcpy(cpu->fxsave, s->xsave, sizeof(cpu->fxsave));
 	cpu->pat = 0x0007040600070406ULL;

@@ -93,6 +93,7 @@ enum {
 #define CR4_UMIP (1u << 11)
 #define CR4_FSGSBASE (1u << 16)
 #define CR4_PCIDE (1u << 17)
+#define CR4_OSXSAVE (1u << 18)
 #define CR4_SMEP (1u << 20)
 #define CR4_SMAP (1u << 21)
 
@@ -379,6 +380,10 @@ void emu_set_ss(struct emu_cpu *cpu, uint16_t ss, uint64_t d, unsigned cpl);
 /* --- sse.c ------------------------------------------------------------------- */
 bool emu_exec_sse(struct emu_cpu *cpu, struct emu_insn *in);
 void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
+/* xsave.c: XGETBV, XSETBV, XSAVE/XRSTOR (x87 and SSE components). */
+void emu_xgetbv(struct emu_cpu *cpu, struct emu_insn *in);
+void emu_xsetbv(struct emu_cpu *cpu, struct emu_insn *in);
+void emu_xsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore);
 
 /* --- x87.c -------------------------------------------------------------------- */
 /* Executes an x87 instruction (D8-DF); raises #NM/#MF/#UD as the CPU does. */

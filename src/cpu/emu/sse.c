@@ -95,14 +95,9 @@ void emu_fxsave(struct emu_cpu *cpu, struct emu_insn *in, bool restore)
 		memcpy(&mxcsr, buf + 24, 4);
 		if (mxcsr & ~MXCSR_MASK)
 			emu_raise(cpu, EXC_GP, 0);
-		if (!wide) {   /* FIP, FDP: 32-bit offsets; FCS, FDS ignored */
-			memset(buf + 12, 0, 4);
-			memset(buf + 20, 0, 4);
-		}
-		memcpy(cpu->fxsave, buf, 24);
+		x87_load_image(cpu, buf, wide);
 		memcpy(cpu->fxsave + 24, &mxcsr, 4);
-		memcpy(cpu->fxsave + 32, buf + 32, n - 32);
-		x87_ferr_update(cpu);
+		memcpy(cpu->fxsave + 160, buf + 160, n - 160);
 		return;
 	}
 	emu_translate_range(cpu, lin, 512, ACC_WRITE);

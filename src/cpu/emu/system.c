@@ -99,7 +99,8 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 	case 4: {
 		uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
 				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |
-				   CR4_UMIP | CR4_FSGSBASE | CR4_PCIDE | CR4_SMEP | CR4_SMAP;
+				   CR4_UMIP | CR4_FSGSBASE | CR4_PCIDE | CR4_OSXSAVE | CR4_SMEP |
+				   CR4_SMAP;
 		if (val & ~allowed)
 			emu_raise(cpu, EXC_GP, 0);
 		if ((cpu->efer & EFER_LMA) && !(val & CR4_PAE))
@@ -303,6 +304,14 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 			cpu->regs[REG_RAX] = (uint32_t)t;
 			cpu->regs[REG_RDX] = t >> 32;
 			cpu->regs[REG_RCX] = (uint32_t)cpu->tsc_aux;
+			return;
+		}
+		if (r == 2 && rm == 0) {
+			emu_xgetbv(cpu, in);
+			return;
+		}
+		if (r == 2 && rm == 1) {
+			emu_xsetbv(cpu, in);
 			return;
 		}
 		if (r == 1 && (rm == 2 || rm == 3)) {   /* CLAC, STAC */
@@ -530,6 +539,8 @@ static void exec_cpuid(struct emu_cpu *cpu)
 	cpuid_model(cpu->index, n ? n : 1, leaf, sub, &r);
 	if (leaf == 1 && !(cpu->apic_base & (1u << 11)))
 		r.edx &= ~(1u << 9);   /* APIC bit follows IA32_APIC_BASE.EN */
+	if (leaf == 1 && (cpu->cr4 & CR4_OSXSAVE))
+		r.ecx |= 1u << 27;     /* OSXSAVE follows CR4 */
 	/* The emulated TSC runs at INTC_TSC_HZ whatever the host does, so the
 	 * emulator (not the shared model, which KVM also uses) reports it in
 	 * the TSC/crystal leaf 0x15 (TSC = ECX * EBX / EAX) and leaf 0x16
@@ -691,6 +702,10 @@ bool emu_exec_system(struct emu_cpu *cpu, struct emu_insn *in)
 		}
 		if (r < 2) {
 			emu_fxsave(cpu, in, r == 1);
+			return true;
+		}
+		if ((r == 4 || r == 5) && !in->p66 && !in->rep) {
+			emu_xsave(cpu, in, r == 5);
 			return true;
 		}
 		if (r == 7) {   /* CLFLUSH: faults like a byte read */

@@ -208,6 +208,27 @@ static void check_pending(struct emu_cpu *cpu)
 		emu_raise(cpu, EMU_FREEZE, 0);
 }
 
+void x87_load_image(struct emu_cpu *cpu, const uint8_t *img, bool wide)
+{
+	uint8_t *fx = cpu->fxsave;
+	memcpy(fx, img, 24);
+	for (unsigned i = 0; i < 8; i++) {
+		memcpy(fx + 32 + 16 * i, img + 32 + 16 * i, 10);
+		memset(fx + 42 + 16 * i, 0, 6);
+	}
+	x87_put16(fx + FX_FCW, x87_fcw_value(x87_get16(fx + FX_FCW)));
+	x87_put16(fx + FX_FOP, x87_get16(fx + FX_FOP) & 0x7FF);
+	fx[5] = 0;
+	for (unsigned off = FX_FIP; off <= FX_FDP; off += 8) {
+		uint64_t p;
+		memcpy(&p, fx + off, 8);
+		p = wide ? (uint64_t)((int64_t)(p << 7) >> 7) : (uint32_t)p;
+		memcpy(fx + off, &p, 8);
+	}
+	x87_update_es(fx);
+	x87_ferr_update(cpu);
+}
+
 void x87_ferr_update(struct emu_cpu *cpu)
 {
 	if (!(fsw(cpu) & ~fcw(cpu) & 0x3F))

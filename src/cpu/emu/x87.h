@@ -85,6 +85,11 @@ uint16_t x87_full_tag(const uint8_t *fx);
 uint8_t x87_abridged_tag(uint16_t tag);
 /* ES and B from the exception flags and masks (FLDCW, FLDENV, FRSTOR). */
 void x87_update_es(uint8_t *fx);
+/* FXRSTOR/XRSTOR's x87 part from the 160-byte legacy image: FCW's reserved
+ * bits as FLDCW leaves them, FOP 11 bits, FIP/FDP 32-bit (without REX.W,
+ * the selectors ignored) or 57-bit sign-extended (with: measured on the
+ * CPU), ES and B recomputed, FERR# updated (tests/diff "xsave"). */
+void x87_load_image(struct emu_cpu *cpu, const uint8_t *img, bool wide);
 /* FERR# goes inactive once no unmasked exception is pending (x87.c). */
 void x87_ferr_update(struct emu_cpu *cpu);
 

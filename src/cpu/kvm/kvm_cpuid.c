@@ -52,6 +52,10 @@ static void mask_features(struct kvm_cpuid_entry2 *e, const struct kvm_cpuid2 *s
 		e->edx = (h ? e->edx & h->edx : 0) | keep_edx;
 		break;
 	}
+	case 0xd:   /* XCR0 bits and XSAVE instruction variants, as the host has them */
+		if (e->index <= 1)
+			e->eax = h ? e->eax & h->eax : 0;
+		break;
 	case 7:
 	case 0x80000001:
 		e->ebx = h ? e->ebx & h->ebx : 0;
@@ -79,7 +83,7 @@ int kvm_cpuid_set(struct vcpu *v, const struct kvm_cpuid2 *sup)
 	unsigned n = 0;
 	for (unsigned g = 0; g < 3; g++) {
 		for (uint32_t fn = ranges[g][0]; fn <= ranges[g][1] && n < MAX_ENTRIES; fn++) {
-			bool indexed = fn == 4 || fn == 7 || fn == 0xB;
+			bool indexed = fn == 4 || fn == 7 || fn == 0xB || fn == 0xD;
 			for (uint32_t idx = 0; idx < (indexed ? 4u : 1u) && n < MAX_ENTRIES; idx++) {
 				cpuid_model(v->index, ncpu, fn, idx, &r);
 				struct kvm_cpuid_entry2 *e = &c->entries[n++];
