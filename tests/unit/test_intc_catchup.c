@@ -360,3 +360,59 @@ TEST(intc_debug_late_knob_delays_ticks_and_loses_none)
 	CHECK_EQ(run_cpu_only(&r, 993 * MS), 248);
 	rig_free(&r);
 }
+
+/* Ticks taken by CPU `cpu` (IF=1), with an EOI at its LAPIC after each. */
+static unsigned take_on(struct intc_fix *f, unsigned cpu, uint8_t vec)
+{
+	unsigned n = 0;
+
+	for (unsigned guard = 0; guard < 100000 && intc_irq_pending(&f->m, cpu); guard++) {
+		if (intc_irq_ack(&f->m, cpu) == vec)
+			n++;
+		apic_w(f, cpu, 0xb0, 0);
+	}
+	return n;
+}
+
+TEST(dev_hpet_catch_up_follows_the_cpu_that_takes_the_ticks)
+{
+	struct intc_fix *f = fix_new(2);
+	struct hpet *h;
+
+	REQUIRE(f);
+	REQUIRE(hpet_create(&f->m, &h) == 0);
+	hpet_set_clock(h, fix_clock, f);
+	fix_pic_init_linux(f, 0xff, 0xff);
+	apic_w(f, 0, 0xf0, 0x1ff);
+	apic_w(f, 1, 0xf0, 0x1ff);
+	ioapic_w(f, 0x14, 0x30);                        /* pin 2: vector 0x30 ... */
+	ioapic_w(f, 0x15, 1u << 24);                    /* ... to APIC ID 1 */
+	mmio_w32(f, HPET_BASE + HPET_REG_TIMER(0),
+		 HPET_TN_INT_ENABLE | HPET_TN_PERIODIC | HPET_TN_VAL_SET | HPET_TN_32BIT);
+	mmio_w32(f, HPET_BASE + HPET_REG_CMP(0), 400000);
+	mmio_w32(f, HPET_BASE + HPET_REG_CMP(0), 400000);
+	mmio_w32(f, HPET_BASE + HPET_REG_CONFIG, HPET_CFG_ENABLE | HPET_CFG_LEGACY);
+	/* CPU 1 takes the first tick. */
+	f->now += 4 * MS;
+	hpet_poll(h);
+	CHECK_EQ(take_on(f, 1, 0x30), 1);
+	CHECK_EQ(take_on(f, 0, 0x30), 0);
+	/* CPU 1 runs 20 ms with IF=0 while CPU 0 is stalled: CPU 1 kept its
+	 * ticks waiting, they merge. */
+	for (unsigned i = 0; i < 200; i++) {
+		f->now += 100 * US;
+		intc_cpu_running(&f->m, 1);
+		hpet_poll(h);
+	}
+	CHECK_EQ(take_on(f, 1, 0x30), 1);
+	/* Now CPU 1 is stalled 20 ms while CPU 0 runs: CPU 1 could not take
+	 * them, so the 5 ticks are owed to it. */
+	for (unsigned i = 0; i < 200; i++) {
+		f->now += 100 * US;
+		intc_cpu_running(&f->m, 0);
+		hpet_poll(h);
+	}
+	CHECK_EQ(take_on(f, 1, 0x30), 5);
+	CHECK_EQ(take_on(f, 0, 0x30), 0);
+	fix_free(f);
+}

@@ -223,7 +223,7 @@ bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned g
 			     uint64_t n, uint64_t period_ns, uint64_t last_ns)
 {
 	enum intc_path path = intc_gsi_path(ic, gsi);
-	uint64_t max, owed;
+	uint64_t max, owed, dropped = c->dropped;
 	bool raise = false;
 
 	if (!n)
@@ -264,6 +264,12 @@ bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned g
 		owed = max;
 	}
 	c->owed = (uint32_t)(owed < UINT32_MAX ? owed : UINT32_MAX);
+	if (c->dropped != dropped && log_ratelimit_ok(&ic->catchup_rl, 5))
+		LOG(ic->m->log, LOG_INFO, "intc",
+		    "GSI %u: %llu late timer ticks dropped (the guest did not run for over %llu ms; %llu so far)",
+		    gsi, (unsigned long long)(c->dropped - dropped),
+		    (unsigned long long)(INTC_CATCHUP_MAX_NS / 1000000),
+		    (unsigned long long)c->dropped);
 	return raise;
 }
 

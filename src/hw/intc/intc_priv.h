@@ -214,6 +214,7 @@ struct intc {
 	uint64_t tsc_write_ns, tsc_write_value, tsc_write_offset;
 	bool pit_irq_gated;             /* HPET legacy replacement owns IRQ 0 */
 	uint64_t late_ns;               /* NYX_DEBUG_TIMER_LATE_US */
+	struct log_ratelimit catchup_rl;
 	/* Ack notifiers (catchup.c); GSIs taken under the lock, their
 	 * notifiers run by intc_unlock once it is dropped. */
 	struct intc_ack_notifier {
