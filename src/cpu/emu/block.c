@@ -135,6 +135,8 @@ static struct emu_block *block_build(struct emu_cpu *cpu, struct emu_block *b, c
 	if (w && !(__atomic_load_n(w, __ATOMIC_SEQ_CST) & 1))
 		emu_code_mark(cpu, p);
 	b->key = 0;   /* empty until complete: the first decode may fault */
+	b->jit_fn = NULL;
+	b->hits = 0;
 	b->genp = w;
 	b->gen = w ? __atomic_load_n(w, __ATOMIC_SEQ_CST) : 0;
 	unsigned n = avail < EMU_BLOCK_BYTES ? avail : EMU_BLOCK_BYTES;

@@ -61,6 +61,7 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	cpu->index = v->index;
 	cpu->delivering = -1;
 	cpu->a20_mask = ~0ULL;
+	emu_jit_open(cpu);   /* failure only logged: the interpreter runs everything */
 	emu_tlb_flush(cpu, false);
 	vcpu_state_reset(cpu->scratch, v->index);
 	emu_state_set(cpu, cpu->scratch);
@@ -72,6 +73,7 @@ void emu_cpu_free(struct emu_cpu *cpu)
 	if (!cpu)
 		return;
 	emu_prof_close(cpu);
+	emu_jit_close(cpu);
 	free(cpu->icache);
 	free(cpu->blocks);
 	free(cpu->scratch);
@@ -513,6 +515,13 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 			int r = step_one(cpu);
 			if (r >= 0)
 				return r;
+			continue;
+		}
+		if (cpu->jit && b->ninsn <= cpu->budget && emu_jit_ready(cpu, b)) {
+			cpu->blk_exit = false;
+			int r = b->jit_fn(cpu);
+			prev = ((r & 2) || b->chain_ok) && !cpu->blk_exit ? b : NULL;
+			slot = r & 1;
 			continue;
 		}
 		/* Run the block: exactly what step_one() does per instruction,

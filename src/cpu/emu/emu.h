@@ -192,6 +192,7 @@ struct emu_icache_entry {
 #define EMU_BLOCKS 4096
 #define EMU_BLOCK_INSNS 16
 #define EMU_BLOCK_BYTES 128
+typedef int (*emu_jit_fn)(struct emu_cpu *cpu);
 struct emu_block {
 	uintptr_t key;           /* 0 = empty */
 	uint32_t *genp;          /* the page's code word (core/memory.h); NULL: not RAM */
@@ -199,6 +200,9 @@ struct emu_block {
 	uint8_t ninsn, nbytes;
 	bool chain_ok;           /* the last instruction cannot change paging or mode */
 	struct emu_block *next[2];   /* successor after the fall-through end / otherwise */
+	emu_jit_fn jit_fn;       /* translation (jit.c), valid while jit_epoch is current */
+	uint32_t jit_epoch;
+	uint16_t hits;           /* runs since decoded, towards the JIT threshold */
 	struct emu_insn insn[EMU_BLOCK_INSNS];
 	uint8_t bytes[EMU_BLOCK_BYTES];   /* the guest bytes decoded */
 };
@@ -270,6 +274,7 @@ struct emu_cpu {
 	uint64_t blk_lin;        /* its linear page */
 	bool blk_exit;           /* a write hit blk_page: leave the block */
 	uint64_t ev_next;        /* icount of the next periodic event check */
+	struct emu_jit *jit;     /* NYX_EMU_JIT (jit.c), normally NULL */
 
 	struct emu_insn in;      /* instruction being executed */
 	uint64_t icount;
@@ -326,6 +331,13 @@ static inline void emu_code_wrote(struct emu_cpu *cpu, const void *p, size_t len
 			cpu->blk_exit = true;
 	}
 }
+
+/* --- jit.c ------------------------------------------------------------------ */
+/* Sets cpu->jit up when NYX_EMU_JIT asks for it (0: off or refused, logged). */
+int emu_jit_open(struct emu_cpu *cpu);
+void emu_jit_close(struct emu_cpu *cpu);
+/* True when b has current host code (translating it if it just got hot). */
+bool emu_jit_ready(struct emu_cpu *cpu, struct emu_block *b);
 
 /* --- decode.c --------------------------------------------------------------- */
 /* Decodes at most `avail` bytes: 0, -EAGAIN if more bytes are needed, or

@@ -1,0 +1,633 @@
+/*
+ * A JIT for the emulator's decoded blocks (block.c), on while NYX_EMU_JIT
+ * is set (its value: how many runs make a block hot, 1 = translate at
+ * once). The emulator is x86-64-host-only, and so is this file.
+ *
+ * Design note — a block's life under the JIT:
+ *   decode   block.c decodes and caches the block as without the JIT.
+ *   count    Each run of a 64-bit block through the interpreter loop adds
+ *            one to its hit count; at the threshold it is translated.
+ *   translate  One host function per block, int fn(struct emu_cpu *cpu):
+ *            rbx holds cpu, r12 the guest RIP at entry (the block is keyed
+ *            by physical location, so the code never bakes in a linear
+ *            address: every RIP is r12 + offset). Guest state stays in
+ *            struct emu_cpu. Register-only MOV, MOV imm, LEA and ADD/OR/
+ *            AND/SUB/XOR/CMP/TEST with 32/64-bit operands are emitted
+ *            inline: host ALU ops on the guest registers' memory copies,
+ *            writing the lazy-flag fields (cc_op, cc_a, cc_b, cc_res,
+ *            cc_size) as emu_alu_inline() does. A Jcc right after an
+ *            inline flag-setting op branches on the host flags that op
+ *            left (they are the guest's: same instruction, same operands);
+ *            JMP rel is a constant offset. Everything else calls its fast
+ *            handler or emu_exec() with the decoded instruction, after
+ *            storing what the interpreter loop would (RIP, next RIP, the
+ *            fault-rollback RSP, the instructions completed so far); a
+ *            fault longjmps out of the generated code exactly as out of
+ *            the interpreter, with RIP at the faulting instruction. After
+ *            a call the code leaves when the handler branched, asked for
+ *            an event check or wrote the block's page, as the loop does.
+ *            Returns bit 0: left other than by falling off the end
+ *            (the chain slot), bit 1: left before the last instruction.
+ *   chain    The step loop chains translated blocks like interpreted ones
+ *            (block.c), one indirect call per block.
+ *   invalidate  A block rebuilt by block.c drops its code; the code buffer
+ *            (a memfd mapped twice: written through one view, executed
+ *            through the other, so no page is writable and executable)
+ *            is flushed whole when full by moving an epoch that every
+ *            translation records.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "cpu/emu/emu.h"
+
+#define JIT_BUF_SIZE (16u << 20)
+#define JIT_MAX_BLOCK 4096   /* bytes of host code one block may take */
+
+struct emu_jit {
+	uint8_t *rw, *rx;
+	size_t used;
+	uint32_t epoch;
+	unsigned threshold;
+};
+
+/* --- Emitter ------------------------------------------------------------------ */
+
+struct jbuf {
+	uint8_t *p, *end;
+	bool full;
+};
+
+static void b1(struct jbuf *j, uint8_t v)
+{
+	if (j->p < j->end)
+		*j->p++ = v;
+	else
+		j->full = true;
+}
+
+static void b4(struct jbuf *j, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b1(j, (uint8_t)(v >> (8 * i)));
+}
+
+static void b8(struct jbuf *j, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b1(j, (uint8_t)(v >> (8 * i)));
+}
+
+#define OFF(f) ((uint32_t)offsetof(struct emu_cpu, f))
+#define OFF_REG(r) (OFF(regs) + 8u * (r))
+
+enum { RAX = 0, RCX = 1 };
+
+/* mov (r)ax/(r)cx, [rbx + off]; w: 64-bit, else 32-bit (zero-extends). */
+static void ld(struct jbuf *j, unsigned r, uint32_t off, bool w)
+{
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x8b);
+	b1(j, (uint8_t)(0x83 | (r << 3)));
+	b4(j, off);
+}
+
+/* mov [rbx + off], rax/rcx (64-bit). */
+static void st(struct jbuf *j, unsigned r, uint32_t off)
+{
+	b1(j, 0x48);
+	b1(j, 0x89);
+	b1(j, (uint8_t)(0x83 | (r << 3)));
+	b4(j, off);
+}
+
+/* mov byte [rbx + off], v */
+static void st8i(struct jbuf *j, uint32_t off, uint8_t v)
+{
+	b1(j, 0xc6);
+	b1(j, 0x83);
+	b4(j, off);
+	b1(j, v);
+}
+
+/* lea rax/rcx, [r12 + d] */
+static void lea_r12(struct jbuf *j, unsigned r, int32_t d)
+{
+	b1(j, 0x49);
+	b1(j, 0x8d);
+	b1(j, (uint8_t)(0x84 | (r << 3)));
+	b1(j, 0x24);
+	b4(j, (uint32_t)d);
+}
+
+/* mov rax/rcx, imm64 */
+static void movi(struct jbuf *j, unsigned r, uint64_t v)
+{
+	b1(j, 0x48);
+	b1(j, (uint8_t)(0xb8 + r));
+	b8(j, v);
+}
+
+/* add/sub qword [rbx + off], imm32 */
+static void addmem(struct jbuf *j, uint32_t off, int32_t v)
+{
+	b1(j, 0x48);
+	b1(j, 0x81);
+	b1(j, 0x83);
+	b4(j, off);
+	b4(j, (uint32_t)v);
+}
+
+/* Jump with a rel32 to patch later: returns the offset's address. */
+static uint8_t *jcc32(struct jbuf *j, unsigned cc)
+{
+	b1(j, 0x0f);
+	b1(j, (uint8_t)(0x80 | cc));
+	uint8_t *at = j->p;
+	b4(j, 0);
+	return at;
+}
+
+static void patch(struct jbuf *j, uint8_t *at)
+{
+	if (j->full || !at)
+		return;
+	uint32_t rel = (uint32_t)(j->p - (at + 4));
+	memcpy(at, &rel, 4);
+}
+
+/* Instructions completed since the counters were last brought up to date. */
+static void flush(struct jbuf *j, unsigned k)
+{
+	if (!k)
+		return;
+	addmem(j, OFF(icount), (int32_t)k);
+	addmem(j, OFF(budget), -(int32_t)k);
+}
+
+static void epilogue(struct jbuf *j)
+{
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc4); b1(j, 0x08);   /* add rsp, 8 */
+	b1(j, 0x41); b1(j, 0x5c);                             /* pop r12 */
+	b1(j, 0x5b);                                          /* pop rbx */
+	b1(j, 0xc3);                                          /* ret */
+}
+
+static void ret_code(struct jbuf *j, uint32_t code)
+{
+	b1(j, 0xb8);
+	b4(j, code);   /* mov eax, code */
+	epilogue(j);
+}
+
+/* cpu->rip = r12 + off */
+static void set_rip(struct jbuf *j, int32_t off)
+{
+	lea_r12(j, RAX, off);
+	st(j, RAX, OFF(rip));
+}
+
+/* --- Inline forms ---------------------------------------------------------------- */
+
+/* Register number of B8+r. */
+static unsigned opreg(const struct emu_insn *in)
+{
+	return (in->op & 7) | ((in->rex & 1) << 3);
+}
+
+static bool plain_size(const struct emu_insn *in)
+{
+	return (in->opsize == 4 || in->opsize == 8) && !in->p66;
+}
+
+/* The group-1 operation of an inline ALU form, or -1. */
+static int alu_kind(const struct emu_insn *in)
+{
+	if (!in->has_modrm || in->mod != 3 || !plain_size(in) || in->lock)
+		return -1;
+	unsigned op = in->op;
+	int k;
+	if (op < 0x40 && ((op & 7) == 1 || (op & 7) == 3))
+		k = (int)(op >> 3);
+	else if (op == 0x81 || op == 0x83)
+		k = in->reg & 7;
+	else if (op == 0x85)
+		return 8;   /* TEST */
+	else
+		return -1;
+	return k == 2 || k == 3 ? -1 : k;   /* ADC/SBB read CF: handler */
+}
+
+/* Emits ALU kind (0-7 group 1, 8 TEST) inline; host flags are the guest's
+ * after it. */
+static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
+{
+	bool w = in->opsize == 8;
+	bool imm = in->op == 0x81 || in->op == 0x83;
+	bool to_reg = !imm && in->op < 0x40 && (in->op & 7) == 3;   /* op reg, r/m */
+	unsigned dst = to_reg ? in->reg : in->rm;
+	ld(j, RAX, OFF_REG(dst), w);
+	if (imm)
+		movi(j, RCX, in->imm & emu_mask(in->opsize));
+	else
+		ld(j, RCX, OFF_REG(to_reg ? in->rm : in->reg), w);
+	st(j, RAX, OFF(cc_a));
+	st(j, RCX, OFF(cc_b));
+	static const uint8_t host_op[9] = {
+		0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
+	};
+	if (w)
+		b1(j, 0x48);
+	b1(j, host_op[kind]);
+	b1(j, 0xc8);   /* op rax, rcx */
+	st(j, RAX, OFF(cc_res));
+	uint8_t cc = kind == 0 ? CC_ADD : kind == 5 || kind == 7 ? CC_SUB : CC_LOGIC;
+	st8i(j, OFF(cc_op), cc);
+	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
+	if (kind != 7 && kind != 8)
+		st(j, RAX, OFF_REG(dst));
+}
+
+/* rax = the effective address of a 64-bit-addressing memory operand (as
+ * emu_ea()); host flags untouched. */
+static void emit_ea(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
+{
+	if (in->base == 0xfe)
+		lea_r12(j, RAX, next_off);
+	else if (in->base != 0xff)
+		ld(j, RAX, OFF_REG(in->base), true);
+	else
+		movi(j, RAX, 0);
+	if (in->index != 0xff) {
+		ld(j, RCX, OFF_REG(in->index), true);
+		/* lea rax, [rax + rcx * scale + disp32] */
+		b1(j, 0x48); b1(j, 0x8d); b1(j, 0x84);
+		b1(j, (uint8_t)((in->scale << 6) | (RCX << 3) | RAX));
+		b4(j, (uint32_t)in->disp);
+	} else if (in->disp) {
+		/* lea rax, [rax + disp32]: unlike ADD it leaves the flags */
+		b1(j, 0x48); b1(j, 0x8d); b1(j, 0x80); b4(j, (uint32_t)in->disp);
+	}
+}
+
+/* Register MOV, MOV imm and LEA forms: true if emitted. */
+static bool emit_mov(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
+{
+	unsigned op = in->op;
+	if (in->lock || !plain_size(in))
+		return false;
+	if ((op == 0x89 || op == 0x8b) && in->mod == 3) {
+		unsigned src = op == 0x89 ? in->reg : in->rm, dst = op == 0x89 ? in->rm : in->reg;
+		ld(j, RAX, OFF_REG(src), in->opsize == 8);
+		st(j, RAX, OFF_REG(dst));
+		return true;
+	}
+	if (op >= 0xb8 && op <= 0xbf) {
+		movi(j, RAX, in->imm & emu_mask(in->opsize));
+		st(j, RAX, OFF_REG(opreg(in)));
+		return true;
+	}
+	if (op == 0xc7 && in->mod == 3 && (in->reg & 7) == 0) {
+		movi(j, RAX, in->imm & emu_mask(in->opsize));
+		st(j, RAX, OFF_REG(in->rm));
+		return true;
+	}
+	if (op == 0x8d && in->mod != 3 && in->addrsize == 8) {
+		emit_ea(j, in, next_off);
+		if (in->opsize == 4) {
+			b1(j, 0x89); b1(j, 0xc0);   /* mov eax, eax */
+		}
+		st(j, RAX, OFF_REG(in->reg));
+		return true;
+	}
+	return false;
+}
+
+/* Is the rel8/rel32 JMP or Jcc target computed inline? (64-bit operand size;
+ * a 66 prefix makes it a 16-bit branch, left to the handler.) */
+static bool rel_branch(const struct emu_insn *in)
+{
+	return in->opsize == 8 && !in->p66;
+}
+
+/* rax = r12 + off; if non-canonical jump to the returned fixup. */
+static uint8_t *target_checked(struct jbuf *j, int64_t off)
+{
+	lea_r12(j, RAX, (int32_t)off);
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe1); b1(j, 16);    /* shl rcx, 16 */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xf9); b1(j, 16);    /* sar rcx, 16 */
+	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc1);               /* cmp rcx, rax */
+	return jcc32(j, 0x5);                                /* jne */
+}
+
+/* MOV r/m <-> r with a 32/64-bit operand in memory, 64-bit addressing. */
+static bool mem_mov(const struct emu_insn *in)
+{
+	return (in->op == 0x89 || in->op == 0x8b) && in->mod != 3 && in->addrsize == 8 &&
+	       plain_size(in) && !in->lock;
+}
+
+/* The TLB-hit path of a load (0x8b) or store (0x89): as emu_read()/
+ * emu_write() with a hit. Jumps to the returned fixup for everything else
+ * (miss, page crossing, non-canonical address), where the handler runs. */
+static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
+{
+	bool w = in->opsize == 8, store = in->op == 0x89;
+	unsigned acc = store ? ACC_WRITE : ACC_READ;
+	emit_ea(j, in, next_off);
+	if (in->seg >= SEG_FS) {   /* add rax, [seg base] */
+		b1(j, 0x48); b1(j, 0x03); b1(j, 0x83);
+		b4(j, OFF(seg) + in->seg * (uint32_t)sizeof(struct vcpu_segment) +
+		      (uint32_t)offsetof(struct vcpu_segment, base));
+	}
+	/* canonical: the access faults in the handler */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe1); b1(j, 16);    /* shl rcx, 16 */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xf9); b1(j, 16);    /* sar rcx, 16 */
+	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc1);               /* cmp rcx, rax */
+	uint8_t *f1 = jcc32(j, 0x5);
+	/* within the page */
+	b1(j, 0x89); b1(j, 0xc1);                            /* mov ecx, eax */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, 0xfff);              /* and ecx, 0xfff */
+	b1(j, 0x81); b1(j, 0xf9); b4(j, 4096u - in->opsize); /* cmp ecx, 4096 - size */
+	uint8_t *f2 = jcc32(j, 0x7);                         /* ja */
+	/* rcx = &cpu->tlbc[(lin >> 12) % EMU_TLB_SIZE] */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
+	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
+	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
+	uint8_t *f3 = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x91);               /* mov rdx, [rcx + addend] */
+	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
+	if (store) {
+		b1(j, 0x48); b1(j, 0x01); b1(j, 0xc2);       /* add rdx, rax */
+		ld(j, RCX, OFF_REG(in->reg), true);
+		if (w)
+			b1(j, 0x48);
+		b1(j, 0x89); b1(j, 0x0a);                    /* mov [rdx], (r/e)cx */
+	} else {
+		if (w)
+			b1(j, 0x48);
+		b1(j, 0x8b); b1(j, 0x14); b1(j, 0x02);       /* mov (r/e)dx, [rdx + rax] */
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0x93); b4(j, OFF_REG(in->reg));   /* store rdx */
+	}
+	uint8_t *done = NULL;
+	b1(j, 0xe9);
+	done = j->p;
+	b4(j, 0);   /* jmp done: patched by the caller after the slow path */
+	patch(j, f1);
+	patch(j, f2);
+	patch(j, f3);
+	return done;
+}
+
+static uint64_t jit_get_cf(struct emu_cpu *cpu)
+{
+	return emu_get_cf(cpu);
+}
+
+/* INC/DEC r32/r64 (FF /0, /1): host flags but CF are the guest's after it. */
+static bool incdec(const struct emu_insn *in)
+{
+	return in->op == 0xff && in->mod == 3 && (in->reg & 7) < 2 && plain_size(in) && !in->lock;
+}
+
+static void emit_incdec(struct jbuf *j, const struct emu_insn *in)
+{
+	bool dec = in->reg & 1, w = in->opsize == 8;
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
+	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_get_cf);
+	b1(j, 0xff); b1(j, 0xd0);                                /* call rax */
+	b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));            /* mov [cc_cin], al */
+	ld(j, RAX, OFF_REG(in->rm), w);
+	st(j, RAX, OFF(cc_a));
+	movi(j, RCX, 1);
+	st(j, RCX, OFF(cc_b));
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0xff); b1(j, dec ? 0xc8 : 0xc0);                   /* inc/dec (r/e)ax */
+	st(j, RAX, OFF(cc_res));
+	st8i(j, OFF(cc_op), dec ? CC_DEC : CC_INC);
+	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
+	st(j, RAX, OFF_REG(in->rm));
+}
+
+/* Calls the instruction's handler as the interpreter loop would. */
+static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t next_off)
+{
+	ld(j, RAX, OFF_REG(REG_RSP), true);
+	st(j, RAX, OFF(insn_rsp));
+	set_rip(j, off);
+	lea_r12(j, RAX, next_off);
+	st(j, RAX, OFF(next_rip));
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);   /* mov rdi, rbx */
+	b1(j, 0x48); b1(j, 0xbe); b8(j, (uint64_t)(uintptr_t)in);   /* mov rsi, in */
+	movi(j, RAX, (uint64_t)(uintptr_t)(in->fast ? (void *)in->fast : (void *)emu_exec));
+	b1(j, 0xff); b1(j, 0xd0);   /* call rax */
+}
+
+/* After a call: cpu->rip = next_rip; leave unless it is r12 + next_off and
+ * no exit was asked for. The call is counted on the way out; going on, it
+ * is left pending (one instruction) for the caller. */
+static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
+{
+	ld(j, RAX, OFF(next_rip), true);
+	st(j, RAX, OFF(rip));
+	if (last) {
+		flush(j, 1);   /* add/sub leave rax alone */
+		lea_r12(j, RCX, next_off);
+		b1(j, 0x48); b1(j, 0x39); b1(j, 0xc8);   /* cmp rax, rcx */
+		b1(j, 0x0f); b1(j, 0x95); b1(j, 0xc0);   /* setne al */
+		b1(j, 0x0f); b1(j, 0xb6); b1(j, 0xc0);   /* movzx eax, al */
+		epilogue(j);
+		return;
+	}
+	lea_r12(j, RCX, next_off);
+	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc8);       /* cmp rax, rcx */
+	uint8_t *out = jcc32(j, 0x5);                /* jne out */
+	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));   /* mov al, [check_irq] */
+	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));    /* or al, [blk_exit] */
+	uint8_t *on = jcc32(j, 0x4);                 /* jz on */
+	patch(j, out);
+	flush(j, 1);
+	ret_code(j, 3);
+	patch(j, on);
+}
+
+/* --- Translation ---------------------------------------------------------------- */
+
+static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
+{
+	b1(j, 0x53);                                          /* push rbx */
+	b1(j, 0x41); b1(j, 0x54);                             /* push r12 */
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xec); b1(j, 0x08);   /* sub rsp, 8 */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xfb);                /* mov rbx, rdi */
+	b1(j, 0x4c); b1(j, 0x8b); b1(j, 0xa3); b4(j, OFF(rip));   /* mov r12, [rbx+rip] */
+
+	int32_t off = 0;
+	unsigned pending = 0;     /* instructions done but not yet counted */
+	/* Host flags hold the guest's: 0 no, 1 all, 2 all but CF (INC/DEC). */
+	unsigned flags_live = 0;
+	for (unsigned i = 0; i < b->ninsn; i++) {
+		struct emu_insn *in = &b->insn[i];
+		int32_t next = off + in->len;
+		bool last = i + 1 == b->ninsn;
+		int kind = alu_kind(in);
+		unsigned op = in->op, cc = op & 0xf;
+		bool jcc = (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+		if (kind >= 0) {
+			emit_alu(j, in, kind);
+			pending++;
+			flags_live = 1;
+		} else if (incdec(in)) {
+			emit_incdec(j, in);
+			pending++;
+			flags_live = 2;
+		} else if (emit_mov(j, in, next)) {
+			pending++;   /* MOV and LEA leave host flags alone */
+		} else if (mem_mov(in)) {
+			/* Count what came before: both paths then leave one pending. */
+			flush(j, pending);
+			uint8_t *done = emit_mem_fast(j, in, next);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, false);
+			patch(j, done);
+			pending = 1;
+			flags_live = 0;
+		} else if (last && jcc && rel_branch(in) &&
+			   (flags_live == 1 || (flags_live == 2 && (cc >> 1) != 1 && (cc >> 1) != 3))) {
+			uint8_t *taken = jcc32(j, op & 0xf);
+			flush(j, pending + 1);
+			set_rip(j, next);
+			ret_code(j, 0);
+			patch(j, taken);
+			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
+			st(j, RAX, OFF(rip));
+			flush(j, pending + 1);
+			ret_code(j, 1);
+			patch(j, bad);   /* non-canonical: the handler raises #GP */
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, true);
+			pending = 0;
+			off = next;
+			break;
+		} else if (last && rel_branch(in) && (op == 0xe9 || op == 0xeb)) {
+			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
+			st(j, RAX, OFF(rip));
+			flush(j, pending + 1);
+			ret_code(j, 1);
+			patch(j, bad);
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, true);
+			pending = 0;
+			off = next;
+			break;
+		} else {
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, last);
+			pending = 1;
+			flags_live = 0;
+			if (last)
+				break;
+			off = next;
+			continue;
+		}
+		off = next;
+		if (last) {
+			flush(j, pending);
+			set_rip(j, off);
+			ret_code(j, 0);
+		}
+	}
+	return j->full ? -ENOSPC : 0;
+}
+
+int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
+{
+	struct emu_jit *jit = cpu->jit;
+	if (jit->used + JIT_MAX_BLOCK > JIT_BUF_SIZE) {
+		jit->used = 0;
+		jit->epoch++;   /* every translation is dropped */
+	}
+	struct jbuf j = { jit->rw + jit->used, jit->rw + jit->used + JIT_MAX_BLOCK, false };
+	uint8_t *start = j.p;
+	if (translate(jit, b, &j))
+		return -ENOSPC;
+	b->jit_fn = (emu_jit_fn)(void *)(jit->rx + jit->used);
+	b->jit_epoch = jit->epoch;
+	jit->used += (size_t)(j.p - start + 15) & ~(size_t)15;
+	return 0;
+}
+
+bool emu_jit_ready(struct emu_cpu *cpu, struct emu_block *b)
+{
+	struct emu_jit *jit = cpu->jit;
+	if (b->jit_fn && b->jit_epoch == jit->epoch)
+		return true;
+	if (!cpu->code64 || ++b->hits < jit->threshold)
+		return false;
+	b->hits = 0;
+	return emu_jit_translate(cpu, b) == 0;
+}
+
+int emu_jit_open(struct emu_cpu *cpu)
+{
+	const char *env = getenv("NYX_EMU_JIT");
+	if (!env || !*env || !strcmp(env, "0"))
+		return 0;
+	unsigned thr = (unsigned)strtoul(env, NULL, 10);
+	struct emu_jit *jit = calloc(1, sizeof(*jit));
+	if (!jit)
+		return -ENOMEM;
+	jit->threshold = thr ? thr : 1;
+	int fd = memfd_create("nyx-jit", MFD_CLOEXEC);
+	if (fd < 0 || ftruncate(fd, JIT_BUF_SIZE)) {
+		int err = errno;
+		if (fd >= 0)
+			close(fd);
+		free(jit);
+		EMU_LOG(cpu, LOG_WARN, "JIT off: code buffer: %s", strerror(err));
+		return -err;
+	}
+	jit->rw = mmap(NULL, JIT_BUF_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	jit->rx = mmap(NULL, JIT_BUF_SIZE, PROT_READ | PROT_EXEC, MAP_SHARED, fd, 0);
+	close(fd);
+	if (jit->rw == MAP_FAILED || jit->rx == MAP_FAILED) {
+		int err = errno;
+		if (jit->rw != MAP_FAILED)
+			munmap(jit->rw, JIT_BUF_SIZE);
+		if (jit->rx != MAP_FAILED)
+			munmap(jit->rx, JIT_BUF_SIZE);
+		free(jit);
+		EMU_LOG(cpu, LOG_WARN, "JIT off: mapping the code buffer: %s", strerror(err));
+		return -err;
+	}
+	jit->epoch = 1;
+	cpu->jit = jit;
+	return 0;
+}
+
+void emu_jit_close(struct emu_cpu *cpu)
+{
+	struct emu_jit *jit = cpu->jit;
+	if (!jit)
+		return;
+	munmap(jit->rw, JIT_BUF_SIZE);
+	munmap(jit->rx, JIT_BUF_SIZE);
+	free(jit);
+	cpu->jit = NULL;
+}
