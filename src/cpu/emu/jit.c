@@ -11,13 +11,18 @@
  *            rbx holds cpu, r12 the guest RIP at entry (the block is keyed
  *            by physical location, so the code never bakes in a linear
  *            address: every RIP is r12 + offset). Guest state stays in
- *            struct emu_cpu. Register-only MOV, MOV imm, LEA and ADD/OR/
- *            AND/SUB/XOR/CMP/TEST with 32/64-bit operands are emitted
- *            inline: host ALU ops on the guest registers' memory copies,
- *            writing the lazy-flag fields (cc_op, cc_a, cc_b, cc_res,
- *            cc_size) as emu_alu_inline() does. A Jcc right after an
- *            inline flag-setting op branches on the host flags that op
- *            left (they are the guest's: same instruction, same operands);
+ *            struct emu_cpu. Inline, with 32/64-bit operands: register
+ *            MOV, MOV imm, LEA, the group-1 ALU ops and TEST (host ALU ops
+ *            on the guest registers' memory copies, writing the lazy-flag
+ *            fields as emu_alu_inline() does; ADC/SBB/INC/DEC get CF from
+ *            the lazy state through a call), SHL/SHR/SAR by an immediate
+ *            and IMUL r, r (the host's flags stored eagerly: the host CPU
+ *            is the reference), and MOV loads/stores through an inline TLB
+ *            hit (as emu_read()/emu_write(); a miss, page crossing or
+ *            non-canonical address calls the handler, which does the slow
+ *            path and raises the faults). A Jcc right after an inline
+ *            flag-setting op branches on the host flags that op left
+ *            (they are the guest's: same instruction, same operands);
  *            JMP rel is a constant offset. Everything else calls its fast
  *            handler or emu_exec() with the decoded instruction, after
  *            storing what the interpreter loop would (RIP, next RIP, the
@@ -220,7 +225,78 @@ static int alu_kind(const struct emu_insn *in)
 		return 8;   /* TEST */
 	else
 		return -1;
-	return k == 2 || k == 3 ? -1 : k;   /* ADC/SBB read CF: handler */
+	return k;
+}
+
+static uint64_t jit_get_cf(struct emu_cpu *cpu)
+{
+	return emu_get_cf(cpu);
+}
+
+/* eax = the guest's CF (from the lazy flags). Clobbers the caller-saved
+ * registers. */
+static void emit_get_cf(struct jbuf *j)
+{
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
+	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_get_cf);
+	b1(j, 0xff); b1(j, 0xd0);                                /* call rax */
+}
+
+/* The host's arithmetic flags (just set by the guest's operation run on the
+ * host) become the guest's, eagerly (cc_op = CC_EAGER). */
+static void emit_eager_flags(struct jbuf *j)
+{
+	b1(j, 0x9c);                                             /* pushfq */
+	b1(j, 0x59);                                             /* pop rcx */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, FL_ARITH);               /* and ecx, FL_ARITH */
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x93); b4(j, OFF(rflags));   /* mov rdx, [rflags] */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, ~(uint32_t)FL_ARITH);   /* and rdx, ~ */
+	b1(j, 0x48); b1(j, 0x09); b1(j, 0xca);                   /* or rdx, rcx */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0x93); b4(j, OFF(rflags));   /* mov [rflags], rdx */
+	st8i(j, OFF(cc_op), CC_EAGER);
+}
+
+/* SHL/SHR/SAR r32/r64 by an immediate (C1, D1) that is not 0 once masked. */
+static bool shift_imm(const struct emu_insn *in)
+{
+	if ((in->op != 0xc1 && in->op != 0xd1) || in->mod != 3 || !plain_size(in) || in->lock)
+		return false;
+	unsigned sub = in->reg & 7;
+	if (sub != 4 && sub != 5 && sub != 7)
+		return false;
+	unsigned cnt = in->op == 0xd1 ? 1 : (unsigned)in->imm & (in->opsize == 8 ? 63 : 31);
+	return cnt != 0;
+}
+
+static void emit_shift(struct jbuf *j, const struct emu_insn *in)
+{
+	bool w = in->opsize == 8;
+	unsigned sub = in->reg & 7;
+	unsigned cnt = in->op == 0xd1 ? 1 : (unsigned)in->imm & (w ? 63 : 31);
+	ld(j, RAX, OFF_REG(in->rm), w);
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0xc1); b1(j, (uint8_t)(0xc0 | (sub << 3))); b1(j, (uint8_t)cnt);
+	emit_eager_flags(j);
+	st(j, RAX, OFF_REG(in->rm));
+}
+
+/* IMUL r32/r64, r32/r64 (0F AF, register source). */
+static bool imul_rr(const struct emu_insn *in)
+{
+	return in->op == 0x1af && in->mod == 3 && plain_size(in) && !in->lock;
+}
+
+static void emit_imul(struct jbuf *j, const struct emu_insn *in)
+{
+	bool w = in->opsize == 8;
+	ld(j, RAX, OFF_REG(in->reg), w);
+	ld(j, RCX, OFF_REG(in->rm), w);
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x0f); b1(j, 0xaf); b1(j, 0xc1);                   /* imul (r/e)ax, (r/e)cx */
+	emit_eager_flags(j);
+	st(j, RAX, OFF_REG(in->reg));
 }
 
 /* Emits ALU kind (0-7 group 1, 8 TEST) inline; host flags are the guest's
@@ -231,6 +307,12 @@ static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
 	bool imm = in->op == 0x81 || in->op == 0x83;
 	bool to_reg = !imm && in->op < 0x40 && (in->op & 7) == 3;   /* op reg, r/m */
 	unsigned dst = to_reg ? in->reg : in->rm;
+	bool carry = kind == 2 || kind == 3;
+	if (carry) {   /* ADC/SBB: the guest's CF in edx and cc_cin */
+		emit_get_cf(j);
+		b1(j, 0x89); b1(j, 0xc2);                        /* mov edx, eax */
+		b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));    /* mov [cc_cin], al */
+	}
 	ld(j, RAX, OFF_REG(dst), w);
 	if (imm)
 		movi(j, RCX, in->imm & emu_mask(in->opsize));
@@ -239,14 +321,20 @@ static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
 	st(j, RAX, OFF(cc_a));
 	st(j, RCX, OFF(cc_b));
 	static const uint8_t host_op[9] = {
-		0x01, 0x09, 0, 0, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
+		0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
 	};
+	if (carry) {
+		b1(j, 0x0f); b1(j, 0xba); b1(j, 0xe2); b1(j, 0);   /* bt edx, 0: CF = guest CF */
+	}
 	if (w)
 		b1(j, 0x48);
 	b1(j, host_op[kind]);
 	b1(j, 0xc8);   /* op rax, rcx */
 	st(j, RAX, OFF(cc_res));
-	uint8_t cc = kind == 0 ? CC_ADD : kind == 5 || kind == 7 ? CC_SUB : CC_LOGIC;
+	static const uint8_t cc_of[9] = {
+		CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB, CC_LOGIC,
+	};
+	uint8_t cc = cc_of[kind];
 	st8i(j, OFF(cc_op), cc);
 	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
 	if (kind != 7 && kind != 8)
@@ -392,11 +480,6 @@ static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t
 	return done;
 }
 
-static uint64_t jit_get_cf(struct emu_cpu *cpu)
-{
-	return emu_get_cf(cpu);
-}
-
 /* INC/DEC r32/r64 (FF /0, /1): host flags but CF are the guest's after it. */
 static bool incdec(const struct emu_insn *in)
 {
@@ -406,9 +489,7 @@ static bool incdec(const struct emu_insn *in)
 static void emit_incdec(struct jbuf *j, const struct emu_insn *in)
 {
 	bool dec = in->reg & 1, w = in->opsize == 8;
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
-	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_get_cf);
-	b1(j, 0xff); b1(j, 0xd0);                                /* call rax */
+	emit_get_cf(j);
 	b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));            /* mov [cc_cin], al */
 	ld(j, RAX, OFF_REG(in->rm), w);
 	st(j, RAX, OFF(cc_a));
@@ -494,6 +575,14 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			emit_incdec(j, in);
 			pending++;
 			flags_live = 2;
+		} else if (shift_imm(in)) {
+			emit_shift(j, in);
+			pending++;
+			flags_live = 0;
+		} else if (imul_rr(in)) {
+			emit_imul(j, in);
+			pending++;
+			flags_live = 0;
 		} else if (emit_mov(j, in, next)) {
 			pending++;   /* MOV and LEA leave host flags alone */
 		} else if (mem_mov(in)) {
