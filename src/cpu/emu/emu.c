@@ -519,7 +519,9 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 		}
 		if (cpu->jit && b->ninsn <= cpu->budget && emu_jit_ready(cpu, b)) {
 			cpu->blk_exit = false;
+			cpu->jit_cur = b;
 			int r = b->jit_fn(cpu);
+			b = cpu->jit_cur;   /* the last of the blocks it chained through */
 			prev = ((r & 2) || b->chain_ok) && !cpu->blk_exit ? b : NULL;
 			slot = r & 1;
 			continue;

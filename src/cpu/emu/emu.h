@@ -275,6 +275,7 @@ struct emu_cpu {
 	bool blk_exit;           /* a write hit blk_page: leave the block */
 	uint64_t ev_next;        /* icount of the next periodic event check */
 	struct emu_jit *jit;     /* NYX_EMU_JIT (jit.c), normally NULL */
+	struct emu_block *jit_cur;   /* block whose host code runs (chained in jit.c) */
 
 	struct emu_insn in;      /* instruction being executed */
 	uint64_t icount;

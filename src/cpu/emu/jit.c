@@ -33,8 +33,14 @@
  *            an event check or wrote the block's page, as the loop does.
  *            Returns bit 0: left other than by falling off the end
  *            (the chain slot), bit 1: left before the last instruction.
- *   chain    The step loop chains translated blocks like interpreted ones
- *            (block.c), one indirect call per block.
+ *   chain    Where a block leaves by a fused Jcc, a JMP rel or by falling
+ *            off its end to an address on its own page, the code checks
+ *            what the step loop would (event check due, exit asked,
+ *            budget) and that the block's cached successor (next[slot],
+ *            kept by the step loop) is current and translated, then jumps
+ *            straight into the successor's code (cpu->jit_cur says which
+ *            block is running). Other exits return to the step loop, which
+ *            chains through block.c.
  *   invalidate  A block rebuilt by block.c drops its code; the code buffer
  *            (a memfd mapped twice: written through one view, executed
  *            through the other, so no page is writable and executable)
@@ -546,15 +552,75 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 	patch(j, on);
 }
 
+/* --- Chaining ------------------------------------------------------------------- */
+
+#define PROLOGUE_LEN 17
+
+/* Before leaving with RIP = entry + d (stored, counters up to date): when
+ * that is on the block's own page, go straight on into the successor's
+ * code if b->next[slot] is it (key, code generation and translation
+ * current) and the step loop would not stop first (event check due,
+ * budget for a whole block, exit asked). Else falls through to the exit. */
+static void emit_chain(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
+		       unsigned slot)
+{
+	int64_t po = (int64_t)(b->key & 0xfff) + d;
+	if (po < 0 || po >= 4096)
+		return;
+	uint8_t *x[9];
+	unsigned n = 0;
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xbb); b4(j, OFF(budget)); b4(j, EMU_BLOCK_INSNS);
+	x[n++] = jcc32(j, 0x2);                                  /* jb */
+	ld(j, RAX, OFF(icount), true);
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(ev_next));   /* cmp rax, [ev_next] */
+	x[n++] = jcc32(j, 0x3);                                  /* jae */
+	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
+	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
+	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(poke));              /* or al, [poke] */
+	x[n++] = jcc32(j, 0x5);                                  /* jnz */
+	movi(j, RAX, (uint64_t)(uintptr_t)&b->next[slot]);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x00);                   /* mov rax, [rax] */
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xc0);                   /* test rax, rax */
+	x[n++] = jcc32(j, 0x4);                                  /* jz */
+	movi(j, RCX, (uint64_t)(b->key + (uintptr_t)d));
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x88);                   /* cmp rcx, [rax + key] */
+	b4(j, (uint32_t)offsetof(struct emu_block, key));
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x90);                   /* mov rdx, [rax + genp] */
+	b4(j, (uint32_t)offsetof(struct emu_block, genp));
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);                   /* test rdx, rdx */
+	x[n++] = jcc32(j, 0x4);
+	b1(j, 0x8b); b1(j, 0x0a);                                /* mov ecx, [rdx] */
+	b1(j, 0x3b); b1(j, 0x88); b4(j, (uint32_t)offsetof(struct emu_block, gen));   /* cmp */
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x90);                   /* mov rdx, [rax + jit_fn] */
+	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);                   /* test rdx, rdx */
+	x[n++] = jcc32(j, 0x4);
+	b1(j, 0x8b); b1(j, 0x88); b4(j, (uint32_t)offsetof(struct emu_block, jit_epoch));
+	b1(j, 0x48); b1(j, 0xbe); b8(j, (uint64_t)(uintptr_t)&jit->epoch);   /* mov rsi, &epoch */
+	b1(j, 0x3b); b1(j, 0x0e);                                /* cmp ecx, [rsi] */
+	x[n++] = jcc32(j, 0x5);
+	st(j, RAX, OFF(jit_cur));                                /* the block now running */
+	b1(j, 0x4d); b1(j, 0x8d); b1(j, 0xa4); b1(j, 0x24); b4(j, (uint32_t)d);   /* lea r12 */
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
+	b1(j, 0xff); b1(j, 0xe2);                                /* jmp rdx */
+	for (unsigned i = 0; i < n; i++)
+		patch(j, x[i]);
+}
+
 /* --- Translation ---------------------------------------------------------------- */
 
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 {
+	uint8_t *start = j->p;
 	b1(j, 0x53);                                          /* push rbx */
 	b1(j, 0x41); b1(j, 0x54);                             /* push r12 */
 	b1(j, 0x48); b1(j, 0x83); b1(j, 0xec); b1(j, 0x08);   /* sub rsp, 8 */
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xfb);                /* mov rbx, rdi */
 	b1(j, 0x4c); b1(j, 0x8b); b1(j, 0xa3); b4(j, OFF(rip));   /* mov r12, [rbx+rip] */
+	if (!j->full && j->p - start != PROLOGUE_LEN)
+		return -EINVAL;
 
 	int32_t off = 0;
 	unsigned pending = 0;     /* instructions done but not yet counted */
@@ -599,11 +665,13 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *taken = jcc32(j, op & 0xf);
 			flush(j, pending + 1);
 			set_rip(j, next);
+			emit_chain(j, jit, b, next, 0);
 			ret_code(j, 0);
 			patch(j, taken);
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
+			emit_chain(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);   /* non-canonical: the handler raises #GP */
 			flush(j, pending);
@@ -616,6 +684,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
+			emit_chain(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);
 			flush(j, pending);
@@ -639,6 +708,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		if (last) {
 			flush(j, pending);
 			set_rip(j, off);
+			emit_chain(j, jit, b, off, 0);
 			ret_code(j, 0);
 		}
 	}
