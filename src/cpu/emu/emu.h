@@ -189,7 +189,8 @@ struct emu_icache_entry {
  * guest page, the last being the first that branches or is not a plain
  * fast-handler form. Keyed like the instruction cache (host address of the
  * first byte, decoding mode in bits 56-63). */
-#define EMU_BLOCKS 4096
+#define EMU_BLOCKS_LOG2 14
+#define EMU_BLOCKS (1u << EMU_BLOCKS_LOG2)
 #define EMU_BLOCK_INSNS 16
 #define EMU_BLOCK_BYTES 128
 typedef int (*emu_jit_fn)(struct emu_cpu *cpu);
