@@ -17,10 +17,11 @@
  *            fields as emu_alu_inline() does; ADC/SBB/INC/DEC get CF from
  *            the lazy state through a call), SHL/SHR/SAR by an immediate
  *            and IMUL r, r (the host's flags stored eagerly: the host CPU
- *            is the reference), and MOV loads/stores through an inline TLB
- *            hit (as emu_read()/emu_write(); a miss, page crossing or
- *            non-canonical address calls the handler, which does the slow
- *            path and raises the faults). A Jcc right after an inline
+ *            is the reference), and MOV loads/stores, PUSH/POP r64 and
+ *            CALL rel32/RET through an inline TLB hit (as emu_read()/
+ *            emu_write(); a miss, page crossing or non-canonical address
+ *            calls the handler, which does the slow path and raises the
+ *            faults). A Jcc right after an inline
  *            flag-setting op branches on the host flags that op left
  *            (they are the guest's: same instruction, same operands);
  *            JMP rel is a constant offset. Everything else calls its fast
@@ -427,31 +428,22 @@ static bool mem_mov(const struct emu_insn *in)
 	       plain_size(in) && !in->lock;
 }
 
-/* The TLB-hit path of a load (0x8b) or store (0x89): as emu_read()/
- * emu_write() with a hit. Jumps to the returned fixup for everything else
- * (miss, page crossing, non-canonical address), where the handler runs. */
-static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
+/* The TLB-hit check for an access of `size` bytes at the linear address in
+ * rax (64-bit mode: no segment checks beyond canonical): leaves the host
+ * pointer in rdx, or jumps to one of the three fixups returned in f (miss,
+ * page crossing, non-canonical), where the handler runs and does the slow
+ * path and the faults. Keeps rax. */
+static void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3])
 {
-	bool w = in->opsize == 8, store = in->op == 0x89;
-	unsigned acc = store ? ACC_WRITE : ACC_READ;
-	emit_ea(j, in, next_off);
-	if (in->seg >= SEG_FS) {   /* add rax, [seg base] */
-		b1(j, 0x48); b1(j, 0x03); b1(j, 0x83);
-		b4(j, OFF(seg) + in->seg * (uint32_t)sizeof(struct vcpu_segment) +
-		      (uint32_t)offsetof(struct vcpu_segment, base));
-	}
-	/* canonical: the access faults in the handler */
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
 	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe1); b1(j, 16);    /* shl rcx, 16 */
 	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xf9); b1(j, 16);    /* sar rcx, 16 */
 	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc1);               /* cmp rcx, rax */
-	uint8_t *f1 = jcc32(j, 0x5);
-	/* within the page */
+	f[0] = jcc32(j, 0x5);
 	b1(j, 0x89); b1(j, 0xc1);                            /* mov ecx, eax */
 	b1(j, 0x81); b1(j, 0xe1); b4(j, 0xfff);              /* and ecx, 0xfff */
-	b1(j, 0x81); b1(j, 0xf9); b4(j, 4096u - in->opsize); /* cmp ecx, 4096 - size */
-	uint8_t *f2 = jcc32(j, 0x7);                         /* ja */
-	/* rcx = &cpu->tlbc[(lin >> 12) % EMU_TLB_SIZE] */
+	b1(j, 0x81); b1(j, 0xf9); b4(j, 4096u - size);       /* cmp ecx, 4096 - size */
+	f[1] = jcc32(j, 0x7);                                /* ja */
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
 	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
 	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
@@ -461,11 +453,35 @@ static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t
 	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
 	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
-	uint8_t *f3 = jcc32(j, 0x5);
+	f[2] = jcc32(j, 0x5);
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x91);               /* mov rdx, [rcx + addend] */
 	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
+	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc2);               /* add rdx, rax */
+}
+
+static uint8_t *jmp32(struct jbuf *j)
+{
+	b1(j, 0xe9);
+	uint8_t *at = j->p;
+	b4(j, 0);
+	return at;
+}
+
+/* The TLB-hit path of a load (0x8b) or store (0x89): as emu_read()/
+ * emu_write() with a hit. Returns the jump to patch past the slow path;
+ * the fixups in f lead to the slow path (the handler). */
+static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+			      uint8_t *f[3])
+{
+	bool w = in->opsize == 8, store = in->op == 0x89;
+	emit_ea(j, in, next_off);
+	if (in->seg >= SEG_FS) {   /* add rax, [seg base] */
+		b1(j, 0x48); b1(j, 0x03); b1(j, 0x83);
+		b4(j, OFF(seg) + in->seg * (uint32_t)sizeof(struct vcpu_segment) +
+		      (uint32_t)offsetof(struct vcpu_segment, base));
+	}
+	emit_tlb(j, store ? ACC_WRITE : ACC_READ, in->opsize, f);
 	if (store) {
-		b1(j, 0x48); b1(j, 0x01); b1(j, 0xc2);       /* add rdx, rax */
 		ld(j, RCX, OFF_REG(in->reg), true);
 		if (w)
 			b1(j, 0x48);
@@ -473,17 +489,38 @@ static uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t
 	} else {
 		if (w)
 			b1(j, 0x48);
-		b1(j, 0x8b); b1(j, 0x14); b1(j, 0x02);       /* mov (r/e)dx, [rdx + rax] */
+		b1(j, 0x8b); b1(j, 0x12);                    /* mov (r/e)dx, [rdx] */
 		b1(j, 0x48); b1(j, 0x89); b1(j, 0x93); b4(j, OFF_REG(in->reg));   /* store rdx */
 	}
-	uint8_t *done = NULL;
-	b1(j, 0xe9);
-	done = j->p;
-	b4(j, 0);   /* jmp done: patched by the caller after the slow path */
-	patch(j, f1);
-	patch(j, f2);
-	patch(j, f3);
-	return done;
+	return jmp32(j);
+}
+
+/* PUSH/POP r64 (50+r, 58+r) with the 64-bit default size. */
+static bool pushpop(const struct emu_insn *in)
+{
+	return in->op >= 0x50 && in->op <= 0x5f && in->opsize == 8 && !in->p66;
+}
+
+/* As emu_push()/emu_pop() with a TLB hit (64-bit stack, no SS base). */
+static uint8_t *emit_pushpop_fast(struct jbuf *j, const struct emu_insn *in, uint8_t *f[3])
+{
+	bool push = in->op < 0x58;
+	ld(j, RAX, OFF_REG(REG_RSP), true);
+	if (push) {
+		b1(j, 0x48); b1(j, 0x8d); b1(j, 0x40); b1(j, 0xf8);   /* lea rax, [rax - 8] */
+	}
+	emit_tlb(j, push ? ACC_WRITE : ACC_READ, 8, f);
+	if (push) {
+		ld(j, RCX, OFF_REG(opreg(in)), true);   /* PUSH RSP pushes the old value */
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0x0a);                /* mov [rdx], rcx */
+		st(j, RAX, OFF_REG(REG_RSP));
+	} else {
+		b1(j, 0x48); b1(j, 0x8b); b1(j, 0x0a);                /* mov rcx, [rdx] */
+		b1(j, 0x48); b1(j, 0x8d); b1(j, 0x40); b1(j, 0x08);   /* lea rax, [rax + 8] */
+		st(j, RAX, OFF_REG(REG_RSP));
+		st(j, RCX, OFF_REG(opreg(in)));         /* POP RSP keeps the value popped */
+	}
+	return jmp32(j);
 }
 
 /* INC/DEC r32/r64 (FF /0, /1): host flags but CF are the guest's after it. */
@@ -651,10 +688,14 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			flags_live = 0;
 		} else if (emit_mov(j, in, next)) {
 			pending++;   /* MOV and LEA leave host flags alone */
-		} else if (mem_mov(in)) {
+		} else if (mem_mov(in) || pushpop(in)) {
 			/* Count what came before: both paths then leave one pending. */
+			uint8_t *f[3];
 			flush(j, pending);
-			uint8_t *done = emit_mem_fast(j, in, next);
+			uint8_t *done = mem_mov(in) ? emit_mem_fast(j, in, next, f) :
+						      emit_pushpop_fast(j, in, f);
+			for (unsigned k = 0; k < 3; k++)
+				patch(j, f[k]);
 			emit_call(j, in, off, next);
 			emit_after_call(j, next, false);
 			patch(j, done);
@@ -692,6 +733,50 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			emit_after_call(j, next, true);
 			pending = 0;
 			off = next;
+			break;
+		} else if (last && op == 0xc3 && rel_branch(in)) {
+			/* RET: as f_ret() with a TLB hit and a canonical target */
+			uint8_t *f[4];
+			ld(j, RAX, OFF_REG(REG_RSP), true);
+			emit_tlb(j, ACC_READ, 8, f);
+			b1(j, 0x48); b1(j, 0x8b); b1(j, 0x0a);               /* mov rcx, [rdx] */
+			b1(j, 0x48); b1(j, 0x89); b1(j, 0xca);               /* mov rdx, rcx */
+			b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe2); b1(j, 16);    /* shl rdx, 16 */
+			b1(j, 0x48); b1(j, 0xc1); b1(j, 0xfa); b1(j, 16);    /* sar rdx, 16 */
+			b1(j, 0x48); b1(j, 0x39); b1(j, 0xca);               /* cmp rdx, rcx */
+			f[3] = jcc32(j, 0x5);
+			b1(j, 0x48); b1(j, 0x8d); b1(j, 0x40); b1(j, 0x08);  /* lea rax, [rax + 8] */
+			st(j, RAX, OFF_REG(REG_RSP));
+			st(j, RCX, OFF(rip));
+			flush(j, pending + 1);
+			ret_code(j, 1);
+			for (unsigned k = 0; k < 4; k++)
+				patch(j, f[k]);
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, true);
+			break;
+		} else if (last && op == 0xe8 && rel_branch(in)) {
+			/* CALL rel32: as f_call() with a TLB hit and a canonical target */
+			uint8_t *f[4];
+			int64_t t = (int64_t)next + (int64_t)in->imm;
+			f[3] = target_checked(j, t);
+			ld(j, RAX, OFF_REG(REG_RSP), true);
+			b1(j, 0x48); b1(j, 0x8d); b1(j, 0x40); b1(j, 0xf8);  /* lea rax, [rax - 8] */
+			emit_tlb(j, ACC_WRITE, 8, f);
+			lea_r12(j, RCX, next);
+			b1(j, 0x48); b1(j, 0x89); b1(j, 0x0a);               /* mov [rdx], rcx */
+			st(j, RAX, OFF_REG(REG_RSP));
+			lea_r12(j, RAX, (int32_t)t);
+			st(j, RAX, OFF(rip));
+			flush(j, pending + 1);
+			emit_chain(j, jit, b, t, 1);
+			ret_code(j, 1);
+			for (unsigned k = 0; k < 4; k++)
+				patch(j, f[k]);
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, true);
 			break;
 		} else {
 			flush(j, pending);
