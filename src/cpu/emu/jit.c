@@ -564,6 +564,36 @@ static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t 
 /* After a call: cpu->rip = next_rip; leave unless it is r12 + next_off and
  * no exit was asked for. The call is counted on the way out; going on, it
  * is left pending (one instruction) for the caller. */
+static void emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
+			   unsigned slot);
+static void emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+			   unsigned slot);
+
+/* The last instruction's call returned: leave with the chain slot, going
+ * straight on into the successor first when the instruction cannot have
+ * changed paging or mode (chains). */
+static void emit_after_last_call(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+				 int32_t next_off, bool chains)
+{
+	ld(j, RAX, OFF(next_rip), true);
+	st(j, RAX, OFF(rip));
+	flush(j, 1);   /* add/sub leave rax alone */
+	lea_r12(j, RCX, next_off);
+	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc8);       /* cmp rax, rcx */
+	if (!chains) {
+		b1(j, 0x0f); b1(j, 0x95); b1(j, 0xc0);   /* setne al */
+		b1(j, 0x0f); b1(j, 0xb6); b1(j, 0xc0);   /* movzx eax, al */
+		epilogue(j);
+		return;
+	}
+	uint8_t *other = jcc32(j, 0x5);              /* jne other */
+	emit_chain_any(j, jit, b, next_off, 0);
+	ret_code(j, 0);
+	patch(j, other);
+	emit_chain_dyn(j, jit, b, 1);
+	ret_code(j, 1);
+}
+
 static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 {
 	ld(j, RAX, OFF(next_rip), true);
@@ -593,6 +623,83 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 
 #define PROLOGUE_LEN 17
 
+/* What the step loop checks before the next block: budget for a whole
+ * block, no event check due, no exit asked. Fixups (to the exit) in x. */
+static unsigned emit_chain_checks(struct jbuf *j, uint8_t **x)
+{
+	unsigned n = 0;
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xbb); b4(j, OFF(budget)); b4(j, EMU_BLOCK_INSNS);
+	x[n++] = jcc32(j, 0x2);                                  /* jb */
+	ld(j, RAX, OFF(icount), true);
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(ev_next));   /* cmp rax, [ev_next] */
+	x[n++] = jcc32(j, 0x3);                                  /* jae */
+	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
+	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
+	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(poke));              /* or al, [poke] */
+	x[n++] = jcc32(j, 0x5);                                  /* jnz */
+	return n;
+}
+
+/* Before leaving with cpu->rip stored and the counters up to date, to any
+ * address: look it up through the exec TLB (as emu_block_get() does), and
+ * go straight on into b->next[slot]'s code if that is the block there
+ * (key, code generation, translation current), making it the running
+ * block (jit_cur, blk_page, blk_lin). Else falls through to the exit. */
+static void emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+			   unsigned slot)
+{
+	uint8_t *x[16];
+	unsigned n = emit_chain_checks(j, x);
+	ld(j, RAX, OFF(rip), true);
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
+	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + exec tag] */
+	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * ACC_EXEC));
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0xb1);               /* mov rsi, [rcx + addend] */
+	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
+	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc6);               /* add rsi, rax: host */
+	movi(j, 2 /* rdx */, (uint64_t)(b->key & ~(((uintptr_t)1 << 56) - 1)));   /* mode */
+	b1(j, 0x48); b1(j, 0x09); b1(j, 0xf2);               /* or rdx, rsi: key */
+	b1(j, 0x48); b1(j, 0xbf); b8(j, (uint64_t)(uintptr_t)&b->next[slot]);   /* mov rdi */
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x3f);               /* mov rdi, [rdi] */
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xff);               /* test rdi, rdi */
+	x[n++] = jcc32(j, 0x4);
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
+	b4(j, (uint32_t)offsetof(struct emu_block, key));
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x97);               /* mov rdx, [rdi + genp] */
+	b4(j, (uint32_t)offsetof(struct emu_block, genp));
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
+	x[n++] = jcc32(j, 0x4);
+	b1(j, 0x8b); b1(j, 0x0a);                            /* mov ecx, [rdx] */
+	b1(j, 0x3b); b1(j, 0x8f); b4(j, (uint32_t)offsetof(struct emu_block, gen));   /* cmp */
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x97);               /* mov rdx, [rdi + jit_fn] */
+	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
+	x[n++] = jcc32(j, 0x4);
+	b1(j, 0x8b); b1(j, 0x8f); b4(j, (uint32_t)offsetof(struct emu_block, jit_epoch));
+	b1(j, 0x49); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)&jit->epoch);   /* mov r8, &epoch */
+	b1(j, 0x41); b1(j, 0x3b); b1(j, 0x08);               /* cmp ecx, [r8] */
+	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xbb); b4(j, OFF(jit_cur));   /* mov [jit_cur], rdi */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe6); b4(j, 0xfffff000u);    /* and rsi, ~0xfff */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xb3); b4(j, OFF(blk_page));  /* mov [blk_page], rsi */
+	b1(j, 0x49); b1(j, 0x89); b1(j, 0xc4);               /* mov r12, rax */
+	b1(j, 0x48); b1(j, 0x25); b4(j, 0xfffff000u);        /* and rax, ~0xfff */
+	st(j, RAX, OFF(blk_lin));
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
+	b1(j, 0xff); b1(j, 0xe2);                            /* jmp rdx */
+	for (unsigned i = 0; i < n; i++)
+		patch(j, x[i]);
+}
+
 /* Before leaving with RIP = entry + d (stored, counters up to date): when
  * that is on the block's own page, go straight on into the successor's
  * code if b->next[slot] is it (key, code generation and translation
@@ -605,16 +712,7 @@ static void emit_chain(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
 	if (po < 0 || po >= 4096)
 		return;
 	uint8_t *x[9];
-	unsigned n = 0;
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xbb); b4(j, OFF(budget)); b4(j, EMU_BLOCK_INSNS);
-	x[n++] = jcc32(j, 0x2);                                  /* jb */
-	ld(j, RAX, OFF(icount), true);
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(ev_next));   /* cmp rax, [ev_next] */
-	x[n++] = jcc32(j, 0x3);                                  /* jae */
-	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(poke));              /* or al, [poke] */
-	x[n++] = jcc32(j, 0x5);                                  /* jnz */
+	unsigned n = emit_chain_checks(j, x);
 	movi(j, RAX, (uint64_t)(uintptr_t)&b->next[slot]);
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x00);                   /* mov rax, [rax] */
 	b1(j, 0x48); b1(j, 0x85); b1(j, 0xc0);                   /* test rax, rax */
@@ -644,6 +742,18 @@ static void emit_chain(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
 	b1(j, 0xff); b1(j, 0xe2);                                /* jmp rdx */
 	for (unsigned i = 0; i < n; i++)
 		patch(j, x[i]);
+}
+
+/* Chaining to entry + d (stored in cpu->rip): on the same page without a
+ * lookup, elsewhere through the TLB. */
+static void emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
+			   unsigned slot)
+{
+	int64_t po = (int64_t)(b->key & 0xfff) + d;
+	if (po >= 0 && po < 4096)
+		emit_chain(j, jit, b, d, slot);
+	else
+		emit_chain_dyn(j, jit, b, slot);
 }
 
 /* --- Translation ---------------------------------------------------------------- */
@@ -706,13 +816,13 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *taken = jcc32(j, op & 0xf);
 			flush(j, pending + 1);
 			set_rip(j, next);
-			emit_chain(j, jit, b, next, 0);
+			emit_chain_any(j, jit, b, next, 0);
 			ret_code(j, 0);
 			patch(j, taken);
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
+			emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);   /* non-canonical: the handler raises #GP */
 			flush(j, pending);
@@ -725,7 +835,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
+			emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);
 			flush(j, pending);
@@ -749,6 +859,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			st(j, RAX, OFF_REG(REG_RSP));
 			st(j, RCX, OFF(rip));
 			flush(j, pending + 1);
+			emit_chain_dyn(j, jit, b, 1);
 			ret_code(j, 1);
 			for (unsigned k = 0; k < 4; k++)
 				patch(j, f[k]);
@@ -770,13 +881,18 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			lea_r12(j, RAX, (int32_t)t);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain(j, jit, b, t, 1);
+			emit_chain_any(j, jit, b, t, 1);
 			ret_code(j, 1);
 			for (unsigned k = 0; k < 4; k++)
 				patch(j, f[k]);
 			flush(j, pending);
 			emit_call(j, in, off, next);
 			emit_after_call(j, next, true);
+			break;
+		} else if (last) {
+			flush(j, pending);
+			emit_call(j, in, off, next);
+			emit_after_last_call(j, jit, b, next, b->chain_ok);
 			break;
 		} else {
 			flush(j, pending);
@@ -793,7 +909,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		if (last) {
 			flush(j, pending);
 			set_rip(j, off);
-			emit_chain(j, jit, b, off, 0);
+			emit_chain_any(j, jit, b, off, 0);
 			ret_code(j, 0);
 		}
 	}
