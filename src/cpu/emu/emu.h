@@ -275,7 +275,7 @@ struct emu_cpu {
 	uint64_t blk_lin;        /* its linear page */
 	bool blk_exit;           /* a write hit blk_page: leave the block */
 	uint64_t ev_next;        /* icount of the next periodic event check */
-	struct emu_jit *jit;     /* NYX_EMU_JIT (jit.c), normally NULL */
+	struct emu_jit *jit;     /* jit.c; NULL with NYX_EMU_JIT=0 */
 	struct emu_block *jit_cur;   /* block whose host code runs (chained in jit.c) */
 
 	struct emu_insn in;      /* instruction being executed */
@@ -335,7 +335,7 @@ static inline void emu_code_wrote(struct emu_cpu *cpu, const void *p, size_t len
 }
 
 /* --- jit.c ------------------------------------------------------------------ */
-/* Sets cpu->jit up when NYX_EMU_JIT asks for it (0: off or refused, logged). */
+/* Sets cpu->jit up unless NYX_EMU_JIT=0 (0: off or refused, logged). */
 int emu_jit_open(struct emu_cpu *cpu);
 void emu_jit_close(struct emu_cpu *cpu);
 /* True when b has current host code (translating it if it just got hot). */

@@ -1,7 +1,8 @@
 /*
- * A JIT for the emulator's decoded blocks (block.c), on while NYX_EMU_JIT
- * is set (its value: how many runs make a block hot, 1 = translate at
- * once). The emulator is x86-64-host-only, and so is this file.
+ * A JIT for the emulator's decoded blocks (block.c). On by default (a
+ * block is translated on its 16th run); NYX_EMU_JIT=0 turns it off,
+ * NYX_EMU_JIT=N translates on the Nth run (1: at once). The emulator is
+ * x86-64-host-only, and so is this file.
  *
  * Design note — a block's life under the JIT:
  *   decode   block.c decodes and caches the block as without the JIT.
@@ -58,6 +59,7 @@
 #include "cpu/emu/emu.h"
 
 #define JIT_BUF_SIZE (16u << 20)
+#define JIT_THRESHOLD 16     /* runs that make a block hot, by default */
 #define JIT_MAX_BLOCK 4096   /* bytes of host code one block may take */
 
 struct emu_jit {
@@ -947,9 +949,9 @@ bool emu_jit_ready(struct emu_cpu *cpu, struct emu_block *b)
 int emu_jit_open(struct emu_cpu *cpu)
 {
 	const char *env = getenv("NYX_EMU_JIT");
-	if (!env || !*env || !strcmp(env, "0"))
+	if (env && !strcmp(env, "0"))
 		return 0;
-	unsigned thr = (unsigned)strtoul(env, NULL, 10);
+	unsigned thr = env && *env ? (unsigned)strtoul(env, NULL, 10) : JIT_THRESHOLD;
 	struct emu_jit *jit = calloc(1, sizeof(*jit));
 	if (!jit)
 		return -ENOMEM;
