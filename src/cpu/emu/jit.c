@@ -60,7 +60,7 @@
 
 #define JIT_BUF_SIZE (16u << 20)
 #define JIT_THRESHOLD 16     /* runs that make a block hot, by default */
-#define JIT_MAX_BLOCK 4096   /* bytes of host code one block may take */
+#define JIT_MAX_BLOCK 8192   /* bytes of host code one block may take */
 
 struct emu_jit {
 	uint8_t *rw, *rx;
