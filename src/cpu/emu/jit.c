@@ -18,7 +18,8 @@
  *            fields as emu_alu_inline() does; ADC/SBB/INC/DEC get CF from
  *            the lazy state through a call), SHL/SHR/SAR by an immediate
  *            and IMUL r, r (the host's flags stored eagerly: the host CPU
- *            is the reference), and MOV loads/stores, PUSH/POP r64 and
+ *            is the reference), MOVZX/MOVSX/MOVSXD, and MOV loads/stores,
+ *            ALU ops reading memory (op r, [m]; CMP/TEST [m]), PUSH/POP r64 and
  *            CALL rel32/RET through an inline TLB hit (as emu_read()/
  *            emu_write(); a miss, page crossing or non-canonical address
  *            calls the handler, which does the slow path and raises the
@@ -310,6 +311,9 @@ static void emit_imul(struct jbuf *j, const struct emu_insn *in)
 
 /* Emits ALU kind (0-7 group 1, 8 TEST) inline; host flags are the guest's
  * after it. */
+static void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry,
+			  int dst);
+
 static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
 {
 	bool w = in->opsize == 8;
@@ -327,6 +331,14 @@ static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
 		movi(j, RCX, in->imm & emu_mask(in->opsize));
 	else
 		ld(j, RCX, OFF_REG(to_reg ? in->rm : in->reg), w);
+	emit_alu_tail(j, in, kind, carry, kind != 7 && kind != 8 ? (int)dst : -1);
+}
+
+/* a in rax, b in rcx (the operand size's bits, zero-extended): the
+ * operation, the lazy-flag fields, the result to register dst (-1: none). */
+static void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry, int dst)
+{
+	bool w = in->opsize == 8;
 	st(j, RAX, OFF(cc_a));
 	st(j, RCX, OFF(cc_b));
 	static const uint8_t host_op[9] = {
@@ -346,8 +358,8 @@ static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
 	uint8_t cc = cc_of[kind];
 	st8i(j, OFF(cc_op), cc);
 	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
-	if (kind != 7 && kind != 8)
-		st(j, RAX, OFF_REG(dst));
+	if (dst >= 0)
+		st(j, RAX, OFF_REG((unsigned)dst));
 }
 
 /* rax = the effective address of a 64-bit-addressing memory operand (as
@@ -523,6 +535,107 @@ static uint8_t *emit_pushpop_fast(struct jbuf *j, const struct emu_insn *in, uin
 		st(j, RCX, OFF_REG(opreg(in)));         /* POP RSP keeps the value popped */
 	}
 	return jmp32(j);
+}
+
+/* ALU forms that read memory and write at most a register: op r, [m]
+ * (ADD OR AND SUB XOR CMP), CMP [m], r / imm, TEST [m], r. Returns the kind
+ * (as alu_kind) or -1. */
+static int alu_load_kind(const struct emu_insn *in)
+{
+	if (!in->has_modrm || in->mod == 3 || in->addrsize != 8 || !plain_size(in) || in->lock)
+		return -1;
+	unsigned op = in->op;
+	int k;
+	if (op < 0x40 && (op & 7) == 3)
+		k = (int)(op >> 3);
+	else if (op == 0x39)
+		k = 7;
+	else if ((op == 0x81 || op == 0x83) && (in->reg & 7) == 7)
+		k = 7;
+	else if (op == 0x85)
+		k = 8;
+	else
+		return -1;
+	return k == 2 || k == 3 ? -1 : k;
+}
+
+/* rax = linear address of the memory operand (64-bit mode) and the TLB
+ * check for a read of size bytes; rdx = host pointer on a hit. */
+static void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+			  unsigned acc, unsigned size, uint8_t *f[3])
+{
+	emit_ea(j, in, next_off);
+	if (in->seg >= SEG_FS) {   /* add rax, [seg base] */
+		b1(j, 0x48); b1(j, 0x03); b1(j, 0x83);
+		b4(j, OFF(seg) + in->seg * (uint32_t)sizeof(struct vcpu_segment) +
+		      (uint32_t)offsetof(struct vcpu_segment, base));
+	}
+	emit_tlb(j, acc, size, f);
+}
+
+static uint8_t *emit_alu_load_fast(struct jbuf *j, const struct emu_insn *in, int kind,
+				   int32_t next_off, uint8_t *f[3])
+{
+	bool w = in->opsize == 8;
+	emit_mem_addr(j, in, next_off, ACC_READ, in->opsize, f);
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x8b); b1(j, 0x0a);                            /* mov (r/e)cx, [rdx] */
+	if (in->op < 0x40 && (in->op & 7) == 3) {            /* op reg, [m]: a = reg */
+		ld(j, RAX, OFF_REG(in->reg), w);
+		emit_alu_tail(j, in, kind, false, kind == 7 ? -1 : (int)in->reg);
+	} else {                                             /* a = [m] */
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0xc8);       /* mov rax, rcx */
+		if (in->op == 0x81 || in->op == 0x83)
+			movi(j, RCX, in->imm & emu_mask(in->opsize));
+		else
+			ld(j, RCX, OFF_REG(in->reg), w);
+		emit_alu_tail(j, in, kind, false, -1);
+	}
+	return jmp32(j);
+}
+
+/* MOVZX/MOVSX (0F B6 B7 BE BF) and MOVSXD (63) to a 32/64-bit register. */
+static bool movx(const struct emu_insn *in)
+{
+	unsigned op = in->op;
+	if (!(op == 0x1b6 || op == 0x1b7 || op == 0x1be || op == 0x1bf || op == 0x63) ||
+	    !plain_size(in) || in->lock)
+		return false;
+	if (in->mod != 3)
+		return in->addrsize == 8;
+	/* AH CH DH BH (byte registers 4-7 without REX): left to the handler */
+	return !((op == 0x1b6 || op == 0x1be) && !in->rex && in->rm >= 4 && in->rm < 8);
+}
+
+/* rcx = source (in rcx for a register source, at [rdx] for memory)
+ * extended as the instruction says, then stored to the destination. */
+static void emit_movx_tail(struct jbuf *j, const struct emu_insn *in, bool mem)
+{
+	unsigned op = in->op;
+	uint8_t modrm = mem ? 0x0a : 0xc9;   /* rcx, [rdx] / rcx, rcx */
+	switch (op) {
+	case 0x1b6: b1(j, 0x0f); b1(j, 0xb6); b1(j, modrm); break;              /* movzx ecx */
+	case 0x1b7: b1(j, 0x0f); b1(j, 0xb7); b1(j, modrm); break;
+	case 0x1be: b1(j, 0x48); b1(j, 0x0f); b1(j, 0xbe); b1(j, modrm); break; /* movsx rcx */
+	case 0x1bf: b1(j, 0x48); b1(j, 0x0f); b1(j, 0xbf); b1(j, modrm); break;
+	default:   /* 63: MOVSXD with REX.W, else a plain 32-bit move */
+		if (in->opsize == 8) {
+			b1(j, 0x48); b1(j, 0x63); b1(j, modrm);
+		} else {
+			b1(j, 0x8b); b1(j, modrm);
+		}
+		break;
+	}
+	if (in->opsize == 4) {
+		b1(j, 0x89); b1(j, 0xc9);                    /* mov ecx, ecx */
+	}
+	st(j, RCX, OFF_REG(in->reg));
+}
+
+static unsigned movx_src_size(const struct emu_insn *in)
+{
+	return in->op == 0x63 ? 4 : (in->op & 1) ? 2 : 1;
 }
 
 /* INC/DEC r32/r64 (FF /0, /1): host flags but CF are the guest's after it. */
@@ -800,6 +913,28 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			flags_live = 0;
 		} else if (emit_mov(j, in, next)) {
 			pending++;   /* MOV and LEA leave host flags alone */
+		} else if (movx(in) && in->mod == 3) {
+			ld(j, RCX, OFF_REG(in->rm), true);
+			emit_movx_tail(j, in, false);
+			pending++;   /* movzx/movsx/mov leave the host flags alone */
+		} else if (movx(in) || alu_load_kind(in) >= 0) {
+			uint8_t *f[3], *done;
+			int k = alu_load_kind(in);
+			flush(j, pending);
+			if (k >= 0) {
+				done = emit_alu_load_fast(j, in, k, next, f);
+			} else {
+				emit_mem_addr(j, in, next, ACC_READ, movx_src_size(in), f);
+				emit_movx_tail(j, in, true);
+				done = jmp32(j);
+			}
+			for (unsigned q = 0; q < 3; q++)
+				patch(j, f[q]);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, false);
+			patch(j, done);
+			pending = 1;
+			flags_live = 0;
 		} else if (mem_mov(in) || pushpop(in)) {
 			/* Count what came before: both paths then leave one pending. */
 			uint8_t *f[3];
