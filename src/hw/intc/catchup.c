@@ -1,9 +1,9 @@
 /*
- * Late periodic ticks: the PIT's channel 0 and the HPET's periodic
- * comparators deliver the ticks the host kept from the guest one by one,
- * and merge those the guest itself kept waiting, as hardware does. Also
- * the two things that takes: each CPU's run time and per-GSI ack
- * notifiers.
+ * Late periodic ticks: the PIT's channel 0, the HPET's periodic
+ * comparators and the RTC's periodic interrupt deliver the ticks the host
+ * kept from the guest one by one, and merge those the guest itself kept
+ * waiting, as hardware does. Also the two things that takes: each CPU's
+ * run time and per-GSI ack notifiers.
  *
  * Design note.
  * - The problem. Guest time is the host clock (intc.c), so a periodic
@@ -58,6 +58,13 @@
  *   waits for the EOI instead, which needs an EOI exit for edge vectors.
  *   A vector that an IPI or MSI shares with a pin gives a spurious
  *   notification; the source then finds the path busy and waits.
+ * - A source with a flag of its own that holds its output until the guest
+ *   clears it (the RTC's IRQF, cleared by reading register C) merges
+ *   there first: intc_catchup_due_held counts a tick that finds the flag
+ *   set as one finding the path busy, and the source raises an owed tick
+ *   when the guest clears the flag (its "ack"), calling
+ *   intc_catchup_acked then with the CPU that last took its GSI. A
+ *   masked path still owes nothing.
  * - Bound: at most INTC_CATCHUP_MAX_NS of ticks (and no more than
  *   INTC_CATCHUP_MAX_TICKS) are owed; older ones are dropped and counted
  *   (a host that stopped us for seconds). Masking the line drops what is
@@ -219,10 +226,10 @@ static enum intc_path intc_gsi_path(struct intc *ic, unsigned gsi)
 	return a > b ? a : b;
 }
 
-bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned gsi,
-			     uint64_t n, uint64_t period_ns, uint64_t last_ns)
+static bool intc_catchup_count(struct intc *ic, struct intc_catchup *c, unsigned gsi,
+			       enum intc_path path, uint64_t n, uint64_t period_ns,
+			       uint64_t last_ns)
 {
-	enum intc_path path = intc_gsi_path(ic, gsi);
 	uint64_t max, owed, dropped = c->dropped;
 	bool raise = false;
 
@@ -273,6 +280,12 @@ bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned g
 	return raise;
 }
 
+bool intc_catchup_due_locked(struct intc *ic, struct intc_catchup *c, unsigned gsi,
+			     uint64_t n, uint64_t period_ns, uint64_t last_ns)
+{
+	return intc_catchup_count(ic, c, gsi, intc_gsi_path(ic, gsi), n, period_ns, last_ns);
+}
+
 bool intc_catchup_acked_locked(struct intc *ic, struct intc_catchup *c, unsigned gsi,
 			       unsigned cpu)
 {
@@ -301,6 +314,24 @@ bool intc_catchup_due(struct machine *m, struct intc_catchup *c, unsigned gsi, u
 		return n > 0;
 	intc_lock(ic);
 	raise = intc_catchup_due_locked(ic, c, gsi, n, period_ns, last_ns);
+	intc_unlock(ic);
+	return raise;
+}
+
+bool intc_catchup_due_held(struct machine *m, struct intc_catchup *c, unsigned gsi, uint64_t n,
+			   uint64_t period_ns, uint64_t last_ns, bool held)
+{
+	struct intc *ic = m->intc;
+	enum intc_path path;
+	bool raise;
+
+	if (!ic)
+		return n > 0;
+	intc_lock(ic);
+	path = intc_gsi_path(ic, gsi);
+	if (held && path == INTC_PATH_OPEN)
+		path = INTC_PATH_BUSY;  /* the source's own flag still holds the last */
+	raise = intc_catchup_count(ic, c, gsi, path, n, period_ns, last_ns);
 	intc_unlock(ic);
 	return raise;
 }

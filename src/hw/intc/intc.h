@@ -117,6 +117,12 @@ struct intc_catchup {
  * merge). */
 bool intc_catchup_due(struct machine *m, struct intc_catchup *c, unsigned gsi, uint64_t n,
 		      uint64_t period_ns, uint64_t last_ns);
+/* As intc_catchup_due, for a source whose output is held by a flag of its
+ * own until the guest clears it (the RTC's IRQF until register C is
+ * read): with `held` (the flag was set before these ticks), the first
+ * tick finds the last one waiting as a busy path would. */
+bool intc_catchup_due_held(struct machine *m, struct intc_catchup *c, unsigned gsi, uint64_t n,
+			   uint64_t period_ns, uint64_t last_ns, bool held);
 /* The CPU `cpu` took an interrupt from the source's GSI (its ack
  * notifier): returns true if the caller must raise the next owed tick. */
 bool intc_catchup_acked(struct machine *m, struct intc_catchup *c, unsigned gsi, unsigned cpu);

@@ -186,6 +186,10 @@ int pic_ack(struct pic *p, unsigned cpu)
 	return vector;
 }
 
+/* Poll mode (OCW3 P=1): this read is the chip's INTA, so the GSI's ack
+ * notifier runs as for pic_ack (a late tick owed to it goes in now). The
+ * master's IR2 is the cascade, no GSI: the guest polls the slave next.
+ * The INT output reaches CPU 0 (pic_path), whose run time counts. */
 static uint8_t pic_poll(struct pic *p, unsigned n)
 {
 	struct pic_chip *c = &p->chip[n];
@@ -195,6 +199,10 @@ static uint8_t pic_poll(struct pic *p, unsigned n)
 	if (ir < 0)
 		return 0;
 	pic_chip_ack(c, ir);
+	if (n == 1)
+		intc_gsi_acked(p->ic, 8 + (unsigned)ir, 0);
+	else if (ir != 2)
+		intc_gsi_acked(p->ic, (unsigned)ir, 0);
 	pic_update(p);
 	return 0x80 | ir;
 }

@@ -27,6 +27,16 @@
  *    drops when C is read (reading C clears it). Evaluation happens on
  *    every register access and on a loop timer armed only while an enabled
  *    interrupt can occur and IRQF is clear, so an idle guest costs nothing.
+ *    A running CPU also evaluates once that time comes (intc_add_ext_timer),
+ *    so a late event loop delays nothing while the guest runs.
+ *  - Late periodic interrupts (hw/intc/catchup.c): periods that pass while
+ *    IRQF is still set merge into it when the CPU that takes IRQ 8 ran
+ *    that long (the guest left C unread, as on the chip) and are owed
+ *    when it did not run (the host kept it from the guest); reading C is
+ *    the "ack" that sets PF again for the next owed one, so a backlog
+ *    drains one interrupt per handler run. Owed ones are bounded, dropped
+ *    when PIE goes off, the rate changes or the divider stops, and not
+ *    saved.
  *  - Machine reset clears PIE/AIE/UIE/SQWE and the flags, as the RESET pin
  *    does; time and CMOS RAM survive, being battery backed (firmware keeps
  *    the shutdown status at 0x0F across a reset).
@@ -44,6 +54,7 @@
 #include "core/loop.h"
 #include "core/machine.h"
 #include "core/state.h"
+#include "hw/intc/intc.h"
 
 #define RTC_STATE_VERSION 1
 #define NS_PER_S 1000000000ULL
@@ -89,16 +100,16 @@ struct rtc {
 	uint64_t div_frozen;     /* the count while stopped */
 	int64_t tod_base;        /* seconds at divider count 0 */
 	uint64_t last_ticks;     /* divider count at the last flag evaluation */
+	struct intc_catchup cu;  /* late periodic interrupts (not saved) */
+	int ext_id;              /* intc_add_ext_timer id, or negative */
 };
 
-/*
- * The host monotonic clock (machine_clock_ns() would do as well now that
- * it counts from machine_create() rather than restarting at machine_run(),
- * which set the RTC back by the time spent loading images).
- */
-static uint64_t rtc_host_clock(void *opaque)
+/* The machine clock (host monotonic time since machine_create()): guest
+ * time, in the interrupt hardware's time base, which the catch-up of late
+ * periodic interrupts compares due times with. */
+static uint64_t rtc_machine_clock(void *opaque)
 {
-	return clock_ns();
+	return machine_clock_ns(opaque);
 }
 
 static uint64_t ns_to_ticks(uint64_t ns)
@@ -246,6 +257,34 @@ static void rtc_update_irq(struct rtc *r)
 		irq_line_set(&r->irq, level);
 }
 
+/* Guest time at which the divider count reached `ticks`. */
+static uint64_t rtc_ticks_time(const struct rtc *r, uint64_t ticks)
+{
+	int64_t ns = r->div_origin + (int64_t)ticks_to_ns(ticks);
+
+	return ns > 0 ? (uint64_t)ns : 0;
+}
+
+/*
+ * `n` periodic boundaries passed, the last at divider count `last`. PF is
+ * set whatever PIE; with PIE, each is an interrupt that catchup.c raises
+ * (the first, when IRQF was clear), merges (the guest kept IRQF set while
+ * it ran) or owes (it did not run): an owed one sets PF again when the
+ * guest reads register C (rtc_read_c).
+ */
+static void rtc_periodic_due(struct rtc *r, uint64_t n, uint64_t last)
+{
+	uint64_t period_ns = rtc_period_ticks(r) * NS_PER_S / TICKS_PER_S;
+	bool held = r->cmos[REG_C] & C_IRQF;
+
+	r->cmos[REG_C] |= C_PF;
+	if (r->cmos[REG_B] & B_PIE)
+		intc_catchup_due_held(r->m, &r->cu, RTC_IRQ, n, period_ns,
+				      rtc_ticks_time(r, last), held);
+	else
+		r->cu.owed = 0;
+}
+
 /* Sets the flags for what happened since the last evaluation. */
 static void rtc_eval(struct rtc *r, uint64_t now)
 {
@@ -254,7 +293,7 @@ static void rtc_eval(struct rtc *r, uint64_t now)
 	if (t > last) {
 		period = rtc_period_ticks(r);
 		if (period && t / period > last / period)
-			r->cmos[REG_C] |= C_PF;
+			rtc_periodic_due(r, t / period - last / period, t / period * period);
 		if (rtc_tod_running(r) && t / TICKS_PER_S > last / TICKS_PER_S) {
 			uint64_t crossed = t / TICKS_PER_S - last / TICKS_PER_S;
 			int64_t newest = r->tod_base + (int64_t)(t / TICKS_PER_S);
@@ -278,25 +317,25 @@ static void rtc_eval(struct rtc *r, uint64_t now)
 /* Arms the timer for the next event that would raise IRQF. */
 static void rtc_arm(struct rtc *r, uint64_t now)
 {
-	uint64_t t, next = UINT64_MAX, period;
-	int64_t due;
+	uint64_t t, next = UINT64_MAX, period, due = UINT64_MAX;
 
-	if (!r->timer)
-		return;
-	timer_del(r->timer);
-	if ((r->cmos[REG_C] & C_IRQF) || !r->div_running)
-		return;
-	t = rtc_div_ticks(r, now);
-	period = rtc_period_ticks(r);
-	if ((r->cmos[REG_B] & B_PIE) && period)
-		next = (t / period + 1) * period;
-	if ((r->cmos[REG_B] & (B_UIE | B_AIE)) && rtc_tod_running(r) &&
-	    (t / TICKS_PER_S + 1) * TICKS_PER_S < next)
-		next = (t / TICKS_PER_S + 1) * TICKS_PER_S;
-	if (next == UINT64_MAX)
-		return;
-	due = r->div_origin + (int64_t)ticks_to_ns(next);
-	timer_mod(r->timer, clock_ns() + (uint64_t)(due > (int64_t)now ? due - (int64_t)now : 0));
+	if (r->timer)
+		timer_del(r->timer);
+	if (!(r->cmos[REG_C] & C_IRQF) && r->div_running) {
+		t = rtc_div_ticks(r, now);
+		period = rtc_period_ticks(r);
+		if ((r->cmos[REG_B] & B_PIE) && period)
+			next = (t / period + 1) * period;
+		if ((r->cmos[REG_B] & (B_UIE | B_AIE)) && rtc_tod_running(r) &&
+		    (t / TICKS_PER_S + 1) * TICKS_PER_S < next)
+			next = (t / TICKS_PER_S + 1) * TICKS_PER_S;
+		if (next != UINT64_MAX)
+			due = rtc_ticks_time(r, next);
+	}
+	if (r->ext_id >= 0)
+		intc_ext_timer_due(r->m, r->ext_id, due);
+	if (r->timer && due != UINT64_MAX)
+		timer_mod(r->timer, clock_ns() + (due > now ? due - now : 0));
 }
 
 static void rtc_timer_fire(void *opaque)
@@ -311,6 +350,22 @@ static void rtc_timer_fire(void *opaque)
 	pthread_mutex_unlock(&r->lock);
 }
 
+/* A CPU took IRQ 8 (INTA, or LAPIC acceptance): its run time is the one
+ * that tells merged periodic interrupts from owed ones. */
+static void rtc_acked(void *opaque, unsigned gsi, unsigned cpu)
+{
+	struct rtc *r = opaque;
+
+	pthread_mutex_lock(&r->lock);
+	r->cu.cpu = cpu;
+	pthread_mutex_unlock(&r->lock);
+}
+
+void rtc_poll(struct rtc *r)
+{
+	rtc_timer_fire(r);
+}
+
 static bool rtc_dv_runs(uint8_t a)
 {
 	return ((a & A_DV_MASK) >> 4) <= 2;
@@ -321,6 +376,9 @@ static void rtc_write_control(struct rtc *r, uint64_t now, uint8_t a, uint8_t b)
 {
 	bool was = rtc_tod_running(r);
 
+	/* A new rate, PIE off or the divider stopped: nothing owed from before. */
+	if (!(b & B_PIE) || !rtc_dv_runs(a) || ((a ^ r->cmos[REG_A]) & A_RS_MASK))
+		r->cu.owed = 0;
 	if (was)
 		rtc_refresh(r, now);   /* the registers hold the time from here */
 	if (r->div_running && !rtc_dv_runs(a)) {
@@ -346,6 +404,23 @@ static bool rtc_is_time_reg(unsigned idx)
 	       (idx >= REG_WDAY && idx <= REG_YEAR);
 }
 
+/* Reading C clears it and drops IRQ 8: the guest took the interrupt, so
+ * an owed periodic one goes in now, behind the handler's ISR bit. */
+static uint8_t rtc_read_c(struct rtc *r, uint64_t now)
+{
+	uint8_t v = r->cmos[REG_C];
+
+	r->cmos[REG_C] = 0;
+	rtc_update_irq(r);
+	if ((r->cmos[REG_B] & B_PIE) && (v & C_IRQF || r->cu.owed) &&
+	    intc_catchup_acked(r->m, &r->cu, RTC_IRQ, r->cu.cpu)) {
+		r->cmos[REG_C] |= C_PF;
+		rtc_update_irq(r);
+	}
+	rtc_arm(r, now);
+	return v;
+}
+
 static uint8_t rtc_read_data(struct rtc *r)
 {
 	uint64_t now = r->now_ns(r->now_opaque);
@@ -365,11 +440,7 @@ static uint8_t rtc_read_data(struct rtc *r)
 			v |= A_UIP;
 		return v;
 	case REG_C:
-		v = r->cmos[REG_C];
-		r->cmos[REG_C] = 0;
-		rtc_update_irq(r);
-		rtc_arm(r, now);
-		return v;
+		return rtc_read_c(r, now);
 	case REG_D:
 		return D_VRT;
 	default:
@@ -532,6 +603,7 @@ static void rtc_reset(void *opaque)
 	rtc_eval(r, now);
 	r->cmos[REG_B] &= ~(B_PIE | B_AIE | B_UIE | B_SQWE);
 	r->cmos[REG_C] = 0;
+	r->cu = (struct intc_catchup){0};
 	rtc_update_irq(r);
 	rtc_arm(r, now);
 	pthread_mutex_unlock(&r->lock);
@@ -596,6 +668,7 @@ static void rtc_load(void *opaque, struct state_reader *r_, uint32_t version)
 		r->div_origin--;
 	r->tod_base = (int64_t)tod - (int64_t)(ticks / TICKS_PER_S);
 	r->last_ticks = ticks - since;
+	r->cu = (struct intc_catchup){0};
 	rtc_update_irq(r);
 	rtc_arm(r, now);
 	pthread_mutex_unlock(&r->lock);
@@ -631,8 +704,9 @@ int rtc_create(struct machine *m, struct rtc **out)
 	if (!r)
 		return -ENOMEM;
 	r->m = m;
-	r->now_ns = rtc_host_clock;
-	r->now_opaque = NULL;
+	r->now_ns = rtc_machine_clock;
+	r->now_opaque = m;
+	r->ext_id = -1;
 	pthread_mutex_init(&r->lock, NULL);
 	irq_line_init(&r->irq, m, RTC_IRQ);
 	if (m->loop) {
@@ -660,6 +734,10 @@ int rtc_create(struct machine *m, struct rtc **out)
 	ret = bus_register(&m->pio, RTC_INDEX_PORT, 2, &rtc_io_ops, r, "rtc");
 	if (ret)
 		return ret;
+	ret = intc_add_ack_notifier(m, 1u << RTC_IRQ, rtc_acked, r);
+	if (ret)
+		return ret;
+	r->ext_id = intc_add_ext_timer(m, rtc_timer_fire, r);   /* -ENODEV on KVM */
 	if (out)
 		*out = r;
 	return 0;

@@ -26,4 +26,8 @@ void rtc_set_time(struct rtc *r, time_t t);
  * restarts at the source's current value; the time of day is kept. */
 void rtc_set_clock(struct rtc *r, uint64_t (*now_ns)(void *opaque), void *opaque);
 
+/* For tests: what the loop timer does when it fires (flags brought up to
+ * date, IRQ 8 raised as due). */
+void rtc_poll(struct rtc *r);
+
 #endif
