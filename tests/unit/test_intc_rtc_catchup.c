@@ -239,3 +239,64 @@ TEST(intc_pic_poll_acknowledges_owed_pit_ticks)
 	CHECK_EQ(n, 3);
 	fix_free(f);
 }
+
+/* Windows-style: the PIC masked, IOAPIC pin 8 (edge, vector 0x38) to
+ * APIC ID 1; a handler on `cpu` reads C and EOIs at its LAPIC. */
+static unsigned take_on(struct intc_fix *f, unsigned cpu)
+{
+	unsigned n = 0;
+
+	for (unsigned guard = 0; guard < 1000 && intc_irq_pending(&f->m, cpu); guard++) {
+		if (intc_irq_ack(&f->m, cpu) == 0x38) {
+			outb(f, 0x70, 0x0C);
+			if ((inb(f, 0x71) & 0xC0) == 0xC0)
+				n++;
+		}
+		apic_w(f, cpu, 0xb0, 0);
+	}
+	return n;
+}
+
+/* Runs `cpu` alone for `ns` with IF=0 (the other one does not run). */
+static void run_cpu(struct intc_fix *f, struct rtc *rtc, unsigned cpu, uint64_t ns)
+{
+	for (uint64_t t = 0; t < ns; t += 100 * US) {
+		f->now += 100 * US;
+		intc_cpu_running(&f->m, cpu);
+		rtc_poll(rtc);
+	}
+}
+
+TEST(dev_rtc_catch_up_follows_the_cpu_that_takes_irq8)
+{
+	struct intc_fix *f = fix_new(2);
+	struct rtc *rtc;
+
+	REQUIRE(f);
+	REQUIRE(rtc_create(&f->m, &rtc) == 0);
+	rtc_set_clock(rtc, fix_clock, f);
+	fix_pic_init_linux(f, 0xff, 0xff);
+	apic_w(f, 0, 0xf0, 0x1ff);
+	apic_w(f, 1, 0xf0, 0x1ff);
+	ioapic_w(f, 0x10 + 2 * 8, 0x38);
+	ioapic_w(f, 0x11 + 2 * 8, 1u << 24);
+	outb(f, 0x70, 0x0A);
+	outb(f, 0x71, 0x29);                    /* 7.8125 ms */
+	outb(f, 0x70, 0x0B);
+	outb(f, 0x71, 0x42);
+	/* CPU 1 takes the first, at 7.8 ms. */
+	f->now += 8 * MS;
+	rtc_poll(rtc);
+	CHECK_EQ(take_on(f, 0), 0);
+	CHECK_EQ(take_on(f, 1), 1);
+	/* CPU 1 runs 40 ms with IF=0 while CPU 0 does not run: 5 periods
+	 * (15.6 to 46.9 ms), kept waiting by CPU 1 itself: one interrupt. */
+	run_cpu(f, rtc, 1, 40 * MS);
+	CHECK_EQ(take_on(f, 1), 1);
+	/* Now CPU 0 runs 40 ms and CPU 1 does not: the 5 periods from 54.7
+	 * to 85.9 ms are each CPU 1's to take. */
+	run_cpu(f, rtc, 0, 40 * MS);
+	CHECK_EQ(take_on(f, 1), 5);
+	CHECK_EQ(take_on(f, 0), 0);
+	fix_free(f);
+}

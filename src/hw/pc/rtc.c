@@ -102,6 +102,7 @@ struct rtc {
 	uint64_t last_ticks;     /* divider count at the last flag evaluation */
 	struct intc_catchup cu;  /* late periodic interrupts (not saved) */
 	int ext_id;              /* intc_add_ext_timer id, or negative */
+	uint64_t late_ns;        /* NYX_DEBUG_TIMER_LATE_US */
 };
 
 /* The machine clock (host monotonic time since machine_create()): guest
@@ -335,7 +336,7 @@ static void rtc_arm(struct rtc *r, uint64_t now)
 	if (r->ext_id >= 0)
 		intc_ext_timer_due(r->m, r->ext_id, due);
 	if (r->timer && due != UINT64_MAX)
-		timer_mod(r->timer, clock_ns() + (due > now ? due - now : 0));
+		timer_mod(r->timer, clock_ns() + r->late_ns + (due > now ? due - now : 0));
 }
 
 static void rtc_timer_fire(void *opaque)
@@ -707,6 +708,7 @@ int rtc_create(struct machine *m, struct rtc **out)
 	r->now_ns = rtc_machine_clock;
 	r->now_opaque = m;
 	r->ext_id = -1;
+	r->late_ns = intc_debug_late_ns();
 	pthread_mutex_init(&r->lock, NULL);
 	irq_line_init(&r->irq, m, RTC_IRQ);
 	if (m->loop) {
