@@ -47,7 +47,7 @@
 /* Fibonacci hashing: block starts cluster at 16-byte function entries. */
 static inline uint32_t block_hash(uintptr_t host)
 {
-	return (uint32_t)(((uint64_t)host * 0x9e3779b97f4a7c15ULL) >> (64 - EMU_BLOCKS_LOG2));
+	return (uint32_t)(((uint64_t)host * BLOCK_HASH_MUL) >> (64 - EMU_BLOCKS_LOG2));
 }
 
 static inline uintptr_t mode_key(const struct emu_cpu *cpu)

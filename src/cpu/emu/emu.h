@@ -191,6 +191,7 @@ struct emu_icache_entry {
  * first byte, decoding mode in bits 56-63). */
 #define EMU_BLOCKS_LOG2 14
 #define EMU_BLOCKS (1u << EMU_BLOCKS_LOG2)
+#define BLOCK_HASH_MUL 0x9e3779b97f4a7c15ULL   /* block.c's hash, also jit.c's */
 #define EMU_BLOCK_INSNS 16
 #define EMU_BLOCK_BYTES 128
 typedef int (*emu_jit_fn)(struct emu_cpu *cpu);

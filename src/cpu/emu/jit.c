@@ -784,10 +784,24 @@ static void emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block
 	b1(j, 0x48); b1(j, 0xbf); b8(j, (uint64_t)(uintptr_t)&b->next[slot]);   /* mov rdi */
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x3f);               /* mov rdi, [rdi] */
 	b1(j, 0x48); b1(j, 0x85); b1(j, 0xff);               /* test rdi, rdi */
-	x[n++] = jcc32(j, 0x4);
+	uint8_t *look = jcc32(j, 0x4);
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
+	b4(j, (uint32_t)offsetof(struct emu_block, key));
+	uint8_t *found = jcc32(j, 0x4);
+	/* Not the cached successor (a RET or an indirect branch going where it
+	 * did not last time): the block cache's slot for the host address, as
+	 * block.c hashes it. */
+	patch(j, look);
+	b1(j, 0x49); b1(j, 0xb8); b8(j, BLOCK_HASH_MUL);     /* mov r8, multiplier */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xf7);               /* mov rdi, rsi */
+	b1(j, 0x49); b1(j, 0x0f); b1(j, 0xaf); b1(j, 0xf8);  /* imul rdi, r8 */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xef); b1(j, 64 - EMU_BLOCKS_LOG2);   /* shr rdi, n */
+	b1(j, 0x48); b1(j, 0x69); b1(j, 0xff); b4(j, (uint32_t)sizeof(struct emu_block));
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0xbb); b4(j, OFF(blocks));   /* add rdi, [blocks] */
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
 	b4(j, (uint32_t)offsetof(struct emu_block, key));
 	x[n++] = jcc32(j, 0x5);
+	patch(j, found);
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x97);               /* mov rdx, [rdi + genp] */
 	b4(j, (uint32_t)offsetof(struct emu_block, genp));
 	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
