@@ -9,7 +9,8 @@
  *            code size, protected mode) into cpu->blocks, a direct-mapped
  *            table. On a miss it copies up to EMU_BLOCK_BYTES of the page,
  *            decodes from the copy until an instruction that branches or
- *            has no plain fast handler (that one is the last), a page or
+ *            has no plain fast handler (that one is the last; the locked
+ *            read-modify-write forms do not end a block), a page or
  *            size limit, or a decode fault (the block ends before the
  *            faulting instruction, which then faults when it is reached).
  *   mark     Before reading the bytes the page is flagged as holding code
@@ -83,11 +84,41 @@ void emu_code_mark(struct emu_cpu *cpu, const void *p)
 	}
 }
 
-/* Branches and every instruction without a plain fast handler end a block. */
+/* An instruction without a fast handler that still cannot change paging,
+ * CS, the mode, IF/TF or the interrupt shadow: the LOCKed read-modify-write
+ * forms (and XCHG with memory, locked without the prefix), which the kernel
+ * uses for every atomic and spinlock. */
+static bool pure_locked(const struct emu_insn *in)
+{
+	unsigned op = in->op;
+	if (op == 0x86 || op == 0x87)
+		return true;
+	if (!in->lock || !in->has_modrm || in->mod == 3)
+		return false;   /* LOCK on a register form is #UD: let it end the block */
+	switch (op) {
+	case 0x00: case 0x01: case 0x08: case 0x09: case 0x10: case 0x11: case 0x18: case 0x19:
+	case 0x20: case 0x21: case 0x28: case 0x29: case 0x30: case 0x31:
+	case 0x80: case 0x81: case 0x82: case 0x83:
+	case 0x1b0: case 0x1b1: case 0x1c0: case 0x1c1:
+	case 0x1ab: case 0x1b3: case 0x1bb: case 0x1ba:
+		return true;
+	case 0xf6: case 0xf7:
+		return (in->reg & 7) == 2 || (in->reg & 7) == 3;
+	case 0xfe: case 0xff:
+		return (in->reg & 7) < 2;
+	case 0x1c7:
+		return (in->reg & 7) == 1;
+	default:
+		return false;
+	}
+}
+
+/* Branches and every instruction without a plain fast handler (but the
+ * locked read-modify-write forms) end a block. */
 static bool ends_block(const struct emu_insn *in)
 {
 	if (!in->fast)
-		return true;
+		return !pure_locked(in);
 	switch (in->op) {
 	case 0x70 ... 0x7f: case 0x180 ... 0x18f:
 	case 0xe8: case 0xe9: case 0xeb: case 0xc2: case 0xc3: case 0xe0 ... 0xe3:
@@ -104,7 +135,9 @@ static bool ends_block(const struct emu_insn *in)
  * emu_exec(): MOV CR, far transfers, task switches, ...). */
 static bool chains(const struct emu_insn *in)
 {
-	return in->fast && (in->op != 0xff || ((in->reg & 7) != 3 && (in->reg & 7) != 5));
+	if (!in->fast)
+		return pure_locked(in);
+	return in->op != 0xff || ((in->reg & 7) != 3 && (in->reg & 7) != 5);
 }
 
 /* Decodes instructions after the first from buf; a fault ends the block
