@@ -19,7 +19,8 @@
  *            the lazy state through a call), SHL/SHR/SAR by an immediate
  *            and IMUL r, r (the host's flags stored eagerly: the host CPU
  *            is the reference), MOVZX/MOVSX/MOVSXD, and MOV loads/stores,
- *            ALU ops reading memory (op r, [m]; CMP/TEST [m]), PUSH/POP r64 and
+ *            ALU ops reading memory (op r, [m]; CMP/TEST [m]) or writing it
+ *            (op [m], r/imm, not locked), PUSH/POP r64 and
  *            CALL rel32/RET through an inline TLB hit (as emu_read()/
  *            emu_write(); a miss, page crossing or non-canonical address
  *            calls the handler, which does the slow path and raises the
@@ -595,6 +596,44 @@ static uint8_t *emit_alu_load_fast(struct jbuf *j, const struct emu_insn *in, in
 	return jmp32(j);
 }
 
+/* ALU ops with a memory destination, not locked: op [m], r and op [m], imm
+ * for ADD OR AND SUB XOR. Returns the kind or -1. */
+static int alu_rmw_kind(const struct emu_insn *in)
+{
+	if (!in->has_modrm || in->mod == 3 || in->addrsize != 8 || !plain_size(in) || in->lock)
+		return -1;
+	unsigned op = in->op;
+	int k;
+	if (op < 0x40 && (op & 7) == 1)
+		k = (int)(op >> 3);
+	else if (op == 0x81 || op == 0x83)
+		k = in->reg & 7;
+	else
+		return -1;
+	return k == 0 || k == 1 || k == 4 || k == 5 || k == 6 ? k : -1;
+}
+
+/* As emu_rm_rmw() with a write-TLB hit (the read goes through the same
+ * entry, as emu_mem_rmw() reads with ACC_WRITE). */
+static uint8_t *emit_alu_rmw_fast(struct jbuf *j, const struct emu_insn *in, int kind,
+				  int32_t next_off, uint8_t *f[3])
+{
+	bool w = in->opsize == 8;
+	emit_mem_addr(j, in, next_off, ACC_WRITE, in->opsize, f);
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x8b); b1(j, 0x02);                            /* mov (r/e)ax, [rdx] */
+	if (in->op == 0x81 || in->op == 0x83)
+		movi(j, RCX, in->imm & emu_mask(in->opsize));
+	else
+		ld(j, RCX, OFF_REG(in->reg), w);
+	emit_alu_tail(j, in, kind, false, -1);               /* keeps rdx */
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x89); b1(j, 0x02);                            /* mov [rdx], (r/e)ax */
+	return jmp32(j);
+}
+
 /* MOVZX/MOVSX (0F B6 B7 BE BF) and MOVSXD (63) to a 32/64-bit register. */
 static bool movx(const struct emu_insn *in)
 {
@@ -931,12 +970,14 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			ld(j, RCX, OFF_REG(in->rm), true);
 			emit_movx_tail(j, in, false);
 			pending++;   /* movzx/movsx/mov leave the host flags alone */
-		} else if (movx(in) || alu_load_kind(in) >= 0) {
+		} else if (movx(in) || alu_load_kind(in) >= 0 || alu_rmw_kind(in) >= 0) {
 			uint8_t *f[3], *done;
-			int k = alu_load_kind(in);
+			int k = alu_load_kind(in), r = alu_rmw_kind(in);
 			flush(j, pending);
 			if (k >= 0) {
 				done = emit_alu_load_fast(j, in, k, next, f);
+			} else if (r >= 0) {
+				done = emit_alu_rmw_fast(j, in, r, next, f);
 			} else {
 				emit_mem_addr(j, in, next, ACC_READ, movx_src_size(in), f);
 				emit_movx_tail(j, in, true);
