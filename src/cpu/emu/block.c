@@ -39,13 +39,18 @@
  *            write to a page that also holds code leaves them unchanged):
  *            equal, the block is current again under the new word;
  *            different, it is decoded afresh. Blocks outside RAM (firmware
- *            ROM) have no word and are compared byte for byte every time.
+ *            ROM, which nothing writes) get a generation that never moves.
  *   Debugging, TF and interrupt shadows run instruction by instruction
  *   (emu.c step_one), as does code the block path declines.
  */
 #include "cpu/emu/emu.h"
 
 /* Fibonacci hashing: block starts cluster at 16-byte function entries. */
+/* The generation of code outside guest RAM: firmware ROM, which nothing
+ * writes (gpa_write refuses it, guest writes to it are dropped, a region's
+ * host memory lives as long as the machine), so it never moves. */
+static const uint32_t rom_gen;
+
 static inline uint32_t block_hash(uintptr_t host)
 {
 	return (uint32_t)(((uint64_t)host * BLOCK_HASH_MUL) >> (64 - EMU_BLOCKS_LOG2));
@@ -171,7 +176,7 @@ static struct emu_block *block_build(struct emu_cpu *cpu, struct emu_block *b, c
 	b->key = 0;   /* empty until complete: the first decode may fault */
 	b->jit_fn = NULL;
 	b->hits = 0;
-	b->genp = w;
+	b->genp = w ? w : (uint32_t *)&rom_gen;
 	b->gen = w ? __atomic_load_n(w, __ATOMIC_SEQ_CST) : 0;
 	unsigned n = avail < EMU_BLOCK_BYTES ? avail : EMU_BLOCK_BYTES;
 	memcpy(buf, p, n);
