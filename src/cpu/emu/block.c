@@ -220,17 +220,7 @@ static inline bool block_fits(const struct emu_cpu *cpu, const struct emu_block 
 
 struct emu_block *emu_block_get(struct emu_cpu *cpu)
 {
-	uint64_t lin;
-	const struct vcpu_segment *cs = &cpu->seg[SEG_CS];
-	if (cpu->code64) {
-		lin = cpu->rip;
-		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
-			emu_raise(cpu, EXC_GP, 0);
-	} else {
-		if (cpu->rip > cs->limit)
-			emu_raise(cpu, EXC_GP, 0);
-		lin = (uint32_t)(cs->base + cpu->rip);
-	}
+	uint64_t lin = emu_code_lin(cpu);
 	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag[ACC_EXEC] != (lin & ~0xfffULL)) {
 		emu_translate(cpu, lin, ACC_EXEC, emu_user(cpu));

@@ -383,17 +383,8 @@ static const uint64_t icache_mhi[16] = {
 /* Decodes the instruction at CS:RIP into cpu->in (or returns a cached copy). */
 static struct emu_insn *fetch_decode(struct emu_cpu *cpu)
 {
-	uint64_t lin;
 	const struct vcpu_segment *cs = &cpu->seg[SEG_CS];
-	if (cpu->code64) {
-		lin = cpu->rip;
-		if ((uint64_t)((int64_t)(lin << 16) >> 16) != lin)
-			emu_raise(cpu, EXC_GP, 0);
-	} else {
-		if (cpu->rip > cs->limit)
-			emu_raise(cpu, EXC_GP, 0);
-		lin = (uint32_t)(cs->base + cpu->rip);
-	}
+	uint64_t lin = emu_code_lin(cpu);
 	struct emu_tlb_entry *e = &cpu->tlbc[(lin >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag[ACC_EXEC] != (lin & ~0xfffULL)) {
 		emu_translate(cpu, lin, ACC_EXEC, emu_user(cpu));
@@ -702,6 +693,9 @@ static int emu_set_debug(struct vcpu *v, bool single_step, const uint64_t *hw_bp
 		cpu->bp[i] = hw_bp[i];
 	cpu->debug_active = single_step || nbp;
 	cpu->bp_resume = false;
+	/* A running vCPU leaves chained JIT code for the step loop, which then
+	 * goes instruction by instruction. */
+	atomic_store(&cpu->poke, true);
 	return 0;
 }
 

@@ -646,6 +646,22 @@ done:
 
 static inline bool emu_user(const struct emu_cpu *cpu) { return cpu->cpl == 3; }
 
+/* The linear address of CS:RIP, the next instruction's first byte: #GP(0)
+ * when RIP is not canonical (64-bit code) or beyond CS's limit. */
+static inline uint64_t emu_code_lin(struct emu_cpu *cpu)
+{
+	const struct vcpu_segment *cs = &cpu->seg[SEG_CS];
+
+	if (cpu->code64) {
+		if ((uint64_t)((int64_t)(cpu->rip << 16) >> 16) != cpu->rip)
+			emu_raise(cpu, EXC_GP, 0);
+		return cpu->rip;
+	}
+	if (cpu->rip > cs->limit)
+		emu_raise(cpu, EXC_GP, 0);
+	return (uint32_t)(cs->base + cpu->rip);
+}
+
 static inline uint64_t emu_read_lin(struct emu_cpu *cpu, uint64_t lin, unsigned size,
 				   enum emu_access acc)
 {

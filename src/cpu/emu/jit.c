@@ -58,156 +58,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "cpu/emu/emu.h"
+#include "cpu/emu/jit_priv.h"
 
 #define JIT_BUF_SIZE (16u << 20)
 #define JIT_THRESHOLD 16     /* runs that make a block hot, by default */
 #define JIT_MAX_BLOCK 8192   /* bytes of host code one block may take */
-
-struct emu_jit {
-	uint8_t *rw, *rx;
-	size_t used;
-	uint32_t epoch;
-	unsigned threshold;
-};
-
-/* --- Emitter ------------------------------------------------------------------ */
-
-struct jbuf {
-	uint8_t *p, *end;
-	bool full;
-};
-
-static void b1(struct jbuf *j, uint8_t v)
-{
-	if (j->p < j->end)
-		*j->p++ = v;
-	else
-		j->full = true;
-}
-
-static void b4(struct jbuf *j, uint32_t v)
-{
-	for (int i = 0; i < 4; i++)
-		b1(j, (uint8_t)(v >> (8 * i)));
-}
-
-static void b8(struct jbuf *j, uint64_t v)
-{
-	for (int i = 0; i < 8; i++)
-		b1(j, (uint8_t)(v >> (8 * i)));
-}
-
-#define OFF(f) ((uint32_t)offsetof(struct emu_cpu, f))
-#define OFF_REG(r) (OFF(regs) + 8u * (r))
-
-enum { RAX = 0, RCX = 1 };
-
-/* mov (r)ax/(r)cx, [rbx + off]; w: 64-bit, else 32-bit (zero-extends). */
-static void ld(struct jbuf *j, unsigned r, uint32_t off, bool w)
-{
-	if (w)
-		b1(j, 0x48);
-	b1(j, 0x8b);
-	b1(j, (uint8_t)(0x83 | (r << 3)));
-	b4(j, off);
-}
-
-/* mov [rbx + off], rax/rcx (64-bit). */
-static void st(struct jbuf *j, unsigned r, uint32_t off)
-{
-	b1(j, 0x48);
-	b1(j, 0x89);
-	b1(j, (uint8_t)(0x83 | (r << 3)));
-	b4(j, off);
-}
-
-/* mov byte [rbx + off], v */
-static void st8i(struct jbuf *j, uint32_t off, uint8_t v)
-{
-	b1(j, 0xc6);
-	b1(j, 0x83);
-	b4(j, off);
-	b1(j, v);
-}
-
-/* lea rax/rcx, [r12 + d] */
-static void lea_r12(struct jbuf *j, unsigned r, int32_t d)
-{
-	b1(j, 0x49);
-	b1(j, 0x8d);
-	b1(j, (uint8_t)(0x84 | (r << 3)));
-	b1(j, 0x24);
-	b4(j, (uint32_t)d);
-}
-
-/* mov rax/rcx, imm64 */
-static void movi(struct jbuf *j, unsigned r, uint64_t v)
-{
-	b1(j, 0x48);
-	b1(j, (uint8_t)(0xb8 + r));
-	b8(j, v);
-}
-
-/* add/sub qword [rbx + off], imm32 */
-static void addmem(struct jbuf *j, uint32_t off, int32_t v)
-{
-	b1(j, 0x48);
-	b1(j, 0x81);
-	b1(j, 0x83);
-	b4(j, off);
-	b4(j, (uint32_t)v);
-}
-
-/* Jump with a rel32 to patch later: returns the offset's address. */
-static uint8_t *jcc32(struct jbuf *j, unsigned cc)
-{
-	b1(j, 0x0f);
-	b1(j, (uint8_t)(0x80 | cc));
-	uint8_t *at = j->p;
-	b4(j, 0);
-	return at;
-}
-
-static void patch(struct jbuf *j, uint8_t *at)
-{
-	if (j->full || !at)
-		return;
-	uint32_t rel = (uint32_t)(j->p - (at + 4));
-	memcpy(at, &rel, 4);
-}
-
-/* Instructions completed since the counters were last brought up to date. */
-static void flush(struct jbuf *j, unsigned k)
-{
-	if (!k)
-		return;
-	addmem(j, OFF(icount), (int32_t)k);
-	addmem(j, OFF(budget), -(int32_t)k);
-}
-
-static void epilogue(struct jbuf *j)
-{
-	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc4); b1(j, 0x08);   /* add rsp, 8 */
-	b1(j, 0x41); b1(j, 0x5c);                             /* pop r12 */
-	b1(j, 0x5b);                                          /* pop rbx */
-	b1(j, 0xc3);                                          /* ret */
-}
-
-static void ret_code(struct jbuf *j, uint32_t code)
-{
-	b1(j, 0xb8);
-	b4(j, code);   /* mov eax, code */
-	epilogue(j);
-}
-
-/* cpu->rip = r12 + off */
-static void set_rip(struct jbuf *j, int32_t off)
-{
-	lea_r12(j, RAX, off);
-	st(j, RAX, OFF(rip));
-}
-
 /* --- Inline forms ---------------------------------------------------------------- */
 
 /* Register number of B8+r. */
@@ -459,15 +314,7 @@ static void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3])
 	b1(j, 0x81); b1(j, 0xe1); b4(j, 0xfff);              /* and ecx, 0xfff */
 	b1(j, 0x81); b1(j, 0xf9); b4(j, 4096u - size);       /* cmp ecx, 4096 - size */
 	f[1] = jcc32(j, 0x7);                                /* ja */
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
-	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
-	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
-	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
-	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
+	emit_tlb_probe(j, acc);
 	f[2] = jcc32(j, 0x5);
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x91);               /* mov rdx, [rcx + addend] */
 	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
@@ -715,14 +562,6 @@ static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t 
 	b1(j, 0xff); b1(j, 0xd0);   /* call rax */
 }
 
-/* After a call: cpu->rip = next_rip; leave unless it is r12 + next_off and
- * no exit was asked for. The call is counted on the way out; going on, it
- * is left pending (one instruction) for the caller. */
-static void emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
-			   unsigned slot);
-static void emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
-			   unsigned slot);
-
 /* The last instruction's call returned: leave with the chain slot, going
  * straight on into the successor first when the instruction cannot have
  * changed paging or mode (chains). */
@@ -741,13 +580,16 @@ static void emit_after_last_call(struct jbuf *j, struct emu_jit *jit, struct emu
 		return;
 	}
 	uint8_t *other = jcc32(j, 0x5);              /* jne other */
-	emit_chain_any(j, jit, b, next_off, 0);
+	jit_emit_chain_any(j, jit, b, next_off, 0);
 	ret_code(j, 0);
 	patch(j, other);
-	emit_chain_dyn(j, jit, b, 1);
+	jit_emit_chain_dyn(j, jit, b, 1);
 	ret_code(j, 1);
 }
 
+/* After a call: cpu->rip = next_rip; leave unless it is r12 + next_off and
+ * no exit was asked for. The call is counted on the way out; going on, it
+ * is left pending (one instruction) for the caller. */
 static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 {
 	ld(j, RAX, OFF(next_rip), true);
@@ -771,157 +613,6 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 	flush(j, 1);
 	ret_code(j, 3);
 	patch(j, on);
-}
-
-/* --- Chaining ------------------------------------------------------------------- */
-
-#define PROLOGUE_LEN 17
-
-/* What the step loop checks before the next block: budget for a whole
- * block, no event check due, no exit asked. Fixups (to the exit) in x. */
-static unsigned emit_chain_checks(struct jbuf *j, uint8_t **x)
-{
-	unsigned n = 0;
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xbb); b4(j, OFF(budget)); b4(j, EMU_BLOCK_INSNS);
-	x[n++] = jcc32(j, 0x2);                                  /* jb */
-	ld(j, RAX, OFF(icount), true);
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(ev_next));   /* cmp rax, [ev_next] */
-	x[n++] = jcc32(j, 0x3);                                  /* jae */
-	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(poke));              /* or al, [poke] */
-	x[n++] = jcc32(j, 0x5);                                  /* jnz */
-	return n;
-}
-
-/* Before leaving with cpu->rip stored and the counters up to date, to any
- * address: look it up through the exec TLB (as emu_block_get() does), and
- * go straight on into b->next[slot]'s code if that is the block there
- * (key, code generation, translation current), making it the running
- * block (jit_cur, blk_page, blk_lin). Else falls through to the exit. */
-static void emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
-			   unsigned slot)
-{
-	uint8_t *x[16];
-	unsigned n = emit_chain_checks(j, x);
-	ld(j, RAX, OFF(rip), true);
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
-	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
-	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
-	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + exec tag] */
-	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * ACC_EXEC));
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0xb1);               /* mov rsi, [rcx + addend] */
-	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
-	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc6);               /* add rsi, rax: host */
-	movi(j, 2 /* rdx */, (uint64_t)(b->key & ~(((uintptr_t)1 << 56) - 1)));   /* mode */
-	b1(j, 0x48); b1(j, 0x09); b1(j, 0xf2);               /* or rdx, rsi: key */
-	b1(j, 0x48); b1(j, 0xbf); b8(j, (uint64_t)(uintptr_t)&b->next[slot]);   /* mov rdi */
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x3f);               /* mov rdi, [rdi] */
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xff);               /* test rdi, rdi */
-	uint8_t *look = jcc32(j, 0x4);
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
-	b4(j, (uint32_t)offsetof(struct emu_block, key));
-	uint8_t *found = jcc32(j, 0x4);
-	/* Not the cached successor (a RET or an indirect branch going where it
-	 * did not last time): the block cache's slot for the host address, as
-	 * block.c hashes it. */
-	patch(j, look);
-	b1(j, 0x49); b1(j, 0xb8); b8(j, BLOCK_HASH_MUL);     /* mov r8, multiplier */
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xf7);               /* mov rdi, rsi */
-	b1(j, 0x49); b1(j, 0x0f); b1(j, 0xaf); b1(j, 0xf8);  /* imul rdi, r8 */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xef); b1(j, 64 - EMU_BLOCKS_LOG2);   /* shr rdi, n */
-	b1(j, 0x48); b1(j, 0x69); b1(j, 0xff); b4(j, (uint32_t)sizeof(struct emu_block));
-	b1(j, 0x48); b1(j, 0x03); b1(j, 0xbb); b4(j, OFF(blocks));   /* add rdi, [blocks] */
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
-	b4(j, (uint32_t)offsetof(struct emu_block, key));
-	x[n++] = jcc32(j, 0x5);
-	patch(j, found);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x97);               /* mov rdx, [rdi + genp] */
-	b4(j, (uint32_t)offsetof(struct emu_block, genp));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, 0x0a);                            /* mov ecx, [rdx] */
-	b1(j, 0x3b); b1(j, 0x8f); b4(j, (uint32_t)offsetof(struct emu_block, gen));   /* cmp */
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x97);               /* mov rdx, [rdi + jit_fn] */
-	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, 0x8f); b4(j, (uint32_t)offsetof(struct emu_block, jit_epoch));
-	b1(j, 0x49); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)&jit->epoch);   /* mov r8, &epoch */
-	b1(j, 0x41); b1(j, 0x3b); b1(j, 0x08);               /* cmp ecx, [r8] */
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xbb); b4(j, OFF(jit_cur));   /* mov [jit_cur], rdi */
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe6); b4(j, 0xfffff000u);    /* and rsi, ~0xfff */
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xb3); b4(j, OFF(blk_page));  /* mov [blk_page], rsi */
-	b1(j, 0x49); b1(j, 0x89); b1(j, 0xc4);               /* mov r12, rax */
-	b1(j, 0x48); b1(j, 0x25); b4(j, 0xfffff000u);        /* and rax, ~0xfff */
-	st(j, RAX, OFF(blk_lin));
-	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
-	b1(j, 0xff); b1(j, 0xe2);                            /* jmp rdx */
-	for (unsigned i = 0; i < n; i++)
-		patch(j, x[i]);
-}
-
-/* Before leaving with RIP = entry + d (stored, counters up to date): when
- * that is on the block's own page, go straight on into the successor's
- * code if b->next[slot] is it (key, code generation and translation
- * current) and the step loop would not stop first (event check due,
- * budget for a whole block, exit asked). Else falls through to the exit. */
-static void emit_chain(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
-		       unsigned slot)
-{
-	int64_t po = (int64_t)(b->key & 0xfff) + d;
-	if (po < 0 || po >= 4096)
-		return;
-	uint8_t *x[9];
-	unsigned n = emit_chain_checks(j, x);
-	movi(j, RAX, (uint64_t)(uintptr_t)&b->next[slot]);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x00);                   /* mov rax, [rax] */
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xc0);                   /* test rax, rax */
-	x[n++] = jcc32(j, 0x4);                                  /* jz */
-	movi(j, RCX, (uint64_t)(b->key + (uintptr_t)d));
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x88);                   /* cmp rcx, [rax + key] */
-	b4(j, (uint32_t)offsetof(struct emu_block, key));
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x90);                   /* mov rdx, [rax + genp] */
-	b4(j, (uint32_t)offsetof(struct emu_block, genp));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);                   /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, 0x0a);                                /* mov ecx, [rdx] */
-	b1(j, 0x3b); b1(j, 0x88); b4(j, (uint32_t)offsetof(struct emu_block, gen));   /* cmp */
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x90);                   /* mov rdx, [rax + jit_fn] */
-	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);                   /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, 0x88); b4(j, (uint32_t)offsetof(struct emu_block, jit_epoch));
-	b1(j, 0x48); b1(j, 0xbe); b8(j, (uint64_t)(uintptr_t)&jit->epoch);   /* mov rsi, &epoch */
-	b1(j, 0x3b); b1(j, 0x0e);                                /* cmp ecx, [rsi] */
-	x[n++] = jcc32(j, 0x5);
-	st(j, RAX, OFF(jit_cur));                                /* the block now running */
-	b1(j, 0x4d); b1(j, 0x8d); b1(j, 0xa4); b1(j, 0x24); b4(j, (uint32_t)d);   /* lea r12 */
-	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
-	b1(j, 0xff); b1(j, 0xe2);                                /* jmp rdx */
-	for (unsigned i = 0; i < n; i++)
-		patch(j, x[i]);
-}
-
-/* Chaining to entry + d (stored in cpu->rip): on the same page without a
- * lookup, elsewhere through the TLB. */
-static void emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
-			   unsigned slot)
-{
-	int64_t po = (int64_t)(b->key & 0xfff) + d;
-	if (po >= 0 && po < 4096)
-		emit_chain(j, jit, b, d, slot);
-	else
-		emit_chain_dyn(j, jit, b, slot);
 }
 
 /* --- Translation ---------------------------------------------------------------- */
@@ -1008,13 +699,13 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *taken = jcc32(j, op & 0xf);
 			flush(j, pending + 1);
 			set_rip(j, next);
-			emit_chain_any(j, jit, b, next, 0);
+			jit_emit_chain_any(j, jit, b, next, 0);
 			ret_code(j, 0);
 			patch(j, taken);
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
+			jit_emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);   /* non-canonical: the handler raises #GP */
 			flush(j, pending);
@@ -1027,7 +718,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
+			jit_emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
 			ret_code(j, 1);
 			patch(j, bad);
 			flush(j, pending);
@@ -1051,7 +742,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			st(j, RAX, OFF_REG(REG_RSP));
 			st(j, RCX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain_dyn(j, jit, b, 1);
+			jit_emit_chain_dyn(j, jit, b, 1);
 			ret_code(j, 1);
 			for (unsigned k = 0; k < 4; k++)
 				patch(j, f[k]);
@@ -1073,7 +764,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			lea_r12(j, RAX, (int32_t)t);
 			st(j, RAX, OFF(rip));
 			flush(j, pending + 1);
-			emit_chain_any(j, jit, b, t, 1);
+			jit_emit_chain_any(j, jit, b, t, 1);
 			ret_code(j, 1);
 			for (unsigned k = 0; k < 4; k++)
 				patch(j, f[k]);
@@ -1101,7 +792,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		if (last) {
 			flush(j, pending);
 			set_rip(j, off);
-			emit_chain_any(j, jit, b, off, 0);
+			jit_emit_chain_any(j, jit, b, off, 0);
 			ret_code(j, 0);
 		}
 	}

@@ -1,0 +1,186 @@
+/*
+ * Internal interface of the emulator's JIT (jit.c translates blocks,
+ * jit_chain.c emits the jumps between them): the code buffer, the
+ * x86-64 byte emitter both use, and the generated code's conventions
+ * (rbx = struct emu_cpu *, r12 = the block's guest RIP at entry).
+ */
+#ifndef NYX_CPU_EMU_JIT_PRIV_H
+#define NYX_CPU_EMU_JIT_PRIV_H
+
+#include <stddef.h>
+#include <string.h>
+
+#include "cpu/emu/emu.h"
+
+struct emu_jit {
+	uint8_t *rw, *rx;
+	size_t used;
+	uint32_t epoch;
+	unsigned threshold;
+};
+
+/* --- Emitter ------------------------------------------------------------------ */
+
+struct jbuf {
+	uint8_t *p, *end;
+	bool full;
+};
+
+static inline void b1(struct jbuf *j, uint8_t v)
+{
+	if (j->p < j->end)
+		*j->p++ = v;
+	else
+		j->full = true;
+}
+
+static inline void b4(struct jbuf *j, uint32_t v)
+{
+	for (int i = 0; i < 4; i++)
+		b1(j, (uint8_t)(v >> (8 * i)));
+}
+
+static inline void b8(struct jbuf *j, uint64_t v)
+{
+	for (int i = 0; i < 8; i++)
+		b1(j, (uint8_t)(v >> (8 * i)));
+}
+
+#define OFF(f) ((uint32_t)offsetof(struct emu_cpu, f))
+#define OFF_REG(r) (OFF(regs) + 8u * (r))
+
+enum { RAX = 0, RCX = 1 };
+
+/* mov (r)ax/(r)cx, [rbx + off]; w: 64-bit, else 32-bit (zero-extends). */
+static inline void ld(struct jbuf *j, unsigned r, uint32_t off, bool w)
+{
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x8b);
+	b1(j, (uint8_t)(0x83 | (r << 3)));
+	b4(j, off);
+}
+
+/* mov [rbx + off], rax/rcx (64-bit). */
+static inline void st(struct jbuf *j, unsigned r, uint32_t off)
+{
+	b1(j, 0x48);
+	b1(j, 0x89);
+	b1(j, (uint8_t)(0x83 | (r << 3)));
+	b4(j, off);
+}
+
+/* mov byte [rbx + off], v */
+static inline void st8i(struct jbuf *j, uint32_t off, uint8_t v)
+{
+	b1(j, 0xc6);
+	b1(j, 0x83);
+	b4(j, off);
+	b1(j, v);
+}
+
+/* lea rax/rcx, [r12 + d] */
+static inline void lea_r12(struct jbuf *j, unsigned r, int32_t d)
+{
+	b1(j, 0x49);
+	b1(j, 0x8d);
+	b1(j, (uint8_t)(0x84 | (r << 3)));
+	b1(j, 0x24);
+	b4(j, (uint32_t)d);
+}
+
+/* mov rax/rcx, imm64 */
+static inline void movi(struct jbuf *j, unsigned r, uint64_t v)
+{
+	b1(j, 0x48);
+	b1(j, (uint8_t)(0xb8 + r));
+	b8(j, v);
+}
+
+/* add/sub qword [rbx + off], imm32 */
+static inline void addmem(struct jbuf *j, uint32_t off, int32_t v)
+{
+	b1(j, 0x48);
+	b1(j, 0x81);
+	b1(j, 0x83);
+	b4(j, off);
+	b4(j, (uint32_t)v);
+}
+
+/* Jump with a rel32 to patch later: returns the offset's address. */
+static inline uint8_t *jcc32(struct jbuf *j, unsigned cc)
+{
+	b1(j, 0x0f);
+	b1(j, (uint8_t)(0x80 | cc));
+	uint8_t *at = j->p;
+	b4(j, 0);
+	return at;
+}
+
+static inline void patch(struct jbuf *j, uint8_t *at)
+{
+	if (j->full || !at)
+		return;
+	uint32_t rel = (uint32_t)(j->p - (at + 4));
+	memcpy(at, &rel, 4);
+}
+
+/* Instructions completed since the counters were last brought up to date. */
+static inline void flush(struct jbuf *j, unsigned k)
+{
+	if (!k)
+		return;
+	addmem(j, OFF(icount), (int32_t)k);
+	addmem(j, OFF(budget), -(int32_t)k);
+}
+
+static inline void epilogue(struct jbuf *j)
+{
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc4); b1(j, 0x08);   /* add rsp, 8 */
+	b1(j, 0x41); b1(j, 0x5c);                             /* pop r12 */
+	b1(j, 0x5b);                                          /* pop rbx */
+	b1(j, 0xc3);                                          /* ret */
+}
+
+static inline void ret_code(struct jbuf *j, uint32_t code)
+{
+	b1(j, 0xb8);
+	b4(j, code);   /* mov eax, code */
+	epilogue(j);
+}
+
+/* cpu->rip = r12 + off */
+static inline void set_rip(struct jbuf *j, int32_t off)
+{
+	lea_r12(j, RAX, off);
+	st(j, RAX, OFF(rip));
+}
+
+/* The TLB probe for the linear address in rax: rcx = its entry in the
+ * current privilege's TLB (tlbc), rdx = its page; then compares rdx with the
+ * entry's tag for `acc` (ZF clear: a miss). */
+static inline void emit_tlb_probe(struct jbuf *j, unsigned acc)
+{
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
+	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
+	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
+}
+
+/* Bytes of the prologue every block's code starts with (translate()
+ * checks it); chained code jumps past it. */
+#define PROLOGUE_LEN 17
+
+/* Leave by chaining into b->next[slot] when the step loop would run it next
+ * (jit_chain.c); both fall through to the block's exit otherwise. */
+void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
+			unsigned slot);
+void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+			unsigned slot);
+
+#endif
