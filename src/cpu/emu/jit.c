@@ -548,6 +548,49 @@ static void emit_incdec(struct jbuf *j, const struct emu_insn *in)
 	st(j, RAX, OFF_REG(in->rm));
 }
 
+/* Do the host flags hold what condition cc reads? flags_live as in
+ * translate(): 1 all, 2 all but CF (B/AE and BE/A read CF). */
+static bool cond_live(unsigned flags_live, unsigned cc)
+{
+	return flags_live == 1 || (flags_live == 2 && (cc >> 1) != 1 && (cc >> 1) != 3);
+}
+
+/* CMOVcc r32/r64, r32/r64 (0F 40-4F, register source) and SETcc r8
+ * (0F 90-9F, register destination): run on the host's flags, which are
+ * the guest's; neither changes them. */
+static bool cmov_rr(const struct emu_insn *in)
+{
+	return in->op >= 0x140 && in->op <= 0x14f && !in->vex && in->mod == 3 &&
+	       plain_size(in) && !in->lock;
+}
+
+static bool setcc_r(const struct emu_insn *in)
+{
+	return in->op >= 0x190 && in->op <= 0x19f && !in->vex && in->mod == 3 && !in->lock;
+}
+
+static void emit_cmov(struct jbuf *j, const struct emu_insn *in)
+{
+	bool w = in->opsize == 8;
+	/* A 32-bit CMOV zero-extends its destination whether or not it moves:
+	 * the 32-bit load and the 64-bit store do the same. */
+	ld(j, RAX, OFF_REG(in->reg), w);
+	ld(j, RCX, OFF_REG(in->rm), w);
+	if (w)
+		b1(j, 0x48);
+	b1(j, 0x0f); b1(j, (uint8_t)(0x40 | (in->op & 0xf))); b1(j, 0xc1);   /* cmovcc eax, ecx */
+	st(j, RAX, OFF_REG(in->reg));
+}
+
+static void emit_setcc(struct jbuf *j, const struct emu_insn *in)
+{
+	uint32_t off = OFF_REG(in->rm);
+	if (!in->rex && in->rm >= 4 && in->rm < 8)   /* AH CH DH BH */
+		off = OFF_REG(in->rm - 4u) + 1;
+	b1(j, 0x0f); b1(j, (uint8_t)(0x90 | (in->op & 0xf))); b1(j, 0xc1);   /* setcc cl */
+	b1(j, 0x88); b1(j, 0x8b); b4(j, off);                      /* mov [rbx + off], cl */
+}
+
 /* Calls the instruction's handler as the interpreter loop would. */
 static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t next_off)
 {
@@ -655,6 +698,12 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			emit_imul(j, in);
 			pending++;
 			flags_live = 0;
+		} else if ((cmov_rr(in) || setcc_r(in)) && cond_live(flags_live, cc)) {
+			if (cmov_rr(in))
+				emit_cmov(j, in);
+			else
+				emit_setcc(j, in);
+			pending++;   /* the host flags stay the guest's */
 		} else if (emit_mov(j, in, next)) {
 			pending++;   /* MOV and LEA leave host flags alone */
 		} else if (movx(in) && in->mod == 3) {
@@ -694,8 +743,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			patch(j, done);
 			pending = 1;
 			flags_live = 0;
-		} else if (last && jcc && rel_branch(in) &&
-			   (flags_live == 1 || (flags_live == 2 && (cc >> 1) != 1 && (cc >> 1) != 3))) {
+		} else if (last && jcc && rel_branch(in) && cond_live(flags_live, cc)) {
 			uint8_t *taken = jcc32(j, op & 0xf);
 			flush(j, pending + 1);
 			set_rip(j, next);
