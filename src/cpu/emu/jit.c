@@ -26,7 +26,9 @@
  *            calls the handler, which does the slow path and raises the
  *            faults). A Jcc right after an inline
  *            flag-setting op branches on the host flags that op left
- *            (they are the guest's: same instruction, same operands);
+ *            (they are the guest's: same instruction, same operands), and
+ *            so do CMOVcc r, r and SETcc r8 between them (they keep the
+ *            host flags, so a later Jcc still reads them);
  *            JMP rel is a constant offset. Everything else calls its fast
  *            handler or emu_exec() with the decoded instruction, after
  *            storing what the interpreter loop would (RIP, next RIP, the
