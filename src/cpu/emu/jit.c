@@ -571,25 +571,50 @@ static bool setcc_r(const struct emu_insn *in)
 	return in->op >= 0x190 && in->op <= 0x19f && !in->vex && in->mod == 3 && !in->lock;
 }
 
-static void emit_cmov(struct jbuf *j, const struct emu_insn *in)
+static uint64_t jit_cond(struct emu_cpu *cpu, uint64_t cc)
+{
+	return emu_cond(cpu, (unsigned)cc);
+}
+
+/* Host ZF = !condition cc of the guest's lazy flags (for the host flags
+ * not holding the guest's): a call to emu_cond(), then test eax, eax.
+ * Clobbers the caller-saved registers. */
+static void emit_cond_lazy(struct jbuf *j, unsigned cc)
+{
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
+	b1(j, 0xbe); b4(j, cc);                                  /* mov esi, cc */
+	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_cond);
+	b1(j, 0xff); b1(j, 0xd0);                                /* call rax */
+	b1(j, 0x85); b1(j, 0xc0);                                /* test eax, eax */
+}
+
+/* live: the host flags are the guest's (cond_live()); else the condition
+ * comes from the lazy flags and is tested as host NZ. */
+static void emit_cmov(struct jbuf *j, const struct emu_insn *in, bool live)
 {
 	bool w = in->opsize == 8;
+	unsigned cc = live ? in->op & 0xf : 0x5;
+	if (!live)
+		emit_cond_lazy(j, in->op & 0xf);
 	/* A 32-bit CMOV zero-extends its destination whether or not it moves:
 	 * the 32-bit load and the 64-bit store do the same. */
 	ld(j, RAX, OFF_REG(in->reg), w);
 	ld(j, RCX, OFF_REG(in->rm), w);
 	if (w)
 		b1(j, 0x48);
-	b1(j, 0x0f); b1(j, (uint8_t)(0x40 | (in->op & 0xf))); b1(j, 0xc1);   /* cmovcc eax, ecx */
+	b1(j, 0x0f); b1(j, (uint8_t)(0x40 | cc)); b1(j, 0xc1);   /* cmovcc eax, ecx */
 	st(j, RAX, OFF_REG(in->reg));
 }
 
-static void emit_setcc(struct jbuf *j, const struct emu_insn *in)
+static void emit_setcc(struct jbuf *j, const struct emu_insn *in, bool live)
 {
 	uint32_t off = OFF_REG(in->rm);
+	unsigned cc = live ? in->op & 0xf : 0x5;
+	if (!live)
+		emit_cond_lazy(j, in->op & 0xf);
 	if (!in->rex && in->rm >= 4 && in->rm < 8)   /* AH CH DH BH */
 		off = OFF_REG(in->rm - 4u) + 1;
-	b1(j, 0x0f); b1(j, (uint8_t)(0x90 | (in->op & 0xf))); b1(j, 0xc1);   /* setcc cl */
+	b1(j, 0x0f); b1(j, (uint8_t)(0x90 | cc)); b1(j, 0xc1);   /* setcc cl */
 	b1(j, 0x88); b1(j, 0x8b); b4(j, off);                      /* mov [rbx + off], cl */
 }
 
@@ -700,12 +725,15 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			emit_imul(j, in);
 			pending++;
 			flags_live = 0;
-		} else if ((cmov_rr(in) || setcc_r(in)) && cond_live(flags_live, cc)) {
+		} else if (cmov_rr(in) || setcc_r(in)) {
+			bool live = cond_live(flags_live, cc);
 			if (cmov_rr(in))
-				emit_cmov(j, in);
+				emit_cmov(j, in, live);
 			else
-				emit_setcc(j, in);
-			pending++;   /* the host flags stay the guest's */
+				emit_setcc(j, in, live);
+			pending++;
+			if (!live)   /* the host flags are emit_cond_lazy()'s test */
+				flags_live = 0;   /* (live: they stay the guest's) */
 		} else if (emit_mov(j, in, next)) {
 			pending++;   /* MOV and LEA leave host flags alone */
 		} else if (movx(in) && in->mod == 3) {
@@ -745,8 +773,11 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			patch(j, done);
 			pending = 1;
 			flags_live = 0;
-		} else if (last && jcc && rel_branch(in) && cond_live(flags_live, cc)) {
-			uint8_t *taken = jcc32(j, op & 0xf);
+		} else if (last && jcc && rel_branch(in)) {
+			bool live = cond_live(flags_live, cc);
+			if (!live)
+				emit_cond_lazy(j, cc);
+			uint8_t *taken = jcc32(j, live ? cc : 0x5);   /* jnz on emu_cond() */
 			flush(j, pending + 1);
 			set_rip(j, next);
 			jit_emit_chain_any(j, jit, b, next, 0);
