@@ -28,7 +28,9 @@
  *            flag-setting op branches on the host flags that op left
  *            (they are the guest's: same instruction, same operands), and
  *            so do CMOVcc r, r and SETcc r8 between them (they keep the
- *            host flags, so a later Jcc still reads them);
+ *            host flags, so a later Jcc still reads them); after
+ *            anything else they call emu_cond() on the lazy flags and
+ *            test its answer instead of calling their handler;
  *            JMP rel is a constant offset. Everything else calls its fast
  *            handler or emu_exec() with the decoded instruction, after
  *            storing what the interpreter loop would (RIP, next RIP, the
