@@ -14,23 +14,6 @@
 #include "hw/pc/post.h"
 #include "test_dev_util.h"
 
-/* A 64 KiB image whose reset vector jumps to `code` placed at 0xFF00. */
-static void board_write_image(const char *path, const uint8_t *code, size_t n)
-{
-	static uint8_t img[65536];
-	const uint8_t jmp[] = { 0xE9, 0x0D, 0xFF };   /* jmp near 0xFF00 */
-	FILE *f;
-
-	memset(img, 0xF4, sizeof img);
-	memcpy(img + 0xFF00, code, n);
-	memcpy(img + 0xFFF0, jmp, sizeof jmp);
-	f = fopen(path, "wb");
-	if (f) {
-		fwrite(img, 1, sizeof img, f);
-		fclose(f);
-	}
-}
-
 /* A machine booting `code` as its firmware, COM1 on `serial`. */
 static struct machine *board_create(const char *img, const uint8_t *code, size_t n,
 				    enum accel_kind accel, const char *serial)
@@ -39,7 +22,7 @@ static struct machine *board_create(const char *img, const uint8_t *code, size_t
 	struct machine_config c;
 	struct machine *m;
 
-	board_write_image(img, code, n);
+	rig_write_reset_image(img, code, n);
 	machine_config_init(&c);
 	c.bios = strdup(img);
 	c.serial = strdup(serial);

@@ -149,3 +149,19 @@ long rig_slurp(const char *path, char *buf, size_t len)
 	fclose(f);
 	return (long)n;
 }
+
+void rig_write_reset_image(const char *path, const uint8_t *code, size_t n)
+{
+	static uint8_t img[65536];
+	const uint8_t jmp[] = { 0xE9, 0x0D, 0xFF };   /* jmp near 0xFF00 */
+	FILE *f;
+
+	memset(img, 0xF4, sizeof img);
+	memcpy(img + 0xFF00, code, n);
+	memcpy(img + 0xFFF0, jmp, sizeof jmp);
+	f = fopen(path, "wb");
+	if (f) {
+		fwrite(img, 1, sizeof img, f);
+		fclose(f);
+	}
+}

@@ -39,5 +39,8 @@ void rig_reset(struct dev_rig *r);
 void rig_tmpfile(char *buf, size_t len, const char *tag);
 /* Reads a whole small file into buf (NUL-terminated); returns its length. */
 long rig_slurp(const char *path, char *buf, size_t len);
+/* Writes a 64 KiB firmware image (filled with HLT) whose reset vector
+ * jumps to `code`, placed at 0xFF00 (at most 0xF0 bytes). */
+void rig_write_reset_image(const char *path, const uint8_t *code, size_t n);
 
 #endif

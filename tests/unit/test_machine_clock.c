@@ -24,23 +24,6 @@
 
 #define TSC_HZ 2000000000ULL
 
-/* A 64 KiB firmware image whose reset vector jumps to `code` at 0xFF00. */
-static void clock_write_image(const char *path, const uint8_t *code, size_t n)
-{
-	static uint8_t img[65536];
-	const uint8_t jmp[] = { 0xE9, 0x0D, 0xFF };   /* jmp near 0xFF00 */
-	FILE *f;
-
-	memset(img, 0xF4, sizeof img);
-	memcpy(img + 0xFF00, code, n);
-	memcpy(img + 0xFFF0, jmp, sizeof jmp);
-	f = fopen(path, "wb");
-	if (f) {
-		fwrite(img, 1, sizeof img, f);
-		fclose(f);
-	}
-}
-
 /*
  * Creates an emulator machine whose firmware reads the TSC first thing,
  * lets `delay_ns` of host time pass (a slow host between building the
@@ -62,7 +45,7 @@ static bool clock_first_rdtsc(long delay_ns, uint64_t *before, uint64_t *first,
 	bool ok = false;
 
 	rig_tmpfile(img, sizeof img, "clock-bios");
-	clock_write_image(img, code, sizeof code);
+	rig_write_reset_image(img, code, sizeof code);
 	machine_config_init(&c);
 	c.bios = strdup(img);
 	c.mem_size = 32ULL << 20;
