@@ -1027,6 +1027,151 @@ CASE "multi-byte nop with memory operand does not access it", prefix
 	nop word ptr [rax + rax * 1 + 0x0]
 END
 
+/* --- Flag liveness in the JIT (jit.c's flags_dead): an op whose flags a later
+ * op of the same block overwrites stores none, so whatever can observe the
+ * flags in between (a fault's exception frame, a flag reader, a handler, the
+ * block's end) must still see that op's. With NYX_EMU_JIT=1 each case is one
+ * translated block up to its first branch. ------------------------------------ */
+CASE "flags of add in the frame of a faulting load, a sub after", jit-flags
+	mov rax, -1
+	mov rbx, 1
+	add rax, rbx
+	mov rcx, qword ptr [GAP]
+	sub rdx, rbx
+END
+CASE "flags of cmp in the frame of a faulting store, an xor after", jit-flags
+	mov eax, 5
+	cmp eax, 7
+	mov qword ptr [RO + 8], rax
+	xor ecx, ecx
+END
+CASE "flags of add in the frame of a faulting add-from-memory", jit-flags
+	mov rax, 0x7FFFFFFFFFFFFFFF
+	add rax, 1
+	add rcx, qword ptr [GAP]
+	sub rdx, 3
+END
+CASE "flags of sub in the frame of a faulting add-to-memory", jit-flags
+	mov eax, 3
+	sub eax, 4
+	add qword ptr [RO], 1
+	and eax, 1
+END
+CASE "flags of shl in the frame of a faulting load, an or after", jit-flags, AF
+	mov rax, 0xC000000000000001
+	shl rax, 1
+	mov rcx, qword ptr [GAP]
+	or rax, rax
+END
+CASE "flags of imul in the frame of a faulting push, a sub after", jit-flags, SF | ZF | AF | PF
+	mov rax, 0x100000000
+	mov rbx, 0x100000001
+	imul rax, rbx
+	mov rsp, STACK
+	push rax
+	sub rax, rbx
+END
+CASE "flags of cmp in the frame of a faulting movzx load", jit-flags
+	mov ecx, 0x80000000
+	cmp ecx, 1
+	movzx eax, word ptr [GAP + 6]
+	test ecx, ecx
+END
+CASE "CF of add read by adc, a sub after", jit-flags
+	mov rax, -1
+	mov rcx, 0x10
+	mov rdx, 0x20
+	add rax, 1
+	adc rcx, rdx
+	sub rbx, 5
+END
+CASE "CF of sub read by sbb (32-bit), an and after", jit-flags
+	mov eax, 1
+	mov ecx, 0x10
+	sub eax, 2
+	sbb ecx, 3
+	and edx, 7
+END
+CASE "CF of add kept through inc and dec, read by adc", jit-flags
+	mov rax, -1
+	mov r8, 0x40
+	add rax, 1
+	inc rcx
+	dec rdx
+	adc r8, 0
+END
+CASE "flags of cmp read by setc and cmovz, an add after", jit-flags
+	mov eax, 7
+	mov ebx, 7
+	mov esi, 0x55
+	cmp eax, ebx
+	setz cl
+	setc dl
+	cmovz edi, esi
+	add eax, ebx
+END
+CASE "flags of add pushed by pushfq, a sub after", jit-flags
+	mov rax, 0x8000000000000000
+	add rax, rax
+	pushfq
+	pop r8
+	sub rbx, 1
+END
+CASE "a cmp and a test nobody reads between two adds", jit-flags
+	mov eax, 1
+	mov ecx, 2
+	add eax, 0x7FFFFFFF
+	cmp eax, ecx
+	test ecx, ecx
+	add ecx, eax
+END
+CASE "ops whose flags are overwritten, moves between", jit-flags, SF | ZF | AF | PF
+	mov rax, 0x123456789
+	mov rbx, 0xFEDCBA987
+	add rax, rbx
+	mov rcx, rax
+	lea rdx, [rax + rcx * 2 + 5]
+	movzx esi, al
+	xor rax, rcx
+	imul rdx, rsi
+	shr rdx, 3
+	sub rdx, rax
+	sar rdx, 1
+	or rsi, rdx
+	imul rsi, rbx
+END
+CASE "flags of add read by the next block after a jmp", jit-flags
+	mov eax, -1
+	add eax, 1
+	jmp 1f
+1:	setc cl
+	seto dl
+	setz bl
+	sub rsi, 1
+END
+/* 16 instructions make a block (EMU_BLOCK_INSNS): the add is the last of one,
+ * the setc the first of the next. */
+CASE "flags of add read by the next block after a full block", jit-flags
+	mov eax, -1
+	jmp 1f
+1:	.rept 15
+	lea rdx, [rdx + 1]
+	.endr
+	add eax, 1
+	setc cl
+	seto bl
+	sub rsi, 1
+END
+CASE "flags of shr read by the next block after the block's end", jit-flags, AF
+	mov rax, 0x8000000000000003
+	add rcx, rax
+	shr rax, 1
+	jz 1f
+	setc dl
+	seto bl
+1:	sub rsi, 1
+END
+
 /* --- Memory at page boundaries and faults ------------------------------------------- */
 CASE "qword across two mapped pages", pagecross
 	mov rax, qword ptr [SCRATCH + 0xFFD]

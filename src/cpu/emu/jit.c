@@ -16,7 +16,8 @@
  *            MOV, MOV imm, LEA, the group-1 ALU ops and TEST (host ALU ops
  *            on the guest registers' memory copies, writing the lazy-flag
  *            fields as emu_alu_inline() does; ADC/SBB/INC/DEC get CF from
- *            the lazy state through a call), SHL/SHR/SAR by an immediate
+ *            the host CF an inline op left, else from the lazy state
+ *            through a call), SHL/SHR/SAR by an immediate
  *            and IMUL r, r (the host's flags stored eagerly: the host CPU
  *            is the reference), MOVZX/MOVSX/MOVSXD, and MOV loads/stores,
  *            ALU ops reading memory (op r, [m]; CMP/TEST [m]) or writing it
@@ -31,7 +32,20 @@
  *            host flags, so a later Jcc still reads them); after
  *            anything else they call emu_cond() on the lazy flags and
  *            test its answer instead of calling their handler;
- *            JMP rel is a constant offset. Everything else calls its fast
+ *            JMP rel is a constant offset.
+ *   flags    Flag liveness (flags_dead()): a full flag-setter (an inline
+ *            group-1 op but ADC/SBB, TEST, a shift by an immediate, IMUL
+ *            r, r) whose flags a later full setter of the same block
+ *            overwrites with only register moves/LEA/MOVZX between stores
+ *            none of them (a dead CMP or TEST emits nothing); anything
+ *            else observes the flags (jit_flags_use(): a flag reader, a
+ *            handler call, a memory access whose slow path can fault, the
+ *            block's end), so the last setter before it stores exactly
+ *            what the interpreter would. Stores kept are cheaper: CC_LOGIC
+ *            and INC/DEC store only cc_res (the evaluator reads nothing
+ *            else), cc_op and cc_size go as one 16-bit store, and
+ *            ADC/SBB/INC/DEC take the guest's CF from the host CF an
+ *            inline op left (SETC to cc_cin) instead of a call. Everything else calls its fast
  *            handler or emu_exec() with the decoded instruction, after
  *            storing what the interpreter loop would (RIP, next RIP, the
  *            fault-rollback RSP, the instructions completed so far); a
@@ -138,7 +152,9 @@ static bool shift_imm(const struct emu_insn *in)
 	return cnt != 0;
 }
 
-static void emit_shift(struct jbuf *j, const struct emu_insn *in)
+/* keep: store the flags (false: a later op of the block overwrites them
+ * unobserved). */
+static void emit_shift(struct jbuf *j, const struct emu_insn *in, bool keep)
 {
 	bool w = in->opsize == 8;
 	unsigned sub = in->reg & 7;
@@ -147,7 +163,8 @@ static void emit_shift(struct jbuf *j, const struct emu_insn *in)
 	if (w)
 		b1(j, 0x48);
 	b1(j, 0xc1); b1(j, (uint8_t)(0xc0 | (sub << 3))); b1(j, (uint8_t)cnt);
-	emit_eager_flags(j);
+	if (keep)
+		emit_eager_flags(j);
 	st(j, RAX, OFF_REG(in->rm));
 }
 
@@ -157,7 +174,7 @@ static bool imul_rr(const struct emu_insn *in)
 	return in->op == 0x1af && in->mod == 3 && plain_size(in) && !in->lock;
 }
 
-static void emit_imul(struct jbuf *j, const struct emu_insn *in)
+static void emit_imul(struct jbuf *j, const struct emu_insn *in, bool keep)
 {
 	bool w = in->opsize == 8;
 	ld(j, RAX, OFF_REG(in->reg), w);
@@ -165,7 +182,8 @@ static void emit_imul(struct jbuf *j, const struct emu_insn *in)
 	if (w)
 		b1(j, 0x48);
 	b1(j, 0x0f); b1(j, 0xaf); b1(j, 0xc1);                   /* imul (r/e)ax, (r/e)cx */
-	emit_eager_flags(j);
+	if (keep)
+		emit_eager_flags(j);
 	st(j, RAX, OFF_REG(in->reg));
 }
 
@@ -173,51 +191,78 @@ static void emit_imul(struct jbuf *j, const struct emu_insn *in)
  * after it. */
 static void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry,
 			  int dst);
+enum alu_cf { ALU_CF_NONE, ALU_CF_EDX, ALU_CF_HOST };
+static void emit_alu_op(struct jbuf *j, const struct emu_insn *in, int kind, enum alu_cf cf,
+			int dst, bool keep);
 
-static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind)
+/* flags_live as in translate(); keep: store the lazy flags (see
+ * emit_alu_op()). A CMP or TEST whose flags nobody reads emits nothing. */
+static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind, unsigned flags_live,
+		     bool keep)
 {
 	bool w = in->opsize == 8;
 	bool imm = in->op == 0x81 || in->op == 0x83;
 	bool to_reg = !imm && in->op < 0x40 && (in->op & 7) == 3;   /* op reg, r/m */
 	unsigned dst = to_reg ? in->reg : in->rm;
-	bool carry = kind == 2 || kind == 3;
-	if (carry) {   /* ADC/SBB: the guest's CF in edx and cc_cin */
+	enum alu_cf cf = ALU_CF_NONE;
+	if (!keep && (kind == 7 || kind == 8))
+		return;
+	if ((kind == 2 || kind == 3) && flags_live == 1) {
+		/* ADC/SBB right after an inline op: the host CF is the guest's
+		 * (the loads below leave it) */
+		setc_mem(j, OFF(cc_cin));
+		cf = ALU_CF_HOST;
+	} else if (kind == 2 || kind == 3) {   /* the guest's CF in edx and cc_cin */
 		emit_get_cf(j);
 		b1(j, 0x89); b1(j, 0xc2);                        /* mov edx, eax */
 		b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));    /* mov [cc_cin], al */
+		cf = ALU_CF_EDX;
 	}
 	ld(j, RAX, OFF_REG(dst), w);
 	if (imm)
 		movi(j, RCX, in->imm & emu_mask(in->opsize));
 	else
 		ld(j, RCX, OFF_REG(to_reg ? in->rm : in->reg), w);
-	emit_alu_tail(j, in, kind, carry, kind != 7 && kind != 8 ? (int)dst : -1);
+	emit_alu_op(j, in, kind, cf, kind != 7 && kind != 8 ? (int)dst : -1, keep);
 }
 
 /* a in rax, b in rcx (the operand size's bits, zero-extended): the
  * operation, the lazy-flag fields, the result to register dst (-1: none). */
 static void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry, int dst)
 {
-	bool w = in->opsize == 8;
-	st(j, RAX, OFF(cc_a));
-	st(j, RCX, OFF(cc_b));
+	emit_alu_op(j, in, kind, carry ? ALU_CF_EDX : ALU_CF_NONE, dst, true);
+}
+
+/* As emit_alu_tail(); cf says where ADC/SBB find the guest's CF (edx bit 0,
+ * or already in the host's CF); keep: store the lazy-flag fields (false
+ * when a later op of the block overwrites the flags unobserved: the host
+ * flags are still the guest's after it). The lazy fields a kind needs:
+ * CC_LOGIC reads only cc_res (alu.c's cc_compute, emu_get_cf). */
+static void emit_alu_op(struct jbuf *j, const struct emu_insn *in, int kind, enum alu_cf cf,
+			int dst, bool keep)
+{
+	bool w = in->opsize == 8, logic = kind == 1 || kind == 4 || kind == 6 || kind == 8;
+	if (keep && !logic) {
+		st(j, RAX, OFF(cc_a));
+		st(j, RCX, OFF(cc_b));
+	}
 	static const uint8_t host_op[9] = {
 		0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
 	};
-	if (carry) {
+	if (cf == ALU_CF_EDX) {
 		b1(j, 0x0f); b1(j, 0xba); b1(j, 0xe2); b1(j, 0);   /* bt edx, 0: CF = guest CF */
 	}
 	if (w)
 		b1(j, 0x48);
 	b1(j, host_op[kind]);
 	b1(j, 0xc8);   /* op rax, rcx */
-	st(j, RAX, OFF(cc_res));
 	static const uint8_t cc_of[9] = {
 		CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB, CC_LOGIC,
 	};
-	uint8_t cc = cc_of[kind];
-	st8i(j, OFF(cc_op), cc);
-	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
+	if (keep) {
+		st(j, RAX, OFF(cc_res));
+		st_cc(j, cc_of[kind], in->opsize);
+	}
 	if (dst >= 0)
 		st(j, RAX, OFF_REG((unsigned)dst));
 }
@@ -244,11 +289,22 @@ static void emit_ea(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
 	}
 }
 
+/* Register MOV, MOV imm and LEA forms (emit_mov()). */
+static bool mov_form(const struct emu_insn *in)
+{
+	unsigned op = in->op;
+	if (in->lock || !plain_size(in))
+		return false;
+	return ((op == 0x89 || op == 0x8b) && in->mod == 3) || (op >= 0xb8 && op <= 0xbf) ||
+	       (op == 0xc7 && in->mod == 3 && (in->reg & 7) == 0) ||
+	       (op == 0x8d && in->mod != 3 && in->addrsize == 8);
+}
+
 /* Register MOV, MOV imm and LEA forms: true if emitted. */
 static bool emit_mov(struct jbuf *j, const struct emu_insn *in, int32_t next_off)
 {
 	unsigned op = in->op;
-	if (in->lock || !plain_size(in))
+	if (!mov_form(in))
 		return false;
 	if ((op == 0x89 || op == 0x8b) && in->mod == 3) {
 		unsigned src = op == 0x89 ? in->reg : in->rm, dst = op == 0x89 ? in->rm : in->reg;
@@ -534,21 +590,24 @@ static bool incdec(const struct emu_insn *in)
 	return in->op == 0xff && in->mod == 3 && (in->reg & 7) < 2 && plain_size(in) && !in->lock;
 }
 
-static void emit_incdec(struct jbuf *j, const struct emu_insn *in)
+/* flags_live as in translate(): 1, the host CF is the guest's; 2, cc_cin
+ * already is (an INC/DEC before, nothing between changed CF). Only cc_res
+ * is read for INC/DEC besides cc_cin (alu.c's cc_compute). */
+static void emit_incdec(struct jbuf *j, const struct emu_insn *in, unsigned flags_live)
 {
 	bool dec = in->reg & 1, w = in->opsize == 8;
-	emit_get_cf(j);
-	b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));            /* mov [cc_cin], al */
+	if (flags_live == 1) {
+		setc_mem(j, OFF(cc_cin));
+	} else if (flags_live != 2) {
+		emit_get_cf(j);
+		b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));    /* mov [cc_cin], al */
+	}
 	ld(j, RAX, OFF_REG(in->rm), w);
-	st(j, RAX, OFF(cc_a));
-	movi(j, RCX, 1);
-	st(j, RCX, OFF(cc_b));
 	if (w)
 		b1(j, 0x48);
 	b1(j, 0xff); b1(j, dec ? 0xc8 : 0xc0);                   /* inc/dec (r/e)ax */
 	st(j, RAX, OFF(cc_res));
-	st8i(j, OFF(cc_op), dec ? CC_DEC : CC_INC);
-	st8i(j, OFF(cc_size), (uint8_t)in->opsize);
+	st_cc(j, dec ? CC_DEC : CC_INC, (uint8_t)in->opsize);
 	st(j, RAX, OFF_REG(in->rm));
 }
 
@@ -687,6 +746,53 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 	patch(j, on);
 }
 
+/* --- Flag liveness -------------------------------------------------------------- */
+
+/* What an instruction does to the guest's arithmetic flags as translate()
+ * emits it. Anything not listed (a new form included) is JF_OBSERVE, which
+ * is always safe: it keeps the flags of the op before it. */
+enum jit_flags_use {
+	JF_OBSERVE,   /* may read flags, call a handler, fault or leave the block */
+	JF_NONE,      /* inline; neither reads nor writes flags; cannot fault */
+	JF_SET,       /* inline; writes all six, reads none; cannot fault */
+};
+
+static enum jit_flags_use jit_flags_use(const struct emu_insn *in)
+{
+	int kind = alu_kind(in);
+	if (kind >= 0)
+		return kind == 2 || kind == 3 ? JF_OBSERVE : JF_SET;   /* ADC/SBB read CF */
+	if (incdec(in))
+		return JF_OBSERVE;   /* reads CF */
+	if (shift_imm(in) || imul_rr(in))
+		return JF_SET;
+	if (mov_form(in) || (movx(in) && in->mod == 3))
+		return JF_NONE;
+	return JF_OBSERVE;
+}
+
+/* Bit i set: instruction i's flags are dead — a later JF_SET of the block
+ * overwrites them before anything can observe them (a flag reader, a
+ * handler call, a fault, the block's exit), so its code need not store
+ * them. The last setter before an observer keeps them: the guest state at
+ * every point something can look is the interpreter's. */
+static uint32_t flags_dead(const struct emu_block *b)
+{
+	uint32_t dead = 0;
+	bool overwritten = false;   /* the block's exit observes */
+	for (unsigned i = b->ninsn; i-- > 0;) {
+		enum jit_flags_use u = jit_flags_use(&b->insn[i]);
+		if (u == JF_SET) {
+			if (overwritten)
+				dead |= 1u << i;
+			overwritten = true;
+		} else if (u == JF_OBSERVE) {
+			overwritten = false;
+		}
+	}
+	return dead;
+}
+
 /* --- Translation ---------------------------------------------------------------- */
 
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
@@ -704,6 +810,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 	unsigned pending = 0;     /* instructions done but not yet counted */
 	/* Host flags hold the guest's: 0 no, 1 all, 2 all but CF (INC/DEC). */
 	unsigned flags_live = 0;
+	uint32_t dead = flags_dead(b);
 	for (unsigned i = 0; i < b->ninsn; i++) {
 		struct emu_insn *in = &b->insn[i];
 		int32_t next = off + in->len;
@@ -711,20 +818,21 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		int kind = alu_kind(in);
 		unsigned op = in->op, cc = op & 0xf;
 		bool jcc = (op >= 0x70 && op <= 0x7f) || (op >= 0x180 && op <= 0x18f);
+		bool keep = !(dead >> i & 1);
 		if (kind >= 0) {
-			emit_alu(j, in, kind);
+			emit_alu(j, in, kind, flags_live, keep);
 			pending++;
-			flags_live = 1;
+			flags_live = keep || (kind != 7 && kind != 8);   /* dead CMP/TEST: nothing */
 		} else if (incdec(in)) {
-			emit_incdec(j, in);
+			emit_incdec(j, in, flags_live);
 			pending++;
 			flags_live = 2;
 		} else if (shift_imm(in)) {
-			emit_shift(j, in);
+			emit_shift(j, in, keep);
 			pending++;
 			flags_live = 0;
 		} else if (imul_rr(in)) {
-			emit_imul(j, in);
+			emit_imul(j, in, keep);
 			pending++;
 			flags_live = 0;
 		} else if (cmov_rr(in) || setcc_r(in)) {

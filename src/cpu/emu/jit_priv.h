@@ -79,6 +79,29 @@ static inline void st8i(struct jbuf *j, uint32_t off, uint8_t v)
 	b1(j, v);
 }
 
+/* The lazy-flag operation and size (cc_op, cc_size: adjacent bytes) in one
+ * 16-bit store: mov word [rbx + cc_op], op | size << 8. */
+_Static_assert(offsetof(struct emu_cpu, cc_size) == offsetof(struct emu_cpu, cc_op) + 1,
+	       "st_cc stores cc_op and cc_size as one word");
+static inline void st_cc(struct jbuf *j, uint8_t op, uint8_t size)
+{
+	b1(j, 0x66);
+	b1(j, 0xc7);
+	b1(j, 0x83);
+	b4(j, OFF(cc_op));
+	b1(j, op);
+	b1(j, size);
+}
+
+/* setc byte [rbx + off] */
+static inline void setc_mem(struct jbuf *j, uint32_t off)
+{
+	b1(j, 0x0f);
+	b1(j, 0x92);
+	b1(j, 0x83);
+	b4(j, off);
+}
+
 /* lea rax/rcx, [r12 + d] */
 static inline void lea_r12(struct jbuf *j, unsigned r, int32_t d)
 {
