@@ -10,7 +10,8 @@
  *            table. On a miss it copies up to EMU_BLOCK_BYTES of the page,
  *            decodes from the copy until an instruction that branches or
  *            has no plain fast handler (that one is the last; the locked
- *            read-modify-write forms do not end a block), a page or
+ *            read-modify-write forms and the handler-run instructions that
+ *            only compute, pure_exec(), do not end a block), a page or
  *            size limit, or a decode fault (the block ends before the
  *            faulting instruction, which then faults when it is reached).
  *   mark     Before reading the bytes the page is flagged as holding code
@@ -118,12 +119,45 @@ static bool pure_locked(const struct emu_insn *in)
 	}
 }
 
+/* An instruction emu_exec() runs that only computes: it reads and writes
+ * registers, flags and memory (data, the x87/SSE state, the stack) but
+ * cannot change paging, the TLB, CS, the mode or CPL, IF, TF, the
+ * interrupt shadow or the debug state, nor does I/O. SETcc, CMOVcc, the
+ * x87, MMX and SSE ops (but the 0F 38 map's INVEPT/INVVPID/INVPCID), the
+ * fences and FXSAVE-family of 0F AE, CBW/CWD, PUSH imm, PUSHF, LEAVE, MOV from a
+ * segment register, the two-byte ALU forms without a fast handler, BSWAP,
+ * CMPXCHG, XADD, CMPXCHG8B/16B, RDRAND/RDSEED and RDTSC. The kernel's
+ * multiprecision and crypto loops are full of them. */
+static bool pure_exec(const struct emu_insn *in)
+{
+	unsigned op = in->op;
+	switch (op) {
+	case 0x190 ... 0x19f: case 0x140 ... 0x14f:
+	case 0x98: case 0x99: case 0x68: case 0x6a: case 0x9c: case 0x8c: case 0x9b: case 0xc9:
+	case 0xd8 ... 0xdf:
+	case 0x110 ... 0x117: case 0x118 ... 0x11f: case 0x128 ... 0x12f:
+	case 0x13a: case 0x150 ... 0x177: case 0x17c ... 0x17f:
+	case 0x1c2 ... 0x1c6: case 0x1d0 ... 0x1ff:
+	case 0x131: case 0x1ae:
+	case 0x1a3: case 0x1a4: case 0x1a5: case 0x1ab: case 0x1ac: case 0x1ad: case 0x1af:
+	case 0x1b0: case 0x1b1: case 0x1b3: case 0x1b6 ... 0x1b8: case 0x1ba ... 0x1bf:
+	case 0x1c0: case 0x1c1: case 0x1c8 ... 0x1cf:
+		return true;
+	case 0x138:
+		return in->op3 < 0x80 || in->op3 > 0x82;
+	case 0x1c7:
+		return (in->reg & 7) == 1 || (in->reg & 7) >= 6;
+	default:
+		return false;
+	}
+}
+
 /* Branches and every instruction without a plain fast handler (but the
- * locked read-modify-write forms) end a block. */
+ * locked read-modify-write forms and the pure_exec() ones) end a block. */
 static bool ends_block(const struct emu_insn *in)
 {
 	if (!in->fast)
-		return !pure_locked(in);
+		return !pure_locked(in) && !pure_exec(in);
 	switch (in->op) {
 	case 0x70 ... 0x7f: case 0x180 ... 0x18f:
 	case 0xe8: case 0xe9: case 0xeb: case 0xc2: case 0xc3: case 0xe0 ... 0xe3:
@@ -141,7 +175,7 @@ static bool ends_block(const struct emu_insn *in)
 static bool chains(const struct emu_insn *in)
 {
 	if (!in->fast)
-		return pure_locked(in);
+		return pure_locked(in) || pure_exec(in);
 	return in->op != 0xff || ((in->reg & 7) != 3 && (in->reg & 7) != 5);
 }
 

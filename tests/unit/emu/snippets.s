@@ -613,3 +613,44 @@ l1:
 	mov 32(%rsp), %rax
 	mov 8(%rsp), %rbx
 	hlt
+@@ lm_block_exec_mid code64 0x1000
+	xor %ebx, %ebx
+	xor %ecx, %ecx
+	xor %r8d, %r8d
+	mov $5, %esi
+	pxor %xmm0, %xmm0
+1:	cmp $37, %ecx
+	setb %al
+	movzbl %al, %eax
+	add %eax, %ebx
+	xor %edi, %edi
+	cmp $50, %ecx
+	cmovae %esi, %edi
+	add %edi, %r8d
+	movd %ecx, %xmm1
+	paddq %xmm1, %xmm0
+	inc %ecx
+	cmp $100, %ecx
+	jne 1b
+	movq %xmm0, %r9
+	hlt
+@@ lm_block_fault_mid code64 0x1000
+	xor %ebx, %ebx
+	xor %edx, %edx
+	mov $100, %ecx
+1:	inc %ebx
+	cmp $60, %ebx
+	setae %al
+	movd %ebx, %xmm0
+ud:	inc %edx
+	dec %ecx
+	jnz 1b
+	mov %cr4, %rax
+	and $~0x200, %eax
+	mov %rax, %cr4
+	mov $100, %ecx
+	jmp 1b
+	.org 0x100
+	lea ud-4(%rip), %rcx
+	mov (%rsp), %rax
+	hlt

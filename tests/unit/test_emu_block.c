@@ -1,0 +1,41 @@
+/*
+ * Decoded blocks and instructions that run through emu_exec() in the
+ * middle of one (block.c pure_exec: SETcc, SSE, ...): a loop whose block
+ * holds them computes what the SDM says, and a fault raised by one of
+ * them in the middle of a block that ran (and, with NYX_EMU_JIT=1, was
+ * translated) many times lands on it, with the instructions before it
+ * done and the ones after it not.
+ */
+#include "emu/code.h"
+#include "emu/fixture.h"
+
+TEST(emu_block_setcc_cmov_sse_mid_block)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_block_exec_mid, sizeof(lm_block_exec_mid));
+	f->s.cr4 |= 0x200;   /* OSFXSR */
+	CHECK_EQ(fix_run(f, 10000), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.regs[REG_RBX], 37);        /* SETB: i < 37 for i = 0..36 */
+	CHECK_EQ(f->s.regs[REG_R8], 50 * 5);     /* CMOVAE: 5 for i = 50..99 */
+	CHECK_EQ(f->s.regs[REG_R9], 99 * 100 / 2);   /* PADDQ of i = 0..99 */
+	CHECK_EQ(f->s.regs[REG_RCX], 100);
+	fix_free(f);
+}
+
+/* MOVD xmm with CR4.OSFXSR clear raises #UD (SDM Vol. 2, MOVD/MOVQ, 64-bit
+ * mode exceptions), after 100 runs of its block with OSFXSR set. */
+TEST(emu_block_fault_mid_block_lands_on_insn)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_block_fault_mid, sizeof(lm_block_fault_mid));
+	f->s.cr4 |= 0x200;
+	fix_gate64(f, EXC_UD, SEL_CODE64, 0x1100, 0xe, 0, 0);
+	CHECK_EQ(fix_run(f, 10000), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.regs[REG_RAX], 0x1011);    /* the frame's RIP: the MOVD */
+	CHECK_EQ(f->s.regs[REG_RCX], 0x1011);    /* (its address, from the code) */
+	CHECK_EQ(f->s.regs[REG_RBX], 101);       /* the INC before it ran */
+	CHECK_EQ(f->s.regs[REG_RDX], 100);       /* the INC after it did not */
+	fix_free(f);
+}
