@@ -682,6 +682,7 @@ static void emit_setcc(struct jbuf *j, const struct emu_insn *in, bool live)
 /* Calls the instruction's handler as the interpreter loop would. */
 static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t next_off)
 {
+	jit_stats_emit(j, in);
 	ld(j, RAX, OFF_REG(REG_RSP), true);
 	st(j, RAX, OFF(insn_rsp));
 	set_rip(j, off);
@@ -997,7 +998,8 @@ int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
 		jit->used = 0;
 		jit->epoch++;   /* every translation is dropped */
 	}
-	struct jbuf j = { jit->rw + jit->used, jit->rw + jit->used + JIT_MAX_BLOCK, false };
+	struct jbuf j = { jit->rw + jit->used, jit->rw + jit->used + JIT_MAX_BLOCK, false,
+			  jit->stats };
 	uint8_t *start = j.p;
 	if (translate(jit, b, &j))
 		return -ENOSPC;
@@ -1051,6 +1053,7 @@ int emu_jit_open(struct emu_cpu *cpu)
 		return -err;
 	}
 	jit->epoch = 1;
+	jit_stats_open(jit);
 	cpu->jit = jit;
 	return 0;
 }
@@ -1060,6 +1063,8 @@ void emu_jit_close(struct emu_cpu *cpu)
 	struct emu_jit *jit = cpu->jit;
 	if (!jit)
 		return;
+	jit_stats_print(cpu, jit);
+	jit_stats_close(jit);
 	munmap(jit->rw, JIT_BUF_SIZE);
 	munmap(jit->rx, JIT_BUF_SIZE);
 	free(jit);

@@ -17,6 +17,8 @@ struct emu_jit {
 	size_t used;
 	uint32_t epoch;
 	unsigned threshold;
+	uint64_t *stats;         /* NYX_EMU_JIT_STATS (jit_stats.c), else NULL */
+	unsigned stats_top;      /* rows printed */
 };
 
 /* --- Emitter ------------------------------------------------------------------ */
@@ -24,6 +26,7 @@ struct emu_jit {
 struct jbuf {
 	uint8_t *p, *end;
 	bool full;
+	uint64_t *stats;         /* jit->stats */
 };
 
 static inline void b1(struct jbuf *j, uint8_t v)
@@ -205,5 +208,11 @@ void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b
 			unsigned slot);
 void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
 			unsigned slot);
+
+/* jit_stats.c: per-form counts of the handler calls translated code makes. */
+void jit_stats_open(struct emu_jit *jit);
+void jit_stats_emit(struct jbuf *j, const struct emu_insn *in);   /* clobbers rax, flags */
+void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit);
+void jit_stats_close(struct emu_jit *jit);
 
 #endif

@@ -1,0 +1,152 @@
+/*
+ * NYX_EMU_JIT_STATS: which instruction forms translated code still runs
+ * through a handler, weighted by how often each call site runs. With the
+ * variable set, every handler call the JIT emits is preceded by an
+ * increment of its form's counter (one per vCPU, hanging off its struct
+ * emu_jit); at vCPU teardown the busiest forms are printed on stderr.
+ * Off (the default) nothing is allocated and translation pays one
+ * predicted branch per call site.
+ *
+ * A form is (opcode, ModRM.reg for the group opcodes, prefix F3/F2/VEX,
+ * operand size, register or memory operand). An inline form shows up only
+ * through its slow path (TLB miss, page crossing, non-canonical address).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cpu/emu/jit_priv.h"
+
+/* Key layout: bits 0 mem, 1-2 size (0: 16, 1: 32, 2: 64 bit), 3-5 group
+ * /digit, 6-7 prefix (0 none, 1 F3, 2 F2, 3 VEX), 8-17 opcode (0x000-0x1ff
+ * one- and two-byte maps, 0x200+op3 the 0F 38 map, 0x300+op3 0F 3A). */
+#define STATS_KEYS (1u << 18)
+
+static bool stats_group_op(unsigned op)
+{
+	switch (op) {
+	case 0x80: case 0x81: case 0x82: case 0x83: case 0x8f:
+	case 0xc0: case 0xc1: case 0xc6: case 0xc7:
+	case 0xd0: case 0xd1: case 0xd2: case 0xd3:
+	case 0xf6: case 0xf7: case 0xfe: case 0xff:
+	case 0x100: case 0x101: case 0x1ba: case 0x1c7:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static unsigned stats_key(const struct emu_insn *in)
+{
+	unsigned op = in->op;
+	if (op == 0x138)
+		op = 0x200 | in->op3;
+	else if (op == 0x13a)
+		op = 0x300 | in->op3;
+	unsigned pfx = in->vex ? 3 : in->rep == 0xf3 ? 1 : in->rep == 0xf2 ? 2 : 0;
+	unsigned sub = in->has_modrm && stats_group_op(in->op) ? in->reg & 7 : 0;
+	unsigned sz = in->opsize == 2 ? 0 : in->opsize == 8 ? 2 : 1;
+	bool mem = in->has_modrm && in->mod != 3;
+	return (op & 0x3ff) << 8 | pfx << 6 | sub << 3 | sz << 1 | (mem ? 1u : 0u);
+}
+
+void jit_stats_open(struct emu_jit *jit)
+{
+	const char *env = getenv("NYX_EMU_JIT_STATS");
+	if (!env || !*env || !strcmp(env, "0"))
+		return;
+	jit->stats = calloc(STATS_KEYS, sizeof(*jit->stats));
+	unsigned long top = strtoul(env, NULL, 10);
+	jit->stats_top = top > 1 ? (unsigned)top : 40;
+}
+
+void jit_stats_emit(struct jbuf *j, const struct emu_insn *in)
+{
+	if (__builtin_expect(!j->stats, 1))
+		return;
+	uint64_t *ctr = &j->stats[stats_key(in)];
+	b1(j, 0x48); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)ctr);   /* mov rax, ctr */
+	b1(j, 0x48); b1(j, 0xff); b1(j, 0x00);                       /* inc qword [rax] */
+}
+
+/* Does opcode op (key space) work on bytes whatever the operand size? */
+static bool stats_byte_op(unsigned op)
+{
+	if (op < 0x40)
+		return (op & 7) == 0 || (op & 7) == 2 || (op & 7) == 4;
+	switch (op) {
+	case 0x80: case 0x82: case 0x84: case 0x86: case 0x88: case 0x8a:
+	case 0xa0: case 0xa2: case 0xa4: case 0xa6: case 0xa8: case 0xaa: case 0xac: case 0xae:
+	case 0xc0: case 0xc6: case 0xd0: case 0xd2: case 0xf6: case 0xfe:
+	case 0x1b0: case 0x1c0:
+		return true;
+	default:
+		return (op >= 0xb0 && op <= 0xb7) || (op >= 0x190 && op <= 0x19f);
+	}
+}
+
+struct stats_row {
+	uint64_t n;
+	unsigned key;
+};
+
+static int stats_cmp(const void *a, const void *b)
+{
+	const struct stats_row *x = a, *y = b;
+	return x->n < y->n ? 1 : x->n > y->n ? -1 : (int)x->key - (int)y->key;
+}
+
+void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit)
+{
+	if (!jit->stats)
+		return;
+	size_t nrow = 0;
+	uint64_t total = 0;
+	for (unsigned k = 0; k < STATS_KEYS; k++) {
+		if (jit->stats[k]) {
+			nrow++;
+			total += jit->stats[k];
+		}
+	}
+	struct stats_row *rows = calloc(nrow ? nrow : 1, sizeof(*rows));
+	if (!rows)
+		return;
+	nrow = 0;
+	for (unsigned k = 0; k < STATS_KEYS; k++)
+		if (jit->stats[k])
+			rows[nrow++] = (struct stats_row){ jit->stats[k], k };
+	qsort(rows, nrow, sizeof(*rows), stats_cmp);
+	fprintf(stderr, "jit stats, vCPU %u: %llu handler calls from translated code, "
+		"%llu guest instructions in all, %zu forms\n", cpu->index,
+		(unsigned long long)total, (unsigned long long)cpu->icount, nrow);
+	fprintf(stderr, "%14s %6s  %-12s %-4s %-4s %s\n", "calls", "%", "opcode", "size",
+		"rm", "prefix");
+	static const char *const pfx[4] = { "", "F3", "F2", "VEX" };
+	static const char *const sz[3] = { "16", "32", "64" };
+	for (size_t i = 0; i < nrow && i < jit->stats_top; i++) {
+		unsigned k = rows[i].key, op = k >> 8;
+		char name[16];
+		if (op >= 0x300)
+			snprintf(name, sizeof(name), "0f3a %02x", op & 0xff);
+		else if (op >= 0x200)
+			snprintf(name, sizeof(name), "0f38 %02x", op & 0xff);
+		else if (op >= 0x100)
+			snprintf(name, sizeof(name), "0f %02x", op & 0xff);
+		else
+			snprintf(name, sizeof(name), "%02x", op);
+		if (op < 0x200 && stats_group_op(op)) {
+			size_t l = strlen(name);
+			snprintf(name + l, sizeof(name) - l, " /%u", (k >> 3) & 7);
+		}
+		fprintf(stderr, "%14llu %6.2f  %-12s %-4s %-4s %s\n", (unsigned long long)rows[i].n,
+			100.0 * (double)rows[i].n / (double)total, name,
+			op < 0x200 && stats_byte_op(op) ? "8" : sz[(k >> 1) & 3],
+			k & 1 ? "mem" : "reg", pfx[(k >> 6) & 3]);
+	}
+	free(rows);
+}
+
+void jit_stats_close(struct emu_jit *jit)
+{
+	free(jit->stats);
+	jit->stats = NULL;
+}
