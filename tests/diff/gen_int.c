@@ -10,10 +10,20 @@ static bool emit_alu(struct gen *g, const struct tmpl *t, unsigned size)
 {
 	unsigned k = t->ext;   /* 0..7 */
 	bool cmp = k == 7;
-	unsigned form = rnd(g, 4);
+	unsigned form = rnd(g, 5);
 	opsize(g, size);
 	int reg = -1, rm;
 	uint8_t op;
+	if (form == 4) {   /* op AL/AX/EAX/RAX, imm (04/05 .. 3C/3D) */
+		op = (uint8_t)(k * 8 + 4 + (size > 1));
+		opcode(g, &op, 1);
+		imm(g, size == 1 ? 1 : size == 2 ? 2 : 4, gen_interesting(g));
+		if (!cmp)
+			writes(g, REG_RAX, size);
+		g->fw = t->fw;
+		g->fu = t->fu;
+		return true;
+	}
 	if (form == 0 || form == 1) {
 		op = (uint8_t)(k * 8 + (form == 0 ? 0 : 2) + (size > 1));
 		reg = (int)gen_pick_reg(g, size);
@@ -54,6 +64,14 @@ static bool emit_test(struct gen *g, const struct tmpl *t, unsigned size)
 	opsize(g, size);
 	int reg = -1, rm;
 	uint8_t op;
+	if (chance(g, 20)) {   /* TEST AL/AX/EAX/RAX, imm (A8/A9) */
+		op = size == 1 ? 0xA8 : 0xA9;
+		opcode(g, &op, 1);
+		imm(g, size == 1 ? 1 : size == 2 ? 2 : 4, gen_interesting(g));
+		g->fw = t->fw;
+		g->fu = t->fu;
+		return true;
+	}
 	if (chance(g, 50)) {
 		op = size == 1 ? 0x84 : 0x85;
 		reg = (int)gen_pick_reg(g, size);
@@ -502,6 +520,30 @@ static bool emit_xadd(struct gen *g, const struct tmpl *t, unsigned size)
 	return true;
 }
 
+/* NOP: 0F 1F /0 with a register or a memory operand it never accesses
+ * (any address), 90 and PAUSE (F3 90). */
+static bool emit_nop(struct gen *g, const struct tmpl *t, unsigned size)
+{
+	unsigned form = rnd(g, 4);
+	if (form == 0) {
+		opcode(g, (const uint8_t[]){ 0x90 }, 1);
+		return true;
+	}
+	if (form == 1) {
+		prefix(g, 0xF3);
+		opcode(g, (const uint8_t[]){ 0x90 }, 1);
+		return true;
+	}
+	opsize(g, size);
+	g->modrm = 0;
+	if (form == 2)
+		set_rm_reg(g, rnd(g, 16));
+	else
+		gen_rm_mem(g, size, false);
+	opcode(g, (const uint8_t[]){ 0x0F, 0x1F }, 2);
+	return true;
+}
+
 /* One-byte instructions without operands: CLC STC CMC CLD STD LAHF SAHF
  * CBW/CWDE/CDQE CWD/CDQ/CQO. */
 static bool emit_plain(struct gen *g, const struct tmpl *t, unsigned size)
@@ -661,6 +703,7 @@ const struct tmpl gen_int_templates[] = {
 	{ "segmem", WALL, 0, emit_segmem, 0, 0, DT_ARITH, 0 },
 	{ "xadd", WALL, 0, emit_xadd, 0xC0, 0, DT_ARITH, 0 },
 	{ "cmpxchg", WALL, 0, emit_xadd, 0xB0, 0, DT_ARITH, 0 },
+	{ "nop", WBIG, 0, emit_nop, 0, 0, 0, 0 },
 	{ "clc", W32, 0, emit_plain, 0xF8, 0, DT_CF, 0 },
 	{ "stc", W32, 0, emit_plain, 0xF9, 0, DT_CF, 0 },
 	{ "cmc", W32, DT_CF, emit_plain, 0xF5, 0, DT_CF, 0 },

@@ -128,7 +128,7 @@ static void emit_get_cf(struct jbuf *j)
 
 /* The host's arithmetic flags (just set by the guest's operation run on the
  * host) become the guest's, eagerly (cc_op = CC_EAGER). */
-static void emit_eager_flags(struct jbuf *j)
+void emit_eager_flags(struct jbuf *j)
 {
 	b1(j, 0x9c);                                             /* pushfq */
 	b1(j, 0x59);                                             /* pop rcx */
@@ -381,7 +381,7 @@ static void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3])
 	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc2);               /* add rdx, rax */
 }
 
-static uint8_t *jmp32(struct jbuf *j)
+uint8_t *jmp32(struct jbuf *j)
 {
 	b1(j, 0xe9);
 	uint8_t *at = j->p;
@@ -469,7 +469,7 @@ static int alu_load_kind(const struct emu_insn *in)
 
 /* rax = linear address of the memory operand (64-bit mode) and the TLB
  * check for a read of size bytes; rdx = host pointer on a hit. */
-static void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
 			  unsigned acc, unsigned size, uint8_t *f[3])
 {
 	emit_ea(j, in, next_off);
@@ -877,6 +877,19 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			flush(j, pending);
 			uint8_t *done = mem_mov(in) ? emit_mem_fast(j, in, next, f) :
 						      emit_pushpop_fast(j, in, f);
+			for (unsigned k = 0; k < 3; k++)
+				patch(j, f[k]);
+			emit_call(j, in, off, next);
+			emit_after_call(j, next, false);
+			patch(j, done);
+			pending = 1;
+			flags_live = 0;
+		} else if (jit_form_inline(j, in, &flags_live)) {
+			pending++;   /* jit_forms.c: flags_live kept or set as the form says */
+		} else if (jit_form_slow(in)) {
+			uint8_t *f[3];
+			flush(j, pending);
+			uint8_t *done = jit_emit_form_slow(j, in, next, f);
 			for (unsigned k = 0; k < 3; k++)
 				patch(j, f[k]);
 			emit_call(j, in, off, next);

@@ -209,6 +209,25 @@ void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b
 void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
 			unsigned slot);
 
+/* jit.c's emitters the other files use. */
+void emit_eager_flags(struct jbuf *j);   /* host arithmetic flags -> the guest's, eagerly */
+uint8_t *jmp32(struct jbuf *j);          /* jmp rel32 to patch later */
+/* rax = linear address of the memory operand (64-bit addressing), then the
+ * TLB check for an access of size bytes: rdx = host pointer on a hit, else
+ * a jump to one of the fixups in f. */
+void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off, unsigned acc,
+		   unsigned size, uint8_t *f[3]);
+
+/* jit_forms.c: more inline forms (8/16-bit, accumulator, NOT/NEG, shifts by
+ * CL, NOP). jit_form_inline() emits a form that needs no slow path (false:
+ * not one, nothing emitted) and updates flags_live as translate() keeps it;
+ * jit_emit_form_slow() emits the fast path of a jit_form_slow() form with
+ * its fixups in f (NULL: unused) and returns the jump past the slow path. */
+bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_live);
+bool jit_form_slow(const struct emu_insn *in);
+uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+			    uint8_t *f[3]);
+
 /* jit_stats.c: per-form counts of the handler calls translated code makes. */
 void jit_stats_open(struct emu_jit *jit);
 void jit_stats_emit(struct jbuf *j, const struct emu_insn *in);   /* clobbers rax, flags */
