@@ -25,7 +25,13 @@
  *            CALL rel32/RET through an inline TLB hit (as emu_read()/
  *            emu_write(); a miss, page crossing or non-canonical address
  *            calls the handler, which does the slow path and raises the
- *            faults). A Jcc right after an inline
+ *            faults). jit_forms.c adds the 8/16-bit forms (ALU, CMP,
+ *            TEST, MOV with registers and memory), the accumulator-
+ *            immediate ALU forms, TEST r/m, imm, NOT, NEG, rotates and
+ *            8/16-bit shifts by an immediate, shifts by CL and NOP.
+ *            NYX_EMU_JIT_STATS=1 (jit_stats.c) counts the handler calls
+ *            the generated code still makes, per form, to pick the next
+ *            forms to inline. A Jcc right after an inline
  *            flag-setting op branches on the host flags that op left
  *            (they are the guest's: same instruction, same operands), and
  *            so do CMOVcc r, r and SETcc r8 between them (they keep the
