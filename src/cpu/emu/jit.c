@@ -874,9 +874,11 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 				patch(j, f[q]);
 			emit_call(j, in, off, next);
 			emit_after_call(j, next, false);
+			/* an ALU form's fast path leaves the guest's flags in the
+			 * host's: the slow path loads them too (jit_forms.c) */
+			flags_live = k >= 0 || r >= 0 ? jit_form_slow_end(j, in) : 0;
 			patch(j, done);
 			pending = 1;
-			flags_live = 0;
 		} else if (mem_mov(in) || pushpop(in)) {
 			/* Count what came before: both paths then leave one pending. */
 			uint8_t *f[3];
@@ -900,9 +902,9 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 				patch(j, f[k]);
 			emit_call(j, in, off, next);
 			emit_after_call(j, next, false);
+			flags_live = jit_form_slow_end(j, in);
 			patch(j, done);
 			pending = 1;
-			flags_live = 0;
 		} else if (last && jcc && rel_branch(in)) {
 			bool live = cond_live(flags_live, cc);
 			if (!live)

@@ -364,6 +364,11 @@ static void emit_mov_mem(struct jbuf *j, const struct emu_insn *in)
 
 /* --- Dispatch ----------------------------------------------------------------- */
 
+bool jit_form_sets_flags(const struct emu_insn *in)
+{
+	return alu_form(in).kind >= 0;
+}
+
 static bool nop_form(const struct emu_insn *in)
 {
 	if (in->lock || in->vex)
@@ -414,6 +419,14 @@ bool jit_form_slow(const struct emu_insn *in)
 	if (f.kind >= 0)   /* with memory: reading forms only */
 		return f.to_reg || f.kind == 7 || f.kind == 8;
 	return mov_form(in, true);
+}
+
+unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
+{
+	if (!jit_form_sets_flags(in))
+		return 0;
+	emit_load_flags(j);
+	return 1;
 }
 
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,

@@ -224,6 +224,12 @@ void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off, 
  * jit_emit_form_slow() emits the fast path of a jit_form_slow() form with
  * its fixups in f (NULL: unused) and returns the jump past the slow path. */
 bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_live);
+/* Emitted at the end of a form's slow path (after the handler): for a
+ * form whose fast path leaves the guest's flags in the host's (an ALU
+ * form, jit_form_sets_flags()), the guest's flags loaded into the host's
+ * so that both paths join with them live; returns flags_live (1 or 0). */
+bool jit_form_sets_flags(const struct emu_insn *in);
+unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in);
 bool jit_form_slow(const struct emu_insn *in);
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
 			    uint8_t *f[3]);
