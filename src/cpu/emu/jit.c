@@ -756,14 +756,9 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 /* --- Flag liveness -------------------------------------------------------------- */
 
 /* What an instruction does to the guest's arithmetic flags as translate()
- * emits it. Anything not listed (a new form included) is JF_OBSERVE, which
- * is always safe: it keeps the flags of the op before it. */
-enum jit_flags_use {
-	JF_OBSERVE,   /* may read flags, call a handler, fault or leave the block */
-	JF_NONE,      /* inline; neither reads nor writes flags; cannot fault */
-	JF_SET,       /* inline; writes all six, reads none; cannot fault */
-};
-
+ * emits it (enum in jit_priv.h). Anything not listed (a new form included)
+ * is JF_OBSERVE, which is always safe: it keeps the flags of the op before
+ * it. */
 static enum jit_flags_use jit_flags_use(const struct emu_insn *in)
 {
 	int kind = alu_kind(in);
@@ -775,7 +770,7 @@ static enum jit_flags_use jit_flags_use(const struct emu_insn *in)
 		return JF_SET;
 	if (mov_form(in) || (movx(in) && in->mod == 3))
 		return JF_NONE;
-	return JF_OBSERVE;
+	return jit_form_flags_use(in);
 }
 
 /* Bit i set: instruction i's flags are dead — a later JF_SET of the block
@@ -892,7 +887,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			patch(j, done);
 			pending = 1;
 			flags_live = 0;
-		} else if (jit_form_inline(j, in, &flags_live)) {
+		} else if (jit_form_inline(j, in, keep, &flags_live)) {
 			pending++;   /* jit_forms.c: flags_live kept or set as the form says */
 		} else if (jit_form_slow(in)) {
 			uint8_t *f[3];

@@ -125,19 +125,24 @@ static const uint8_t alu_cc_op[9] = {
 };
 
 /* a in rax, b in rcx (zero-extended from size): the operation at size on
- * the host, the lazy-flag fields, the result to [rbx + dst] unless dst is
- * 0 (CMP, TEST). Keeps rdx; the host flags are the guest's after it. */
-static void alu_tail(struct jbuf *j, int kind, unsigned size, uint32_t dst)
+ * the host, the lazy-flag fields unless the flags are dead (!keep; a logic
+ * op needs only cc_res, as jit.c's), the result to [rbx + dst] unless dst
+ * is 0 (CMP, TEST). Keeps rdx; the host flags are the guest's after it. */
+static void alu_tail(struct jbuf *j, int kind, unsigned size, uint32_t dst, bool keep)
 {
-	st(j, RAX, OFF(cc_a));
-	st(j, RCX, OFF(cc_b));
+	bool logic = kind == 1 || kind == 4 || kind == 6 || kind == 8;
+	if (keep && !logic) {
+		st(j, RAX, OFF(cc_a));
+		st(j, RCX, OFF(cc_b));
+	}
 	pfx(j, size);
 	b1(j, (uint8_t)(alu_host_op[kind] - (size == 1)));
 	b1(j, 0xc8);                                         /* op al/ax/eax/rax, cl/.. */
-	zext_rax(j, size);
-	st(j, RAX, OFF(cc_res));
-	st8i(j, OFF(cc_op), alu_cc_op[kind]);
-	st8i(j, OFF(cc_size), (uint8_t)size);
+	if (keep) {
+		zext_rax(j, size);
+		st(j, RAX, OFF(cc_res));
+		st_cc(j, alu_cc_op[kind], (uint8_t)size);
+	}
 	if (dst)
 		stz(j, RAX, dst, size);
 }
@@ -214,9 +219,12 @@ static void alu_operand(struct jbuf *j, const struct emu_insn *in, const struct 
 	}
 }
 
+/* keep: as alu_tail(); a dead CMP or TEST emits nothing. */
 static void emit_alu_form(struct jbuf *j, const struct emu_insn *in, const struct alu_form *f,
-			  bool mem)
+			  bool mem, bool keep)
 {
+	if (!keep && (f->kind == 7 || f->kind == 8))
+		return;
 	unsigned a = f->a, b = f->b;
 	if (mem) {   /* the memory operand is r/m; the result never goes there */
 		a = a == SRC_RM ? SRC_MEM : a;
@@ -230,7 +238,7 @@ static void emit_alu_form(struct jbuf *j, const struct emu_insn *in, const struc
 		unsigned r = f->to_reg ? in->reg : acc_form(in) ? REG_RAX : in->rm;
 		dst = reg_off(in, r, f->size);
 	}
-	alu_tail(j, f->kind, f->size, dst);
+	alu_tail(j, f->kind, f->size, dst, keep);
 }
 
 /* --- Shifts and rotates ------------------------------------------------------- */
@@ -269,7 +277,8 @@ static bool shift_imm_form(const struct emu_insn *in)
 	return cnt != 0;
 }
 
-static void emit_shift_imm(struct jbuf *j, const struct emu_insn *in, bool flags_live)
+/* keep false: the flags are dead (SHL SHR SAR only: a rotate reads them). */
+static void emit_shift_imm(struct jbuf *j, const struct emu_insn *in, bool flags_live, bool keep)
 {
 	unsigned sub = in->reg & 7, size = opsize_of(in);
 	unsigned cnt = in->op >= 0xd0 ? 1 : (unsigned)in->imm & shift_mask(size);
@@ -281,7 +290,8 @@ static void emit_shift_imm(struct jbuf *j, const struct emu_insn *in, bool flags
 	b1(j, size == 1 ? 0xc0 : 0xc1);
 	b1(j, (uint8_t)(0xc0 | (sub << 3)));
 	b1(j, (uint8_t)cnt);                                     /* op al/.., cnt */
-	emit_eager_flags(j);
+	if (keep || sub < 2)
+		emit_eager_flags(j);
 	stz(j, RAX, off, size);
 }
 
@@ -376,7 +386,27 @@ static bool nop_form(const struct emu_insn *in)
 	return in->op == 0x11f || (in->op == 0x90 && !(in->rex & 1));   /* NOP, PAUSE */
 }
 
-bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_live)
+static bool not_form(const struct emu_insn *in)
+{
+	return (in->op == 0xf6 || in->op == 0xf7) && (in->reg & 7) == 2 && !in->lock;
+}
+
+enum jit_flags_use jit_form_flags_use(const struct emu_insn *in)
+{
+	if (nop_form(in))
+		return JF_NONE;
+	if (in->has_modrm && in->mod != 3)
+		return JF_OBSERVE;   /* memory: may fault */
+	if (alu_form(in).kind >= 0)
+		return JF_SET;
+	if (not_form(in) || mov_form(in, false))
+		return JF_NONE;
+	if (shift_imm_form(in) && (in->reg & 7) >= 4)
+		return JF_SET;
+	return JF_OBSERVE;       /* rotates read the flags; shifts by CL may not write them */
+}
+
+bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsigned *flags_live)
 {
 	if (nop_form(in))
 		return true;
@@ -384,11 +414,12 @@ bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_
 		return false;
 	struct alu_form f = alu_form(in);
 	if (f.kind >= 0) {
-		emit_alu_form(j, in, &f, false);
-		*flags_live = 1;
+		emit_alu_form(j, in, &f, false, keep);
+		/* a dead CMP/TEST emitted nothing: the host flags are not its */
+		*flags_live = keep || (f.kind != 7 && f.kind != 8);
 		return true;
 	}
-	if ((in->op == 0xf6 || in->op == 0xf7) && (in->reg & 7) == 2 && !in->lock) {
+	if (not_form(in)) {
 		unsigned size = opsize_of(in);   /* NOT: no flags */
 		uint32_t off = reg_off(in, in->rm, size);
 		ldz(j, RAX, off, size);
@@ -402,7 +433,7 @@ bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_
 		return true;
 	}
 	if (shift_imm_form(in)) {
-		emit_shift_imm(j, in, *flags_live == 1);
+		emit_shift_imm(j, in, *flags_live == 1, keep);
 		*flags_live = 0;
 		return true;
 	}
@@ -439,7 +470,7 @@ uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t n
 	bool store = a.kind < 0 && in->op != 0x8a && in->op != 0x8b;
 	emit_mem_addr(j, in, next_off, store ? ACC_WRITE : ACC_READ, size, f);
 	if (a.kind >= 0)
-		emit_alu_form(j, in, &a, true);
+		emit_alu_form(j, in, &a, true, true);
 	else
 		emit_mov_mem(j, in);
 	return jmp32(j);

@@ -218,17 +218,28 @@ uint8_t *jmp32(struct jbuf *j);          /* jmp rel32 to patch later */
 void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off, unsigned acc,
 		   unsigned size, uint8_t *f[3]);
 
+/* What an instruction does to the guest's arithmetic flags as translate()
+ * emits it (jit.c's flag liveness). */
+enum jit_flags_use {
+	JF_OBSERVE,   /* may read flags, call a handler, fault or leave the block */
+	JF_NONE,      /* inline; neither reads nor writes flags; cannot fault */
+	JF_SET,       /* inline; writes all six, reads none; cannot fault */
+};
+
 /* jit_forms.c: more inline forms (8/16-bit, accumulator, NOT/NEG, shifts by
  * CL, NOP). jit_form_inline() emits a form that needs no slow path (false:
  * not one, nothing emitted) and updates flags_live as translate() keeps it;
  * jit_emit_form_slow() emits the fast path of a jit_form_slow() form with
  * its fixups in f (NULL: unused) and returns the jump past the slow path. */
-bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, unsigned *flags_live);
+bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsigned *flags_live);
 /* Emitted at the end of a form's slow path (after the handler): for a
  * form whose fast path leaves the guest's flags in the host's (an ALU
  * form, jit_form_sets_flags()), the guest's flags loaded into the host's
  * so that both paths join with them live; returns flags_live (1 or 0). */
 bool jit_form_sets_flags(const struct emu_insn *in);
+/* jit_flags_use() of jit_forms.c's forms; keep (jit_form_inline()) false:
+ * a JF_SET form's flags are dead, it need not store them. */
+enum jit_flags_use jit_form_flags_use(const struct emu_insn *in);
 unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in);
 bool jit_form_slow(const struct emu_insn *in);
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
