@@ -75,18 +75,7 @@ void emu_code_mark(struct emu_cpu *cpu, const void *p)
 		struct emu_cpu *c = m->vcpus[i] ? m->vcpus[i]->backend : NULL;
 		if (!c)
 			continue;
-		for (unsigned s = 0; s < 2; s++)
-			for (unsigned k = 0; k < EMU_TLB_SIZE; k++) {
-				struct emu_tlb_entry *e = &c->tlb[s][k];
-				uint64_t t = __atomic_load_n(&e->tag[ACC_WRITE], __ATOMIC_RELAXED);
-				if (t == 1 || e->addend + (uintptr_t)t != page)
-					continue;
-				__atomic_store_n(&e->tag[ACC_WRITE], 1, __ATOMIC_RELAXED);
-				/* Only the owner may hand out the slow write tag: another
-				 * vCPU may be refilling this entry right now. */
-				if (c == cpu)
-					e->wtag_code = t;
-			}
+		emu_tlb_revoke_write(c, page, c == cpu);
 	}
 }
 

@@ -38,7 +38,7 @@ void emu_update_mode(struct emu_cpu *cpu)
 	cpu->code_size = cpu->code64 ? 8 : cpu->seg[SEG_CS].db ? 4 : 2;
 	cpu->stack_size = cpu->code64 ? 8 : cpu->seg[SEG_SS].db ? 4 : 2;
 	cpu->paging = pe && (cpu->cr0 & CR0_PG);
-	cpu->tlbc = cpu->tlb[cpu->cpl == 3];
+	cpu->tlbc = cpu->tlb->e[cpu->cpl == 3];
 }
 
 struct emu_cpu *emu_cpu_new(struct vcpu *v)
@@ -49,7 +49,7 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	cpu->icache = aligned_alloc(64, EMU_ICACHE_SIZE * sizeof(*cpu->icache));
 	cpu->blocks = calloc(EMU_BLOCKS, sizeof(*cpu->blocks));
 	cpu->scratch = calloc(1, sizeof(*cpu->scratch));
-	if (!cpu->icache || !cpu->blocks || !cpu->scratch) {
+	if (!cpu->icache || !cpu->blocks || !cpu->scratch || emu_tlb_init(cpu)) {
 		emu_cpu_free(cpu);
 		return NULL;
 	}
@@ -62,7 +62,6 @@ struct emu_cpu *emu_cpu_new(struct vcpu *v)
 	cpu->delivering = -1;
 	cpu->a20_mask = ~0ULL;
 	emu_jit_open(cpu);   /* failure only logged: the interpreter runs everything */
-	emu_tlb_flush(cpu, false);
 	vcpu_state_reset(cpu->scratch, v->index);
 	emu_state_set(cpu, cpu->scratch);
 	return cpu;
@@ -77,6 +76,7 @@ void emu_cpu_free(struct emu_cpu *cpu)
 	free(cpu->icache);
 	free(cpu->blocks);
 	free(cpu->scratch);
+	emu_tlb_free(cpu);
 	free(cpu);
 }
 

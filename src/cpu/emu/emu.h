@@ -23,9 +23,11 @@
  *     cc_op == CC_EAGER; otherwise they are a function of (cc_op, cc_a,
  *     cc_b, cc_res, cc_size, cc_cin) computed on demand (alu.c).
  *   - The TLB (mmu.c) holds only translations whose permissions were
- *     checked for the privilege of the array it lives in (tlb[0]
- *     supervisor, tlb[1] user); it is flushed on every change of CR0, CR3
- *     (global entries kept), CR4 or EFER and per page on INVLPG.
+ *     checked for the privilege of the array it lives in (e[0]
+ *     supervisor, e[1] user, in the bank of the PCID they were made for);
+ *     it is flushed on every change of CR0, CR4 or EFER, per PCID on a
+ *     CR3 load (global entries kept; none with CR3 bit 63 and CR4.PCIDE)
+ *     and per page on INVLPG.
  */
 #ifndef NYX_CPU_EMU_EMU_H
 #define NYX_CPU_EMU_EMU_H
@@ -129,7 +131,7 @@ enum { CC_EAGER, CC_ADD, CC_ADC, CC_SUB, CC_SBB, CC_LOGIC, CC_INC, CC_DEC };
 /* Memory access kinds, also the TLB tag selector. */
 enum emu_access { ACC_READ = 0, ACC_WRITE = 1, ACC_EXEC = 2 };
 
-#define EMU_TLB_SIZE 256
+#define EMU_TLB_SIZE 4096
 struct emu_tlb_entry {
 	uint64_t tag[3];         /* page-aligned linear address per access kind; 1 = empty */
 	uint64_t wtag_code;      /* writable page holding decoded code: writes take the
@@ -138,6 +140,21 @@ struct emu_tlb_entry {
 	uintptr_t addend;        /* host pointer = addend + linear */
 	bool global;
 	uint8_t page_shift;      /* 0: a 4 KiB page; 21/22/30: part of a large page */
+	bool listed;             /* its index is in the bank's used list (mmu.c) */
+};
+
+/* The TLB of one PCID (mmu.c): a supervisor and a user array, and the
+ * indices of the entries filled since the last flush, so that a flush
+ * touches what was filled rather than the whole array. */
+#define EMU_TLB_BANKS 8
+struct emu_tlb_bank {
+	struct emu_tlb_entry e[2][EMU_TLB_SIZE];   /* [cpl == 3] */
+	uint16_t used[2][EMU_TLB_SIZE];
+	unsigned nused[2];
+	uint64_t large;          /* filter of the large pages with pieces here */
+	uint32_t stamp;          /* when last made current (the victim is the oldest) */
+	uint16_t pcid;
+	bool live;               /* set up and tagged with pcid */
 };
 
 struct emu_cpu;
@@ -267,9 +284,10 @@ struct emu_cpu {
 	unsigned nbp;
 	uint64_t bp[4];
 
-	struct emu_tlb_entry *tlbc;   /* tlb[cpl == 3] */
-	struct emu_tlb_entry tlb[2][EMU_TLB_SIZE];
-	bool tlb_has_large;      /* some entry may be a piece of a large page */
+	struct emu_tlb_entry *tlbc;   /* tlb->e[cpl == 3] */
+	struct emu_tlb_bank *tlb;     /* the current PCID's bank */
+	struct emu_tlb_bank *tlb_banks;   /* EMU_TLB_BANKS of them */
+	uint32_t tlb_clock;
 	struct emu_icache_entry *icache;
 	struct emu_block *blocks;     /* EMU_BLOCKS, direct mapped (block.c) */
 	uintptr_t blk_page;      /* host page of the running block, 0 = none */
@@ -436,8 +454,23 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val);
 bool emu_io_allowed(struct emu_cpu *cpu, uint16_t port, unsigned size);
 
 /* --- mmu.c ------------------------------------------------------------------ */
+/* Allocates the TLB banks (-ENOMEM) and makes PCID 0's current; freed by
+ * emu_tlb_free. */
+int emu_tlb_init(struct emu_cpu *cpu);
+void emu_tlb_free(struct emu_cpu *cpu);
+/* Drops every PCID's entries (keep_global: all but the global ones). */
 void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global);
+/* After a CR3 load: the new PCID's entries become current; flush drops its
+ * non-global ones (CR3 bit 63 clear, or no PCIDs). */
+void emu_tlb_cr3(struct emu_cpu *cpu, bool flush);
+/* Drops the non-global entries of one PCID (INVPCID single context). */
+void emu_tlb_flush_pcid(struct emu_cpu *cpu, uint16_t pcid);
+/* Drops the page of lin (and the whole large page holding it) for every PCID. */
 void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin);
+/* Takes the fast write tag for host page `page` from every entry of c's
+ * TLB; the slow one (wtag_code) is handed out only when c is the caller's
+ * own CPU (block.c's emu_code_mark). */
+void emu_tlb_revoke_write(struct emu_cpu *c, uintptr_t page, bool own);
 /* Segment:offset -> linear with limit/type/canonical checks (raises). */
 uint64_t emu_linear(struct emu_cpu *cpu, unsigned seg, uint64_t off, unsigned size,
 		    enum emu_access acc);

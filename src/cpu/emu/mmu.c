@@ -7,7 +7,23 @@
  *
  * Design note — TLB: direct mapped, EMU_TLB_SIZE entries for supervisor
  * and as many for user accesses (cpu->tlbc points at the set of the current
- * CPL). An entry maps one linear 4 KiB page to host memory (addend) and has
+ * CPL), in a bank per PCID: EMU_TLB_BANKS banks, the current PCID's is
+ * cpu->tlb, and a PCID without one takes the least recently used bank,
+ * whose non-global entries go. So a kernel that switches CR3 with the
+ * no-flush bit (page-table isolation on every kernel entry and exit, text
+ * patching through a temporary mm) finds its translations again: the
+ * Linux boot walked 3.0 M times with one 256-entry bank, 0.46 M with these.
+ * What the SDM lets a TLB keep it may also drop, and we drop more than
+ * asked where that is simpler: INVLPG and INVPCID's single address drop
+ * the page in every bank (the SDM asks for the current PCID's entries and
+ * the global ones), INVPCID single context the PCID's non-global entries,
+ * MOV to CR3 without bit 63 (or without PCIDs) the new PCID's non-global
+ * ones, a paging-mode change everything. Each bank lists the entries it
+ * filled since its last flush (used[], `listed` in the entry), so a flush
+ * costs what was filled, not the 2 x EMU_TLB_SIZE entries; `large` is a
+ * 64-bit filter of the large pages with pieces in the bank, so that INVLPG
+ * looks for other pieces only when one may be there.
+ * An entry maps one linear 4 KiB page to host memory (addend) and has
  * a tag per access kind; a tag is set only when the page walk allowed that
  * kind at that privilege: read always, exec unless NX, write only once the
  * walk has set the dirty bit and the page is RAM (ROM and MMIO never get a
@@ -22,6 +38,9 @@
  * that edits live PDPTEs without reloading CR3 sees the edit earlier than on
  * hardware; no known guest relies on the difference).
  */
+#include <errno.h>
+#include <stdlib.h>
+
 #include "cpu/emu/emu.h"
 #include "hw/intc/intc.h"
 
@@ -42,19 +61,158 @@
 #define PF_RSVD (1u << 3)
 #define PF_I (1u << 4)
 
+_Static_assert(EMU_TLB_SIZE <= 65536, "a bank's used list holds 16-bit indices");
+
+static inline void tlb_entry_clear(struct emu_tlb_entry *e)
+{
+	e->tag[0] = e->tag[1] = e->tag[2] = 1;
+	e->wtag_code = 1;
+	e->global = false;
+}
+
+/* The page an entry maps, or 1 if it maps none. */
+static uint64_t tlb_entry_page(const struct emu_tlb_entry *e)
+{
+	for (unsigned k = 0; k < 3; k++)
+		if (e->tag[k] != 1)
+			return e->tag[k];
+	return e->wtag_code;
+}
+
+/* A bank's `large` bit for the large page of 1 << shift bytes holding lin. */
+static inline uint64_t large_bit(uint64_t lin, unsigned shift)
+{
+	return 1ULL << ((((lin >> shift) ^ shift) * 0x9e3779b97f4a7c15ULL) >> 58);
+}
+
+static void bank_init(struct emu_tlb_bank *b)
+{
+	for (unsigned s = 0; s < 2; s++) {
+		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
+			tlb_entry_clear(&b->e[s][i]);
+			b->e[s][i].listed = false;
+		}
+		b->nused[s] = 0;
+	}
+	b->large = 0;
+	/* Other vCPUs' emu_tlb_revoke_write look at live banks only. */
+	__atomic_store_n(&b->live, true, __ATOMIC_RELEASE);
+}
+
+static void bank_flush(struct emu_tlb_bank *b, bool keep_global)
+{
+	uint64_t large = 0;
+	for (unsigned s = 0; s < 2; s++) {
+		unsigned n = b->nused[s], kept = 0;
+		for (unsigned i = 0; i < n; i++) {
+			unsigned k = b->used[s][i];
+			struct emu_tlb_entry *e = &b->e[s][k];
+			uint64_t page = tlb_entry_page(e);
+			if (keep_global && e->global && page != 1) {
+				b->used[s][kept++] = (uint16_t)k;
+				if (e->page_shift)
+					large |= large_bit(page, e->page_shift);
+				continue;
+			}
+			tlb_entry_clear(e);
+			e->listed = false;
+		}
+		b->nused[s] = kept;
+	}
+	b->large = large;
+}
+
+/* Makes the bank of the current PCID current, taking a bank never used or
+ * else the least recently used one when no bank holds the PCID: that bank
+ * keeps its global entries (they hold for every PCID) and loses the rest. */
+static void tlb_select(struct emu_cpu *cpu)
+{
+	uint16_t pcid = (cpu->cr4 & CR4_PCIDE) ? cpu->cr3 & 0xfff : 0;
+	struct emu_tlb_bank *b = NULL, *victim = &cpu->tlb_banks[0];
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++) {
+		struct emu_tlb_bank *c = &cpu->tlb_banks[i];
+		if (c->live && c->pcid == pcid) {
+			b = c;
+			break;
+		}
+		if (victim->live && (!c->live || c->stamp < victim->stamp))
+			victim = c;
+	}
+	if (!b) {
+		b = victim;
+		if (b->live)
+			bank_flush(b, true);
+		else
+			bank_init(b);
+		b->pcid = pcid;
+	}
+	b->stamp = ++cpu->tlb_clock;
+	cpu->tlb = b;
+	cpu->tlbc = b->e[cpu->cpl == 3];
+}
+
+int emu_tlb_init(struct emu_cpu *cpu)
+{
+	cpu->tlb_banks = aligned_alloc(64, EMU_TLB_BANKS * sizeof(*cpu->tlb_banks));
+	if (!cpu->tlb_banks)
+		return -ENOMEM;
+	/* Banks are set up when first used: most guests use one or two. */
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++)
+		cpu->tlb_banks[i].live = false;
+	cpu->tlb_clock = 0;
+	tlb_select(cpu);
+	return 0;
+}
+
+void emu_tlb_free(struct emu_cpu *cpu)
+{
+	free(cpu->tlb_banks);
+	cpu->tlb_banks = NULL;
+}
+
 void emu_tlb_flush(struct emu_cpu *cpu, bool keep_global)
 {
-	for (unsigned s = 0; s < 2; s++)
-		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
-			struct emu_tlb_entry *e = &cpu->tlb[s][i];
-			if (keep_global && e->global)
-				continue;
-			e->tag[0] = e->tag[1] = e->tag[2] = 1;
-			e->wtag_code = 1;
-			e->global = false;
-		}
-	if (!keep_global)
-		cpu->tlb_has_large = false;
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++)
+		if (cpu->tlb_banks[i].live)
+			bank_flush(&cpu->tlb_banks[i], keep_global);
+	tlb_select(cpu);   /* a CR4.PCIDE change moves the current PCID */
+}
+
+void emu_tlb_cr3(struct emu_cpu *cpu, bool flush)
+{
+	tlb_select(cpu);
+	if (flush)
+		bank_flush(cpu->tlb, true);
+}
+
+void emu_tlb_flush_pcid(struct emu_cpu *cpu, uint16_t pcid)
+{
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++)
+		if (cpu->tlb_banks[i].live && cpu->tlb_banks[i].pcid == pcid)
+			bank_flush(&cpu->tlb_banks[i], true);
+}
+
+void emu_tlb_revoke_write(struct emu_cpu *c, uintptr_t page, bool own)
+{
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++) {
+		struct emu_tlb_bank *b = &c->tlb_banks[i];
+		if (!__atomic_load_n(&b->live, __ATOMIC_ACQUIRE))
+			continue;
+		/* The owner's used lists hold every entry with a tag; another
+		 * vCPU's may change under us, so their arrays are walked whole. */
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned j = 0, n = own ? b->nused[s] : EMU_TLB_SIZE; j < n; j++) {
+				struct emu_tlb_entry *e = &b->e[s][own ? b->used[s][j] : j];
+				uint64_t t = __atomic_load_n(&e->tag[ACC_WRITE], __ATOMIC_RELAXED);
+				if (t == 1 || e->addend + (uintptr_t)t != page)
+					continue;
+				__atomic_store_n(&e->tag[ACC_WRITE], 1, __ATOMIC_RELAXED);
+				/* Only the owner may hand out the slow write tag: another
+				 * vCPU may be refilling this entry right now. */
+				if (own)
+					e->wtag_code = t;
+			}
+	}
 }
 
 static bool tlb_entry_covers(const struct emu_tlb_entry *e, uint64_t page)
@@ -68,27 +226,27 @@ static bool tlb_entry_covers(const struct emu_tlb_entry *e, uint64_t page)
 void emu_tlb_flush_page(struct emu_cpu *cpu, uint64_t lin)
 {
 	uint64_t page = lin & ~0xfffULL;
-	for (unsigned s = 0; s < 2; s++) {
-		struct emu_tlb_entry *e = &cpu->tlb[s][(lin >> 12) & (EMU_TLB_SIZE - 1)];
-		if (e->tag[0] == page || e->tag[1] == page || e->tag[2] == page ||
-		    e->wtag_code == page) {
-			e->tag[0] = e->tag[1] = e->tag[2] = 1;
-			e->wtag_code = 1;
-			e->global = false;
+	uint64_t large = large_bit(lin, 21) | large_bit(lin, 22) | large_bit(lin, 30);
+	for (unsigned i = 0; i < EMU_TLB_BANKS; i++) {
+		struct emu_tlb_bank *b = &cpu->tlb_banks[i];
+		if (!b->live)
+			continue;
+		for (unsigned s = 0; s < 2; s++) {
+			struct emu_tlb_entry *e = &b->e[s][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+			if (e->tag[0] == page || e->tag[1] == page || e->tag[2] == page ||
+			    e->wtag_code == page)
+				tlb_entry_clear(e);
 		}
-	}
-	if (!cpu->tlb_has_large)
-		return;
-	/* Other 4 KiB pieces of a large page that contains lin. */
-	for (unsigned s = 0; s < 2; s++)
-		for (unsigned i = 0; i < EMU_TLB_SIZE; i++) {
-			struct emu_tlb_entry *e = &cpu->tlb[s][i];
-			if (e->page_shift && tlb_entry_covers(e, page)) {
-				e->tag[0] = e->tag[1] = e->tag[2] = 1;
-				e->wtag_code = 1;
-				e->global = false;
+		if (!(b->large & large))
+			continue;
+		/* Other 4 KiB pieces of a large page that contains lin. */
+		for (unsigned s = 0; s < 2; s++)
+			for (unsigned j = 0; j < b->nused[s]; j++) {
+				struct emu_tlb_entry *e = &b->e[s][b->used[s][j]];
+				if (e->page_shift && tlb_entry_covers(e, page))
+					tlb_entry_clear(e);
 			}
-		}
+	}
 }
 
 /* --- Guest physical access -------------------------------------------------- */
@@ -339,7 +497,9 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 	if (!r || gpa + 4096 > r->gpa + r->size)
 		return;
 	uint64_t page = lin & ~0xfffULL;
-	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	unsigned idx = (lin >> 12) & (EMU_TLB_SIZE - 1);
+	struct emu_tlb_bank *b = cpu->tlb;
+	struct emu_tlb_entry *e = &b->e[user][idx];
 	uint8_t *host = r->host + (gpa - r->gpa);
 	uintptr_t addend = (uintptr_t)host - (uintptr_t)page;
 	if (e->addend != addend || (e->tag[0] != page && e->tag[1] != page && e->tag[2] != page &&
@@ -351,7 +511,11 @@ static void tlb_fill(struct emu_cpu *cpu, uint64_t lin, bool user, const struct 
 	e->global = w->global;
 	e->page_shift = w->page_shift;
 	if (w->page_shift)
-		cpu->tlb_has_large = true;
+		b->large |= large_bit(page, w->page_shift);
+	if (!e->listed) {
+		e->listed = true;
+		b->used[user][b->nused[user]++] = (uint16_t)idx;
+	}
 	if (!w->data_slow)
 		e->tag[ACC_READ] = page;
 	if (w->exec_ok)
@@ -400,7 +564,7 @@ uint64_t emu_read_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size,
 			v |= emu_read_lin_slow(cpu, lin_wrap(cpu, lin + i), 1, acc, user) << (8 * i);
 		return v;
 	}
-	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	struct emu_tlb_entry *e = &cpu->tlb->e[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag[acc] == (lin & ~0xfffULL) ||
 	    (acc == ACC_WRITE && e->wtag_code == (lin & ~0xfffULL)))
 		return emu_load_host((void *)(e->addend + (uintptr_t)lin), size);
@@ -421,7 +585,7 @@ void emu_write_lin_slow(struct emu_cpu *cpu, uint64_t lin, unsigned size, uint64
 			emu_phys_write(cpu, i < n1 ? g1 + i : g2 + (i - n1), 1, val >> (8 * i));
 		return;
 	}
-	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	struct emu_tlb_entry *e = &cpu->tlb->e[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag[ACC_WRITE] == (lin & ~0xfffULL)) {
 		emu_store_host((void *)(e->addend + (uintptr_t)lin), size, val);
 		return;
@@ -442,7 +606,7 @@ void *emu_host_ptr(struct emu_cpu *cpu, uint64_t lin, unsigned size, enum emu_ac
 		return NULL;
 	bool user = emu_user(cpu);
 	uint64_t page = lin & ~0xfffULL;
-	struct emu_tlb_entry *e = &cpu->tlb[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
+	struct emu_tlb_entry *e = &cpu->tlb->e[user][(lin >> 12) & (EMU_TLB_SIZE - 1)];
 	if (e->tag[acc] != page && !(acc == ACC_WRITE && e->wtag_code == page)) {
 		emu_translate(cpu, lin, acc, user);
 		if (e->tag[acc] != page && !(acc == ACC_WRITE && e->wtag_code == page))

@@ -82,20 +82,23 @@ void emu_write_cr(struct emu_cpu *cpu, unsigned n, uint64_t val)
 	case 2:
 		cpu->cr2 = val;
 		return;
-	case 3:
+	case 3: {
 		/* With CR4.PCIDE, bits 11:0 are the PCID and bit 63 asks to keep
 		 * the PCID's translations (SDM Vol. 3, 4.10.4.1): it is not
-		 * stored. The TLB is not tagged by PCID, so every CR3 load drops
-		 * the non-global entries — more invalidation than the SDM
-		 * requires, which it allows, and what keeps one PCID from
-		 * seeing another's translations. */
+		 * stored. The TLB keeps a bank of entries per recent PCID
+		 * (mmu.c), so a kernel that switches address spaces with bit 63
+		 * set (page-table isolation, text patching) keeps its
+		 * translations; a load with bit 63 clear, or without PCIDs,
+		 * drops the new PCID's non-global entries. */
+		bool keep = (cpu->cr4 & CR4_PCIDE) && (val >> 63);
 		if (cpu->cr4 & CR4_PCIDE)
 			val &= ~(1ULL << 63);
 		if ((cpu->efer & EFER_LMA) && (val >> 40))
 			emu_raise(cpu, EXC_GP, 0);
 		cpu->cr3 = (cpu->efer & EFER_LMA) ? val : (uint32_t)val;
-		emu_tlb_flush(cpu, true);
+		emu_tlb_cr3(cpu, !keep);
 		return;
+	}
 	case 4: {
 		uint64_t allowed = CR4_VME | CR4_PVI | CR4_TSD | CR4_DE | CR4_PSE | CR4_PAE |
 				   CR4_MCE | CR4_PGE | CR4_PCE | CR4_OSFXSR | CR4_OSXMMEXCPT |
@@ -386,10 +389,9 @@ static void exec_grp7(struct emu_cpu *cpu, struct emu_insn *in)
 }
 
 /* INVPCID (66 0F 38 82 /r; SDM Vol. 2): the type in a register, a 16-byte
- * descriptor {PCID, linear address} in memory. The TLB is not tagged by
- * PCID and holds only the current one's non-global entries (CR3 loads
- * flush them), so: type 0 drops the address (any PCID, which is more than
- * asked), types 1 and 3 drop the non-global entries, type 2 everything. */
+ * descriptor {PCID, linear address} in memory. Type 0 drops the address
+ * (for every PCID, which is more than asked), type 1 the PCID's non-global
+ * entries, type 2 everything, type 3 every PCID's non-global entries. */
 static void exec_invpcid(struct emu_cpu *cpu, struct emu_insn *in)
 {
 	if (!in->p66 || in->mod == 3 || !(cpu->cr0 & CR0_PE) || (cpu->rflags & FL_VM))
@@ -408,6 +410,9 @@ static void exec_invpcid(struct emu_cpu *cpu, struct emu_insn *in)
 		if (!canonical(lin))
 			emu_raise(cpu, EXC_GP, 0);
 		emu_tlb_flush_page(cpu, lin);
+		return;
+	case 1:
+		emu_tlb_flush_pcid(cpu, desc & 0xfff);
 		return;
 	case 2:
 		emu_tlb_flush(cpu, false);
