@@ -112,6 +112,51 @@ TEST(intc_lapic_tpr_ppr_and_priority)
 	fix_free(f);
 }
 
+TEST(intc_lapic_cpu_check_reports_what_the_single_calls_do)
+{
+	/* The emulator's event check in one lock round (intc_cpu_check) sees
+	 * INIT, SIPI, an NMI and a fixed interrupt as intc_take_init_sipi,
+	 * intc_nmi_take and intc_irq_pending do; the NMI and the interrupt
+	 * stay pending until taken. ICR encodings: SDM Vol. 3A 10.6.1. */
+	struct intc_fix *f = fix_new(2);
+	REQUIRE(f);
+	struct intc_cpu_events ev;
+	apic_w(f, 0, 0xf0, 0x1ff);
+	apic_w(f, 1, 0xf0, 0x1ff);
+	apic_w(f, 0, 0x350, 0x10000);                   /* LINT0 masked: no PIC */
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK(!ev.init_sipi && !ev.nmi && !ev.irq);
+	apic_w(f, 0, 0x310, 1u << 24);
+	apic_w(f, 0, 0x300, 0xc500);                    /* INIT assert */
+	apic_w(f, 0, 0x300, 0x8500);                    /* INIT deassert */
+	apic_w(f, 0, 0x300, 0x069f);                    /* SIPI, vector 0x9f */
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK_EQ(ev.init_sipi, 1);
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK_EQ(ev.init_sipi, 2);
+	CHECK_EQ(ev.sipi_vector, 0x9f);
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK_EQ(ev.init_sipi, 0);
+	apic_w(f, 1, 0xf0, 0x1ff);                      /* INIT reset SVR */
+	apic_w(f, 0, 0x300, 0x0400);                    /* NMI to APIC 1 */
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK(ev.nmi);
+	CHECK(!ev.irq);
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK(ev.nmi);                                  /* seen, not taken */
+	CHECK(intc_nmi_take(&f->m, 1));
+	intc_cpu_check(&f->m, 1, &ev);
+	CHECK(!ev.nmi);
+	self_ipi(f, 0, 0x61);
+	intc_cpu_check(&f->m, 0, &ev);
+	CHECK(ev.irq && !ev.nmi && !ev.init_sipi);
+	CHECK_EQ(ev.irq, intc_irq_pending(&f->m, 0));
+	CHECK_EQ(intc_irq_ack(&f->m, 0), 0x61);
+	intc_cpu_check(&f->m, 0, &ev);
+	CHECK(!ev.irq);
+	fix_free(f);
+}
+
 TEST(intc_lapic_fixed_ipi_and_esr)
 {
 	struct intc_fix *f = fix_new(2);

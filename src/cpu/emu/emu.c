@@ -264,7 +264,8 @@ static int events(struct emu_cpu *cpu)
 	if (cpu->v && atomic_load_explicit(&cpu->v->kicked, memory_order_relaxed))
 		return VCPU_EXIT_KICK;
 	atomic_store_explicit(&cpu->poke, false, memory_order_relaxed);
-	if (atomic_exchange(&cpu->tlb_flush_req, false))
+	if (atomic_load_explicit(&cpu->tlb_flush_req, memory_order_relaxed) &&
+	    atomic_exchange(&cpu->tlb_flush_req, false))
 		emu_tlb_flush(cpu, false);
 	uint64_t a20 = !cpu->m || pc_a20_enabled(cpu->m) ? ~0ULL : ~(1ULL << 20);
 	if (a20 != cpu->a20_mask) {
@@ -273,14 +274,15 @@ static int events(struct emu_cpu *cpu)
 	}
 	cpu->check_irq = false;
 	bool intc = has_intc(cpu);
+	struct intc_cpu_events ev = { 0 };
 	if (intc) {
-		uint8_t vec = 0;
-		intc_cpu_running(cpu->m, cpu->index);
-		int what = intc_take_init_sipi(cpu->m, cpu->index, &vec);
-		if (what == 1)
+		/* One lock round for the run time, INIT/SIPI and what is
+		 * pending; the NMI and the interrupt are taken below. */
+		intc_cpu_check(cpu->m, cpu->index, &ev);
+		if (ev.init_sipi == 1)
 			do_init(cpu);
-		else if (what == 2 && cpu->mp_state == VCPU_MP_INIT_RECEIVED)
-			do_sipi(cpu, vec);
+		else if (ev.init_sipi == 2 && cpu->mp_state == VCPU_MP_INIT_RECEIVED)
+			do_sipi(cpu, ev.sipi_vector);
 	}
 	if (cpu->in_shutdown) {
 		cpu->check_irq = true;   /* only INIT (or a new state) leaves it */
@@ -309,13 +311,13 @@ static int events(struct emu_cpu *cpu)
 		cpu->check_irq = true;   /* look again after the shadowed instruction */
 		return cpu->halted ? VCPU_EXIT_HLT : -1;
 	}
-	if (!cpu->nmi_masked && (cpu->pending.nmi_pending || (intc && intc_nmi_take(cpu->m,
-										   cpu->index)))) {
+	if (!cpu->nmi_masked &&
+	    (cpu->pending.nmi_pending || (ev.nmi && intc_nmi_take(cpu->m, cpu->index)))) {
 		cpu->pending.nmi_pending = 0;
 		emu_deliver(cpu, EXC_NMI, false, 0, EV_EXT);
 		return -1;
 	}
-	if ((cpu->rflags & FL_IF) && intc && intc_irq_pending(cpu->m, cpu->index)) {
+	if ((cpu->rflags & FL_IF) && ev.irq) {
 		int vec = intc_irq_ack(cpu->m, cpu->index);
 		if (vec >= 0) {
 			emu_deliver(cpu, vec, false, 0, EV_EXT);

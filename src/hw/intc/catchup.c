@@ -82,18 +82,12 @@
 
 /* ---- Run time ------------------------------------------------------------ */
 
-void intc_cpu_running(struct machine *m, unsigned cpu)
+bool intc_cpu_running_locked(struct intc *ic, unsigned cpu, bool poll[INTC_EXT_TIMERS])
 {
-	struct intc *ic = m->intc;
-	struct lapic *l;
-	uint64_t now, late;
-	bool poll[INTC_EXT_TIMERS] = {0};
+	struct lapic *l = &ic->lapic[cpu];
+	uint64_t now = intc_now(ic), late;
+	bool any = false;
 
-	if (!ic || cpu >= ic->ncpus)
-		return;
-	intc_lock(ic);
-	l = &ic->lapic[cpu];
-	now = intc_now(ic);
 	if (l->seen_ns && now >= l->seen_ns && now - l->seen_ns <= INTC_RUN_GAP_NS)
 		l->run_ns += now - l->seen_ns;
 	else
@@ -108,13 +102,31 @@ void intc_cpu_running(struct machine *m, unsigned cpu)
 	for (unsigned i = 0; i < ic->next; i++) {
 		if (late >= ic->ext[i].due) {
 			ic->ext[i].due = UINT64_MAX;    /* its poll gives the next */
-			poll[i] = true;
+			poll[i] = any = true;
 		}
 	}
-	intc_unlock(ic);
+	return any;
+}
+
+void intc_run_polls(struct intc *ic, const bool poll[INTC_EXT_TIMERS])
+{
 	for (unsigned i = 0; i < INTC_EXT_TIMERS; i++)
 		if (poll[i])
 			ic->ext[i].poll(ic->ext[i].opaque);
+}
+
+void intc_cpu_running(struct machine *m, unsigned cpu)
+{
+	struct intc *ic = m->intc;
+	bool poll[INTC_EXT_TIMERS] = {0}, any;
+
+	if (!ic || cpu >= ic->ncpus)
+		return;
+	intc_lock(ic);
+	any = intc_cpu_running_locked(ic, cpu, poll);
+	intc_unlock(ic);
+	if (any)
+		intc_run_polls(ic, poll);
 }
 
 int intc_add_ext_timer(struct machine *m, void (*poll)(void *opaque), void *opaque)

@@ -354,14 +354,10 @@ bool intc_nmi_take(struct machine *m, unsigned cpu)
 	return nmi;
 }
 
-int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector)
+static int take_init_sipi_locked(struct lapic *l, unsigned cpu, uint8_t *sipi_vector)
 {
-	struct lapic *l = intc_cpu(m, cpu);
 	int what = 0;
 
-	if (!l)
-		return 0;
-	intc_lock(l->ic);
 	if (l->init) {
 		l->init = false;
 		what = 1;
@@ -374,8 +370,48 @@ int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector)
 		*sipi_vector = l->sipi_vector;
 		what = 2;
 	}
+	return what;
+}
+
+int intc_take_init_sipi(struct machine *m, unsigned cpu, uint8_t *sipi_vector)
+{
+	struct lapic *l = intc_cpu(m, cpu);
+	int what;
+
+	if (!l)
+		return 0;
+	intc_lock(l->ic);
+	what = take_init_sipi_locked(l, cpu, sipi_vector);
 	intc_unlock(l->ic);
 	return what;
+}
+
+static void peek_locked(struct lapic *l, struct intc_cpu_events *ev)
+{
+	ev->nmi = l->nmi;
+	ev->irq = (intc_pic_path(l->ic, l) && pic_intr(&l->ic->pic)) || lapic_pending(l) >= 0;
+}
+
+void intc_cpu_check(struct machine *m, unsigned cpu, struct intc_cpu_events *ev)
+{
+	struct lapic *l = intc_cpu(m, cpu);
+	bool poll[INTC_EXT_TIMERS] = {0};
+
+	memset(ev, 0, sizeof(*ev));
+	if (!l)
+		return;
+	intc_lock(l->ic);
+	bool polls = intc_cpu_running_locked(l->ic, cpu, poll);
+	ev->init_sipi = take_init_sipi_locked(l, cpu, &ev->sipi_vector);
+	peek_locked(l, ev);
+	intc_unlock(l->ic);
+	if (polls) {
+		/* A timer outside hw/intc ran: its interrupt counts in this check. */
+		intc_run_polls(l->ic, poll);
+		intc_lock(l->ic);
+		peek_locked(l, ev);
+		intc_unlock(l->ic);
+	}
 }
 
 uint64_t intc_lapic_read(struct machine *m, unsigned cpu, uint64_t offset, unsigned size)

@@ -95,6 +95,16 @@ void intc_poll_timers(struct machine *m);
  * kept waiting (IF=0, in service: merged, as on hardware) from one the
  * host kept from it (owed, delivered later). */
 void intc_cpu_running(struct machine *m, unsigned cpu);
+/* An emulated CPU's event check in one lock round: intc_cpu_running, then
+ * intc_take_init_sipi's result (init_sipi, sipi_vector), and whether an
+ * NMI (nmi; intc_nmi_take takes it) and a maskable interrupt (irq, as
+ * intc_irq_pending) are pending. */
+struct intc_cpu_events {
+	int init_sipi;
+	uint8_t sipi_vector;
+	bool nmi, irq;
+};
+void intc_cpu_check(struct machine *m, unsigned cpu, struct intc_cpu_events *ev);
 #define INTC_RUN_GAP_NS 1000000ULL
 /* Owed ticks are kept at most this far behind, and at most this many
  * (a tiny period); older ones are dropped. */

@@ -255,6 +255,10 @@ void intc_timer_stop(struct intc *ic, struct loop_timer *t, uint64_t *due);
 void intc_gsi_acked(struct intc *ic, unsigned gsi, unsigned cpu);
 /* Runs the notifiers of the GSIs in `acked` (no lock held). */
 void intc_ack_notify(struct intc *ic, uint32_t acked, const uint8_t cpu[IOAPIC_PINS]);
+/* intc_cpu_running with the lock held: returns whether timers outside
+ * hw/intc are due, then flagged in poll[] for intc_run_polls (no lock held). */
+bool intc_cpu_running_locked(struct intc *ic, unsigned cpu, bool poll[INTC_EXT_TIMERS]);
+void intc_run_polls(struct intc *ic, const bool poll[INTC_EXT_TIMERS]);
 /* The CPU's run time so far (ns; see intc_cpu_running). */
 uint64_t intc_run_ns(struct intc *ic, unsigned cpu);
 uint64_t intc_run_at(struct intc *ic, unsigned cpu, uint64_t t);
