@@ -51,7 +51,13 @@
  *            and INC/DEC store only cc_res (the evaluator reads nothing
  *            else), cc_op and cc_size go as one 16-bit store, and
  *            ADC/SBB/INC/DEC take the guest's CF from the host CF an
- *            inline op left (SETC to cc_cin) instead of a call. Everything else calls its fast
+ *            inline op left (SETC to cc_cin) instead of a call.
+ *   memory   An inline access's TLB check is one compare (emit_tlb(): the
+ *            tag of the entry the first byte picks against the last
+ *            byte's page, which also rules out page crossings and
+ *            non-canonical addresses), and the instructions completed
+ *            before it are counted only on its slow path (the handler
+ *            sees the interpreter's counts; the fast path adds nothing). Everything else calls its fast
  *            handler or emu_exec() with the decoded instruction, after
  *            storing what the interpreter loop would (RIP, next RIP, the
  *            fault-rollback RSP, the instructions completed so far); a
@@ -366,22 +372,27 @@ static bool mem_mov(const struct emu_insn *in)
 
 /* The TLB-hit check for an access of `size` bytes at the linear address in
  * rax (64-bit mode: no segment checks beyond canonical): leaves the host
- * pointer in rdx, or jumps to one of the three fixups returned in f (miss,
- * page crossing, non-canonical), where the handler runs and does the slow
- * path and the faults. Keeps rax. */
+ * pointer in rdx, or jumps to the fixup returned in f[0] (f[1], f[2]: none),
+ * where the handler runs and does the slow path and the faults. Keeps rax.
+ * One compare does it all: the entry is picked by the first byte's page
+ * and its tag compared with the last byte's page. A tag is a canonical
+ * page stored in the entry its own page indexes (mmu.c's tlb_fill; a
+ * non-canonical access faults before any walk), so an access that
+ * crosses a page (the last byte's page indexes the next entry), or whose
+ * first or last byte is not canonical, never matches. */
 static void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3])
 {
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe1); b1(j, 16);    /* shl rcx, 16 */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xf9); b1(j, 16);    /* sar rcx, 16 */
-	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc1);               /* cmp rcx, rax */
+	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
+	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
+	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+	b1(j, 0x48); b1(j, 0x8d); b1(j, 0x50); b1(j, (uint8_t)(size - 1));   /* lea rdx, [rax + size - 1] */
+	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
+	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
 	f[0] = jcc32(j, 0x5);
-	b1(j, 0x89); b1(j, 0xc1);                            /* mov ecx, eax */
-	b1(j, 0x81); b1(j, 0xe1); b4(j, 0xfff);              /* and ecx, 0xfff */
-	b1(j, 0x81); b1(j, 0xf9); b4(j, 4096u - size);       /* cmp ecx, 4096 - size */
-	f[1] = jcc32(j, 0x7);                                /* ja */
-	emit_tlb_probe(j, acc);
-	f[2] = jcc32(j, 0x5);
+	f[1] = f[2] = NULL;
 	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x91);               /* mov rdx, [rcx + addend] */
 	b4(j, (uint32_t)offsetof(struct emu_tlb_entry, addend));
 	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc2);               /* add rdx, rax */
@@ -579,7 +590,7 @@ static void emit_movx_tail(struct jbuf *j, const struct emu_insn *in, bool mem)
 		}
 		break;
 	}
-	if (in->opsize == 4) {
+	if (in->opsize == 4 && (op == 0x1be || op == 0x1bf)) {
 		b1(j, 0x89); b1(j, 0xc9);                    /* mov ecx, ecx */
 	}
 	st(j, RCX, OFF_REG(in->reg));
@@ -795,6 +806,23 @@ static uint32_t flags_dead(const struct emu_block *b)
 	return dead;
 }
 
+/* The slow path of an inline memory access (the handler does the access
+ * and raises its faults): the pending instructions are counted before the
+ * call, as the interpreter loop would have them, and uncounted after it
+ * when the code goes on, so that both paths meet with the fast path's
+ * count (pending + this one) still pending: the fast path adds nothing. */
+static void emit_slow_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t next,
+			   unsigned pending)
+{
+	flush(j, pending);
+	emit_call(j, in, off, next);
+	emit_after_call(j, next, false);   /* going on: this one pending */
+	if (pending) {
+		addmem(j, OFF(icount), -(int32_t)pending);
+		addmem(j, OFF(budget), (int32_t)pending);
+	}
+}
+
 /* --- Translation ---------------------------------------------------------------- */
 
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
@@ -855,7 +883,6 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		} else if (movx(in) || alu_load_kind(in) >= 0 || alu_rmw_kind(in) >= 0) {
 			uint8_t *f[3], *done;
 			int k = alu_load_kind(in), r = alu_rmw_kind(in);
-			flush(j, pending);
 			if (k >= 0) {
 				done = emit_alu_load_fast(j, in, k, next, f);
 			} else if (r >= 0) {
@@ -867,39 +894,33 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			}
 			for (unsigned q = 0; q < 3; q++)
 				patch(j, f[q]);
-			emit_call(j, in, off, next);
-			emit_after_call(j, next, false);
+			emit_slow_call(j, in, off, next, pending);
 			/* an ALU form's fast path leaves the guest's flags in the
 			 * host's: the slow path loads them too (jit_forms.c) */
 			flags_live = k >= 0 || r >= 0 ? jit_form_slow_end(j, in) : 0;
 			patch(j, done);
-			pending = 1;
+			pending++;
 		} else if (mem_mov(in) || pushpop(in)) {
-			/* Count what came before: both paths then leave one pending. */
 			uint8_t *f[3];
-			flush(j, pending);
 			uint8_t *done = mem_mov(in) ? emit_mem_fast(j, in, next, f) :
 						      emit_pushpop_fast(j, in, f);
 			for (unsigned k = 0; k < 3; k++)
 				patch(j, f[k]);
-			emit_call(j, in, off, next);
-			emit_after_call(j, next, false);
+			emit_slow_call(j, in, off, next, pending);
 			patch(j, done);
-			pending = 1;
+			pending++;
 			flags_live = 0;
 		} else if (jit_form_inline(j, in, keep, &flags_live)) {
 			pending++;   /* jit_forms.c: flags_live kept or set as the form says */
 		} else if (jit_form_slow(in)) {
 			uint8_t *f[3];
-			flush(j, pending);
 			uint8_t *done = jit_emit_form_slow(j, in, next, f);
 			for (unsigned k = 0; k < 3; k++)
 				patch(j, f[k]);
-			emit_call(j, in, off, next);
-			emit_after_call(j, next, false);
+			emit_slow_call(j, in, off, next, pending);
 			flags_live = jit_form_slow_end(j, in);
 			patch(j, done);
-			pending = 1;
+			pending++;
 		} else if (last && jcc && rel_branch(in)) {
 			bool live = cond_live(flags_live, cc);
 			if (!live)

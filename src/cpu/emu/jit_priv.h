@@ -115,9 +115,14 @@ static inline void lea_r12(struct jbuf *j, unsigned r, int32_t d)
 	b4(j, (uint32_t)d);
 }
 
-/* mov rax/rcx, imm64 */
+/* mov rax/rcx, imm64 (mov eax/ecx, imm32 when it fits: zero-extends) */
 static inline void movi(struct jbuf *j, unsigned r, uint64_t v)
 {
+	if (v <= 0xffffffffu) {
+		b1(j, (uint8_t)(0xb8 + r));
+		b4(j, (uint32_t)v);
+		return;
+	}
 	b1(j, 0x48);
 	b1(j, (uint8_t)(0xb8 + r));
 	b8(j, v);
