@@ -1184,6 +1184,17 @@ CASE "write across into an absent page: #PF, nothing written", pagecross
 	mov rax, -1
 	mov qword ptr [SCRATCH + 0x1FFD], rax
 END
+/* The same with the first page already in the TLB: a translated access
+ * must not take the first page's TLB hit for the whole access. */
+CASE "read across into an absent page after a read of the first: #PF", pagecross
+	mov rcx, qword ptr [SCRATCH + 0x1FF0]
+	mov rax, qword ptr [SCRATCH + 0x1FFD]
+END
+CASE "write across into an absent page after a write to the first: #PF", pagecross
+	mov rax, -1
+	mov qword ptr [SCRATCH + 0x1FF0], rax
+	mov qword ptr [SCRATCH + 0x1FFA], rax
+END
 CASE "read below the scratch: #PF", fault
 	mov al, byte ptr [SCRATCH - 1]
 END
