@@ -39,3 +39,37 @@ TEST(emu_block_fault_mid_block_lands_on_insn)
 	CHECK_EQ(f->s.regs[REG_RDX], 100);       /* the INC after it did not */
 	fix_free(f);
 }
+
+/* A budget that ends inside a block of 16 instructions (the most a block
+ * holds) that chains to itself: exactly that many instructions run, as
+ * emu_step() promises, whether the block runs interpreted, translated or
+ * chained. 1007 = 62 runs of 15 INCs and a JMP, then 15 INCs: the last
+ * chain is refused with 15 of the budget left, one short of the block. */
+TEST(emu_block_budget_stops_inside_chained_block)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_block_budget, sizeof(lm_block_budget));
+	CHECK_EQ(fix_run(f, 1007), -1);
+	CHECK_EQ(f->s.regs[REG_RBX], 62 * 15 + 15);
+	CHECK_EQ(f->s.rip, 0x1000 + 15 * 2);
+	CHECK_EQ(fix_run(f, 1), -1);             /* then the JMP */
+	CHECK_EQ(f->s.rip, 0x1000);
+	fix_free(f);
+}
+
+/* Code patched from another page (no exit from the running block) while
+ * the block jumping to it has its jump linked straight to the old code:
+ * the patched MOV's new immediate is used from the next run on (SDM Vol. 3,
+ * 11.6). 50 runs add 1, the 50 after the patch add 7. */
+TEST(emu_block_linked_target_patched_from_other_page)
+{
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_block_linked_smc, sizeof(lm_block_linked_smc));
+	fix_put(f, 0x5000, lm_block_linked_smc_patch, sizeof(lm_block_linked_smc_patch));
+	CHECK_EQ(fix_run(f, 100000), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.regs[REG_RBX], 50 * 1 + 50 * 7);
+	CHECK_EQ(f->s.regs[REG_RBP], 100);
+	fix_free(f);
+}

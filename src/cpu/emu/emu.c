@@ -486,6 +486,13 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 {
 	struct emu_block *prev = NULL, *b;
 	unsigned slot = 0;
+	/* The block that last left through an unlinked static chain jump
+	 * (jit_chain.c), to point it at the next block's code. */
+	struct emu_block *link = NULL;
+	emu_jit_fn link_fn = NULL;
+	uint32_t link_epoch = 0;
+	uint64_t link_rip = 0;
+	unsigned link_slot = 0;
 	while (cpu->budget) {
 		if (__builtin_expect(cpu->check_irq || cpu->halted || cpu->icount >= cpu->ev_next ||
 				     atomic_load_explicit(&cpu->poke, memory_order_relaxed), 0)) {
@@ -511,12 +518,28 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 			continue;
 		}
 		if (cpu->jit && b->ninsn <= cpu->budget && emu_jit_ready(cpu, b)) {
+			if (link) {
+				emu_jit_link(cpu, link, link_slot, link_fn, link_epoch, link_rip, b);
+				link = NULL;
+			}
 			cpu->blk_exit = false;
 			cpu->jit_cur = b;
+			/* Chained code goes on while a whole block of budget is
+			 * left and no event check is due. */
+			uint64_t lim = cpu->budget >= EMU_BLOCK_INSNS ?
+				       cpu->icount + cpu->budget - (EMU_BLOCK_INSNS - 1) : 0;
+			cpu->jit_limit = lim < cpu->ev_next ? lim : cpu->ev_next;
 			int r = b->jit_fn(cpu);
 			b = cpu->jit_cur;   /* the last of the blocks it chained through */
 			prev = ((r & 2) || b->chain_ok) && !cpu->blk_exit ? b : NULL;
 			slot = r & 1;
+			if (r & 8) {   /* through its static chain jump, not linked yet */
+				link = b;
+				link_slot = slot;
+				link_fn = b->jit_fn;
+				link_epoch = b->jit_epoch;
+				link_rip = cpu->rip;
+			}
 			continue;
 		}
 		/* Run the block: exactly what step_one() does per instruction,

@@ -221,6 +221,7 @@ struct emu_block {
 	struct emu_block *next[2];   /* successor after the fall-through end / otherwise */
 	emu_jit_fn jit_fn;       /* translation (jit.c), valid while jit_epoch is current */
 	uint32_t jit_epoch;
+	uint32_t jit_link[2];    /* its static chain jumps' rel32 in the code buffer, 0 = none */
 	uint16_t hits;           /* runs since decoded, towards the JIT threshold */
 	struct emu_insn insn[EMU_BLOCK_INSNS];
 	uint8_t bytes[EMU_BLOCK_BYTES];   /* the guest bytes decoded */
@@ -296,6 +297,7 @@ struct emu_cpu {
 	uint64_t ev_next;        /* icount of the next periodic event check */
 	struct emu_jit *jit;     /* jit.c; NULL with NYX_EMU_JIT=0 */
 	struct emu_block *jit_cur;   /* block whose host code runs (chained in jit.c) */
+	uint64_t jit_limit;      /* generated code chains on while icount is below */
 
 	struct emu_insn in;      /* instruction being executed */
 	uint64_t icount;
@@ -359,6 +361,11 @@ int emu_jit_open(struct emu_cpu *cpu);
 void emu_jit_close(struct emu_cpu *cpu);
 /* True when b has current host code (translating it if it just got hot). */
 bool emu_jit_ready(struct emu_cpu *cpu, struct emu_block *b);
+/* jit_chain.c: points from's static chain jump for `slot` (from left through
+ * it, unlinked, at guest RIP `rip`) straight at to's code, when to is the
+ * block at that address and both translations are current. */
+void emu_jit_link(struct emu_cpu *cpu, struct emu_block *from, unsigned slot,
+		  emu_jit_fn from_fn, uint32_t from_epoch, uint64_t rip, struct emu_block *to);
 
 /* --- decode.c --------------------------------------------------------------- */
 /* Decodes at most `avail` bytes: 0, -EAGAIN if more bytes are needed, or

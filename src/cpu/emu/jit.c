@@ -66,20 +66,25 @@
  *            a call the code leaves when the handler branched, asked for
  *            an event check or wrote the block's page, as the loop does.
  *            Returns bit 0: left other than by falling off the end
- *            (the chain slot), bit 1: left before the last instruction.
- *   chain    Where a block leaves by a fused Jcc, a JMP rel or by falling
- *            off its end to an address on its own page, the code checks
- *            what the step loop would (event check due, exit asked,
- *            budget) and that the block's cached successor (next[slot],
- *            kept by the step loop) is current and translated, then jumps
- *            straight into the successor's code (cpu->jit_cur says which
- *            block is running). Other exits return to the step loop, which
- *            chains through block.c.
+ *            (the chain slot), bit 1: left before the last instruction,
+ *            bit 2: the next block's chain entry refused to run it,
+ *            bit 3: left through a static chain jump not linked yet.
+ *   chain    Where a block leaves, the code checks what the step loop
+ *            would (event check due, exit asked, budget: one compare with
+ *            cpu->jit_limit and the three flags) and goes straight on into
+ *            the successor's code (cpu->jit_cur says which block is
+ *            running): to a fixed address on its own page by a jump the
+ *            step loop patches to the successor's chain entry once both
+ *            are translated, to any other address after a TLB and block
+ *            lookup (jit_chain.c's design note). The chain entry checks
+ *            the translation is still its block's and the block's bytes
+ *            are current. Exits that cannot chain return to the step loop,
+ *            which chains through block.c.
  *   invalidate  A block rebuilt by block.c drops its code; the code buffer
  *            (a memfd mapped twice: written through one view, executed
  *            through the other, so no page is writable and executable)
  *            is flushed whole when full by moving an epoch that every
- *            translation records.
+ *            translation records, and clearing every block's jit_fn.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -835,6 +840,8 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 	b1(j, 0x4c); b1(j, 0x8b); b1(j, 0xa3); b4(j, OFF(rip));   /* mov r12, [rbx+rip] */
 	if (!j->full && j->p - start != PROLOGUE_LEN)
 		return -EINVAL;
+	if (jit_emit_entry(j, jit, b, start))
+		return -EINVAL;
 
 	int32_t off = 0;
 	unsigned pending = 0;     /* instructions done but not yet counted */
@@ -1034,6 +1041,8 @@ int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
 	if (jit->used + JIT_MAX_BLOCK > JIT_BUF_SIZE) {
 		jit->used = 0;
 		jit->epoch++;   /* every translation is dropped */
+		for (unsigned i = 0; i < EMU_BLOCKS; i++)
+			cpu->blocks[i].jit_fn = NULL;   /* chained code trusts a set one */
 	}
 	struct jbuf j = { jit->rw + jit->used, jit->rw + jit->used + JIT_MAX_BLOCK, false,
 			  jit->stats };
@@ -1042,6 +1051,8 @@ int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
 		return -ENOSPC;
 	b->jit_fn = (emu_jit_fn)(void *)(jit->rx + jit->used);
 	b->jit_epoch = jit->epoch;
+	for (unsigned s = 0; s < 2; s++)
+		b->jit_link[s] = j.link[s] ? (uint32_t)(j.link[s] - jit->rw) : 0;
 	jit->used += (size_t)(j.p - start + 15) & ~(size_t)15;
 	return 0;
 }

@@ -1,23 +1,95 @@
 /*
- * Block chaining for the JIT: the code a translated block ends with to go
- * straight on into its successor's code when the step loop would run that
- * block next anyway (see the design note atop jit.c, "chain").
+ * Block chaining for the JIT: the code a translated block starts and ends
+ * with to go straight on into its successor's code when the step loop
+ * would run that block next anyway.
+ *
+ * Design note — getting from one block's code to the next:
+ *   entry   Every translation is laid out as
+ *             fn + 0   prologue (the step loop's call; PROLOGUE_LEN)
+ *             fn + 17  jmp to the body
+ *             fn + 19  bail: or eax, 4; epilogue
+ *             fn + 30  chain entry (CHAIN_ENTRY): rdx = the block;
+ *                      block->jit_fn == fn (the block slot still holds this
+ *                      translation: a rebuild clears jit_fn, a flush of the
+ *                      code buffer clears every block's), *genp == gen (its
+ *                      bytes are current); jit_cur = the block; on into the
+ *                      body. A failed check bails out with the code the
+ *                      jumping block put in eax, plus 4: to the step loop,
+ *                      the predecessor (still jit_cur) just left.
+ *   stop    Before any chain: icount below cpu->jit_limit (the step loop
+ *           sets it to the next event check, ev_next, or to where less than
+ *           a whole block of budget would be left, whichever comes first)
+ *           and none of check_irq, blk_exit, poke. Otherwise the block
+ *           leaves with its plain return code.
+ *   static  An exit to a fixed address on the block's own page (a Jcc, JMP
+ *           rel, CALL rel32, falling off the end): after the stop checks,
+ *           r12 = the target's RIP, eax = slot | 8 and a jmp rel32 that
+ *           starts out pointing at the next instruction, an epilogue. The
+ *           step loop, seeing 8, finds the next block as usual and when it
+ *           runs that block's code points the jump at its chain entry
+ *           (emu_jit_link; only if it is the block at the jump's fixed
+ *           address and both translations are current). From then on the
+ *           exit costs the stop checks, a jump and the chain entry.
+ *   dynamic An exit to an address known only at run time (RET, after a
+ *           handler, another page): the exec TLB gives the host address;
+ *           the block whose key it is, either the one cached in next[slot]
+ *           or the one in the block cache's hash slot (which then becomes
+ *           next[slot]), is entered at its chain entry if translated, with
+ *           blk_page and blk_lin set to its page.
+ *   invalidate  A non-NULL jit_fn is always code of the current buffer
+ *           epoch (jit.c clears them all when it flushes), so links only
+ *           ever point into live code; a rebuilt or retranslated block's
+ *           old code is still there (the buffer only grows until the next
+ *           flush) and its chain entry refuses to run it.
  */
+#include <errno.h>
+
 #include "cpu/emu/jit_priv.h"
 
 enum { RDI = 7 };
 
-/* --- Chaining ------------------------------------------------------------------- */
+/* jne rel8 back to `to` */
+static void jne8(struct jbuf *j, uint8_t *to)
+{
+	b1(j, 0x75);
+	b1(j, (uint8_t)(int8_t)(to - (j->p + 1)));
+}
 
-/* What the step loop checks before the next block: budget for a whole
- * block, no event check due, no exit asked. Fixups (to the exit) in x. */
-static unsigned emit_chain_checks(struct jbuf *j, uint8_t **x)
+int jit_emit_entry(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, uint8_t *start)
+{
+	uint64_t fn = (uint64_t)(uintptr_t)(jit->rx + (start - jit->rw));
+	b1(j, 0xeb);                                             /* jmp short body */
+	uint8_t *over = j->p;
+	b1(j, 0);
+	uint8_t *bail = j->p;
+	b1(j, 0x83); b1(j, 0xc8); b1(j, 0x04);                   /* or eax, 4 */
+	epilogue(j);
+	if (!j->full && j->p - start != CHAIN_ENTRY)
+		return -EINVAL;
+	b1(j, 0x48); b1(j, 0xba); b8(j, (uint64_t)(uintptr_t)b);   /* mov rdx, b */
+	b1(j, 0x48); b1(j, 0xb9); b8(j, fn);                       /* mov rcx, fn */
+	b1(j, 0x48); b1(j, 0x39); b1(j, 0x8a);                     /* cmp [rdx + jit_fn], rcx */
+	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
+	jne8(j, bail);
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x8a);                     /* mov rcx, [rdx + genp] */
+	b4(j, (uint32_t)offsetof(struct emu_block, genp));
+	b1(j, 0x8b); b1(j, 0x09);                                  /* mov ecx, [rcx] */
+	b1(j, 0x3b); b1(j, 0x8a);                                  /* cmp ecx, [rdx + gen] */
+	b4(j, (uint32_t)offsetof(struct emu_block, gen));
+	jne8(j, bail);
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0x93); b4(j, OFF(jit_cur));   /* mov [jit_cur], rdx */
+	if (!j->full)
+		*over = (uint8_t)(j->p - (over + 1));
+	return 0;
+}
+
+/* What the step loop checks before the next block (see "stop"). Fixups
+ * (to the exit) in x. */
+static unsigned emit_stop_checks(struct jbuf *j, uint8_t **x)
 {
 	unsigned n = 0;
-	b1(j, 0x48); b1(j, 0x81); b1(j, 0xbb); b4(j, OFF(budget)); b4(j, EMU_BLOCK_INSNS);
-	x[n++] = jcc32(j, 0x2);                                  /* jb */
 	ld(j, RAX, OFF(icount), true);
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(ev_next));   /* cmp rax, [ev_next] */
+	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(jit_limit));   /* cmp rax, [jit_limit] */
 	x[n++] = jcc32(j, 0x3);                                  /* jae */
 	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
 	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
@@ -26,45 +98,12 @@ static unsigned emit_chain_checks(struct jbuf *j, uint8_t **x)
 	return n;
 }
 
-/* Whether the block whose address is in register `base` (RAX or RDI) may
- * run now: its code generation is current and so is its translation
- * (jit_fn set, from this buffer epoch). Leaves its code's address in rdx;
- * clobbers ecx and r8. Fixups (to the exit) go on at x[n]; returns the
- * new n. */
-static unsigned emit_block_current(struct jbuf *j, struct emu_jit *jit, unsigned base,
-				   uint8_t **x, unsigned n)
-{
-	uint8_t to_rdx = (uint8_t)(0x90 | base), to_ecx = (uint8_t)(0x88 | base);
-
-	b1(j, 0x48); b1(j, 0x8b); b1(j, to_rdx);             /* mov rdx, [base + genp] */
-	b4(j, (uint32_t)offsetof(struct emu_block, genp));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, 0x0a);                            /* mov ecx, [rdx] */
-	b1(j, 0x3b); b1(j, to_ecx);                          /* cmp ecx, [base + gen] */
-	b4(j, (uint32_t)offsetof(struct emu_block, gen));
-	x[n++] = jcc32(j, 0x5);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, to_rdx);             /* mov rdx, [base + jit_fn] */
-	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xd2);               /* test rdx, rdx */
-	x[n++] = jcc32(j, 0x4);
-	b1(j, 0x8b); b1(j, to_ecx);                          /* mov ecx, [base + jit_epoch] */
-	b4(j, (uint32_t)offsetof(struct emu_block, jit_epoch));
-	b1(j, 0x49); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)&jit->epoch);   /* mov r8, &epoch */
-	b1(j, 0x41); b1(j, 0x3b); b1(j, 0x08);               /* cmp ecx, [r8] */
-	x[n++] = jcc32(j, 0x5);
-	return n;
-}
-
 /* Before leaving with cpu->rip stored and the counters up to date, to any
- * address: look it up through the exec TLB (as emu_block_get() does), and
- * go straight on into b->next[slot]'s code if that is the block there
- * (key, code generation, translation current), making it the running
- * block (jit_cur, blk_page, blk_lin). Else falls through to the exit. */
+ * address (see "dynamic"). Falls through to the exit otherwise. */
 void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, unsigned slot)
 {
-	uint8_t *x[16];
-	unsigned n = emit_chain_checks(j, x);
+	uint8_t *x[8];
+	unsigned n = emit_stop_checks(j, x);
 	ld(j, RAX, OFF(rip), true);
 	emit_tlb_probe(j, ACC_EXEC);
 	x[n++] = jcc32(j, 0x5);
@@ -73,8 +112,8 @@ void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b
 	b1(j, 0x48); b1(j, 0x01); b1(j, 0xc6);               /* add rsi, rax: host */
 	movi(j, 2 /* rdx */, (uint64_t)(b->key & ~(((uintptr_t)1 << 56) - 1)));   /* mode */
 	b1(j, 0x48); b1(j, 0x09); b1(j, 0xf2);               /* or rdx, rsi: key */
-	b1(j, 0x48); b1(j, 0xbf); b8(j, (uint64_t)(uintptr_t)&b->next[slot]);   /* mov rdi */
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x3f);               /* mov rdi, [rdi] */
+	b1(j, 0x49); b1(j, 0xb9); b8(j, (uint64_t)(uintptr_t)&b->next[slot]);   /* mov r9 */
+	b1(j, 0x49); b1(j, 0x8b); b1(j, 0x39);               /* mov rdi, [r9] */
 	b1(j, 0x48); b1(j, 0x85); b1(j, 0xff);               /* test rdi, rdi */
 	uint8_t *look = jcc32(j, 0x4);
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
@@ -93,58 +132,69 @@ void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x97);               /* cmp rdx, [rdi + key] */
 	b4(j, (uint32_t)offsetof(struct emu_block, key));
 	x[n++] = jcc32(j, 0x5);
+	b1(j, 0x49); b1(j, 0x89); b1(j, 0x39);               /* mov [r9], rdi: next[slot] */
 	patch(j, found);
-	n = emit_block_current(j, jit, RDI, x, n);
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xbb); b4(j, OFF(jit_cur));   /* mov [jit_cur], rdi */
+	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x8f);               /* mov rcx, [rdi + jit_fn] */
+	b4(j, (uint32_t)offsetof(struct emu_block, jit_fn));
+	b1(j, 0x48); b1(j, 0x85); b1(j, 0xc9);               /* test rcx, rcx */
+	x[n++] = jcc32(j, 0x4);
 	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe6); b4(j, 0xfffff000u);    /* and rsi, ~0xfff */
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xb3); b4(j, OFF(blk_page));  /* mov [blk_page], rsi */
 	b1(j, 0x49); b1(j, 0x89); b1(j, 0xc4);               /* mov r12, rax */
 	b1(j, 0x48); b1(j, 0x25); b4(j, 0xfffff000u);        /* and rax, ~0xfff */
 	st(j, RAX, OFF(blk_lin));
-	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
-	b1(j, 0xff); b1(j, 0xe2);                            /* jmp rdx */
+	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc1); b1(j, CHAIN_ENTRY);   /* add rcx, entry */
+	b1(j, 0xb8); b4(j, slot);                            /* mov eax, slot */
+	b1(j, 0xff); b1(j, 0xe1);                            /* jmp rcx */
 	for (unsigned i = 0; i < n; i++)
 		patch(j, x[i]);
 }
 
-/* Before leaving with RIP = entry + d (stored, counters up to date): when
- * that is on the block's own page, go straight on into the successor's
- * code if b->next[slot] is it (key, code generation and translation
- * current) and the step loop would not stop first (event check due,
- * budget for a whole block, exit asked). Else falls through to the exit. */
-static void emit_chain(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
-		       unsigned slot)
+/* Before leaving with RIP = entry + d (stored, counters up to date), on
+ * the block's own page (see "static"). Falls through to the exit when the
+ * stop checks fail. */
+static void emit_chain(struct jbuf *j, struct emu_block *b, int64_t d, unsigned slot)
 {
-	int64_t po = (int64_t)(b->key & 0xfff) + d;
-	if (po < 0 || po >= 4096)
-		return;
-	uint8_t *x[9];
-	unsigned n = emit_chain_checks(j, x);
-	movi(j, RAX, (uint64_t)(uintptr_t)&b->next[slot]);
-	b1(j, 0x48); b1(j, 0x8b); b1(j, 0x00);                   /* mov rax, [rax] */
-	b1(j, 0x48); b1(j, 0x85); b1(j, 0xc0);                   /* test rax, rax */
-	x[n++] = jcc32(j, 0x4);                                  /* jz */
-	movi(j, RCX, (uint64_t)(b->key + (uintptr_t)d));
-	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x88);                   /* cmp rcx, [rax + key] */
-	b4(j, (uint32_t)offsetof(struct emu_block, key));
-	x[n++] = jcc32(j, 0x5);
-	n = emit_block_current(j, jit, RAX, x, n);
-	st(j, RAX, OFF(jit_cur));                                /* the block now running */
+	uint8_t *x[2];
+	unsigned n = emit_stop_checks(j, x);
+	bool first = !j->link[slot];   /* one linkable jump per slot */
 	b1(j, 0x4d); b1(j, 0x8d); b1(j, 0xa4); b1(j, 0x24); b4(j, (uint32_t)d);   /* lea r12 */
-	b1(j, 0x48); b1(j, 0x83); b1(j, 0xc2); b1(j, PROLOGUE_LEN);   /* add rdx, prologue */
-	b1(j, 0xff); b1(j, 0xe2);                                /* jmp rdx */
+	b1(j, 0xb8); b4(j, first ? slot | 8 : slot);             /* mov eax, code */
+	b1(j, 0xe9);                                             /* jmp rel32: emu_jit_link */
+	uint8_t *site = j->p;
+	b4(j, 0);
+	epilogue(j);
+	if (first && !j->full)
+		j->link[slot] = site;
 	for (unsigned i = 0; i < n; i++)
 		patch(j, x[i]);
 }
 
-/* Chaining to entry + d (stored in cpu->rip): on the same page without a
- * lookup, elsewhere through the TLB. */
+/* Chaining to entry + d (stored in cpu->rip): on the same page by a jump
+ * patched in once the successor runs, elsewhere through the TLB. */
 void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
 			unsigned slot)
 {
 	int64_t po = (int64_t)(b->key & 0xfff) + d;
 	if (po >= 0 && po < 4096)
-		emit_chain(j, jit, b, d, slot);
+		emit_chain(j, b, d, slot);
 	else
 		jit_emit_chain_dyn(j, jit, b, slot);
+}
+
+void emu_jit_link(struct emu_cpu *cpu, struct emu_block *from, unsigned slot,
+		  emu_jit_fn from_fn, uint32_t from_epoch, uint64_t rip, struct emu_block *to)
+{
+	struct emu_jit *jit = cpu->jit;
+	uint32_t site = from->jit_link[slot];
+	if (!site || from->jit_fn != from_fn || from->jit_epoch != from_epoch ||
+	    from_epoch != jit->epoch || !to->jit_fn || to->jit_epoch != jit->epoch ||
+	    cpu->rip != rip)
+		return;
+	/* The jump's fixed target: the same host page and mode as `from`. */
+	if (to->key != ((from->key & ~(uintptr_t)0xfff) | (uintptr_t)(rip & 0xfff)))
+		return;
+	const uint8_t *entry = (const uint8_t *)(const void *)to->jit_fn + CHAIN_ENTRY;
+	int32_t rel = (int32_t)(entry - (jit->rx + site + 4));
+	memcpy(jit->rw + site, &rel, 4);
 }

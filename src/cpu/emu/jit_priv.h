@@ -27,6 +27,7 @@ struct jbuf {
 	uint8_t *p, *end;
 	bool full;
 	uint64_t *stats;         /* jit->stats */
+	uint8_t *link[2];   /* the patchable jump of each slot's static chain, or NULL */
 };
 
 static inline void b1(struct jbuf *j, uint8_t v)
@@ -204,11 +205,21 @@ static inline void emit_tlb_probe(struct jbuf *j, unsigned acc)
 }
 
 /* Bytes of the prologue every block's code starts with (translate()
- * checks it); chained code jumps past it. */
+ * checks it); jit_emit_entry() follows it. */
 #define PROLOGUE_LEN 17
+/* Offset of the chain entry (jit_chain.c) in every block's code: where
+ * other blocks' code jumps in, with eax = the return code to leave with
+ * when this translation is no longer current. */
+#define CHAIN_ENTRY 30
 
-/* Leave by chaining into b->next[slot] when the step loop would run it next
- * (jit_chain.c); both fall through to the block's exit otherwise. */
+/* The code between the prologue and the block's first instruction: the
+ * chain entry, which checks that the translation starting at `start` is
+ * still b's and b's bytes are current (jit_chain.c). */
+int jit_emit_entry(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, uint8_t *start);
+
+/* Leave by chaining into the successor's code when the step loop would run
+ * it next (jit_chain.c); both fall through to the block's exit, which
+ * returns `slot`, otherwise. */
 void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b, int64_t d,
 			unsigned slot);
 void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,

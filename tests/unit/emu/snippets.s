@@ -654,3 +654,37 @@ ud:	inc %edx
 	lea ud-4(%rip), %rcx
 	mov (%rsp), %rax
 	hlt
+@@ lm_block_budget code64 0x1000
+1:	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	inc %ebx
+	jmp 1b
+@@ lm_block_linked_smc code64 0x1000
+	xor %ebx, %ebx
+	xor %ebp, %ebp
+1:	call 0x5000
+	jmp 2f
+	.org 0x80
+2:	mov $1, %eax
+	add %eax, %ebx
+	inc %ebp
+	cmp $100, %ebp
+	jne 1b
+	hlt
+@@ lm_block_linked_smc_patch code64 0x5000
+	cmp $50, %ebp
+	jne 1f
+	movb $7, 0x1081
+1:	ret
