@@ -6,6 +6,7 @@
  * a clock period so rounding cannot decide a result.
  */
 #include "test_intc_fixture.h"
+#include "hw/intc/intc_priv.h"
 
 /* ns at which exactly k PIT clocks (and a half) have elapsed. */
 static uint64_t mid(uint64_t k)
@@ -222,4 +223,18 @@ TEST(intc_pit_state_round_trip)
 	CHECK(irq0_at(b, t0, 1194));
 	fix_free(a);
 	fix_free(b);
+}
+
+TEST(intc_muldiv_exact_and_truncated)
+{
+	/* The rate conversions (a * mul / div with a 128-bit product, the
+	 * result taken modulo 2^64), against values worked out by hand with
+	 * arbitrary-precision integers: a 64-bit product, a 128-bit one, a
+	 * rate that divides exactly (the TSC's 2 GHz), and its wrap. */
+	CHECK_EQ(intc_muldiv(1000000000000ULL, 1193182, 1000000000ULL), 1193182000ULL);
+	CHECK_EQ(intc_muldiv(123456789ULL, 1000000000ULL, 1193182), 103468531204ULL);
+	CHECK_EQ(intc_muldiv(1ULL << 62, 1193182, 1000000000ULL), 5502580746839227ULL);
+	CHECK_EQ(intc_muldiv(~0ULL, 1000000000ULL, 1193182), 1754476940199277021ULL);
+	CHECK_EQ(intc_muldiv(12345, 2000000000ULL, 1000000000ULL), 24690);
+	CHECK_EQ(intc_muldiv((1ULL << 63) + 5, 2000000000ULL, 1000000000ULL), 10);
 }

@@ -23,9 +23,17 @@
 struct intc;
 struct loop_timer;
 
+/* a * mul / div, the product in 128 bits, truncated to 64. Callers pass
+ * constant rates, so the first test folds away; a 64-bit product divides
+ * without the 128-bit division's library call (RDTSC runs this). */
 static inline uint64_t intc_muldiv(uint64_t a, uint64_t mul, uint64_t div)
 {
-	return (uint64_t)((unsigned __int128)a * mul / div);
+	if (mul % div == 0)
+		return a * (mul / div);   /* the same value modulo 2^64 */
+	unsigned __int128 p = (unsigned __int128)a * mul;
+	if (!(p >> 64))
+		return (uint64_t)p / div;
+	return (uint64_t)(p / div);
 }
 
 /* What an edge on an input would do now (catchup.c): ordered so that the
