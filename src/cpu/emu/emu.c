@@ -10,8 +10,8 @@
  * exception, then carries on. Event checks (interrupt hardware, kick,
  * memory-map change) run only when something flagged them (check_irq after
  * STI/POPF/IRET/I/O/CR8/LAPIC writes; poke from the interrupt hardware) and
- * every 4096 instructions as a safety net, so the hot path stays free of
- * locks. Instructions run in decoded blocks (block.c: one lookup and one
+ * every EMU_EVENT_PERIOD (16384) instructions as a safety net, so the hot
+ * path stays free of locks. Instructions run in decoded blocks (block.c: one lookup and one
  * event check per block, code-page write tracking instead of byte checks);
  * debugging, TF, interrupt shadows and code the block path declines run
  * one instruction at a time through the decoded-instruction cache, keyed by
@@ -24,6 +24,16 @@
 #include "cpu/emu/emu.h"
 #include "hw/intc/intc.h"
 #include "hw/pc/pc.h"
+
+/* Instructions between two event checks nothing asked for (a power of
+ * two): the safety net for what does not poke the vCPU, chiefly the
+ * interrupt hardware's run-time bookkeeping (gaps up to INTC_RUN_GAP_NS
+ * count as run time: 16384 instructions take well under that even
+ * interpreted) and timers whose loop thread runs late. Each check also
+ * ends the chained run of translated code. NYX_EMU_PROFILE samples at
+ * every EMU_PROF_PERIOD instructions (bench/emu_profile.py's unit). */
+#define EMU_EVENT_PERIOD 16384
+#define EMU_PROF_PERIOD 4096
 
 static inline bool has_intc(const struct emu_cpu *cpu)
 {
@@ -257,9 +267,12 @@ static void do_sipi(struct emu_cpu *cpu, uint8_t vec)
 static int events(struct emu_cpu *cpu)
 {
 	if (cpu->icount >= cpu->ev_next) {
-		if (__builtin_expect(cpu->prof != NULL, 0))
+		uint64_t period = EMU_EVENT_PERIOD;
+		if (__builtin_expect(cpu->prof != NULL, 0)) {
 			emu_prof_sample(cpu);
-		cpu->ev_next = (cpu->icount | 4095) + 1;
+			period = EMU_PROF_PERIOD;
+		}
+		cpu->ev_next = (cpu->icount | (period - 1)) + 1;
 	}
 	if (cpu->v && atomic_load_explicit(&cpu->v->kicked, memory_order_relaxed))
 		return VCPU_EXIT_KICK;

@@ -24,7 +24,7 @@
  *   nothing; lateness is left for a CPU that does not run (descheduled,
  *   halted and woken late), and that is what the catch-up below is for.
  * - Run time. The emulator calls intc_cpu_running() at every event check,
- *   whatever IF (at least every 4096 instructions, tens of microseconds).
+ *   whatever IF (at least every 16384 instructions, tens of microseconds).
  *   Time between two calls counts as the CPU's run time when the gap is at
  *   most INTC_RUN_GAP_NS; a longer gap is time the guest did not run (the
  *   thread was descheduled, halted, or busy in the VMM). Halted time is
