@@ -842,6 +842,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		return -EINVAL;
 	if (jit_emit_entry(j, jit, b, start))
 		return -EINVAL;
+	jit_stats_emit_block(j);   /* chained entries count too */
 
 	int32_t off = 0;
 	unsigned pending = 0;     /* instructions done but not yet counted */
@@ -1044,8 +1045,8 @@ int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
 		for (unsigned i = 0; i < EMU_BLOCKS; i++)
 			cpu->blocks[i].jit_fn = NULL;   /* chained code trusts a set one */
 	}
-	struct jbuf j = { jit->rw + jit->used, jit->rw + jit->used + JIT_MAX_BLOCK, false,
-			  jit->stats };
+	struct jbuf j = { .p = jit->rw + jit->used, .end = jit->rw + jit->used + JIT_MAX_BLOCK,
+			  .stats = jit->stats, .blk_runs = jit_stats_block(jit, cpu, b) };
 	uint8_t *start = j.p;
 	if (translate(jit, b, &j))
 		return -ENOSPC;

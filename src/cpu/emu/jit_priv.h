@@ -19,6 +19,7 @@ struct emu_jit {
 	unsigned threshold;
 	uint64_t *stats;         /* NYX_EMU_JIT_STATS (jit_stats.c), else NULL */
 	unsigned stats_top;      /* rows printed */
+	struct jit_stats_blk *stats_blks;   /* one per translation, newest first */
 };
 
 /* --- Emitter ------------------------------------------------------------------ */
@@ -28,6 +29,7 @@ struct jbuf {
 	bool full;
 	uint64_t *stats;         /* jit->stats */
 	uint8_t *link[2];   /* the patchable jump of each slot's static chain, or NULL */
+	uint64_t *blk_runs;      /* NYX_EMU_JIT_STATS: the block's run counter */
 };
 
 static inline void b1(struct jbuf *j, uint8_t v)
@@ -264,6 +266,10 @@ uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t n
 /* jit_stats.c: per-form counts of the handler calls translated code makes. */
 void jit_stats_open(struct emu_jit *jit);
 void jit_stats_emit(struct jbuf *j, const struct emu_insn *in);   /* clobbers rax, flags */
+/* A run counter for the translation of b about to be made (NULL when off)
+ * and the code that bumps it at the block's entry (after the prologue). */
+uint64_t *jit_stats_block(struct emu_jit *jit, struct emu_cpu *cpu, const struct emu_block *b);
+void jit_stats_emit_block(struct jbuf *j);
 void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit);
 void jit_stats_close(struct emu_jit *jit);
 

@@ -7,6 +7,9 @@
  * Off (the default) nothing is allocated and translation pays one
  * predicted branch per call site.
  *
+ * It also counts the entries into each translation and prints the busiest
+ * blocks with their guest bytes.
+ *
  * A form is (opcode, ModRM.reg for the group opcodes, prefix F3/F2/VEX,
  * operand size, register or memory operand). An inline form shows up only
  * through its slow path (TLB miss, page crossing, non-canonical address).
@@ -66,6 +69,76 @@ void jit_stats_emit(struct jbuf *j, const struct emu_insn *in)
 	uint64_t *ctr = &j->stats[stats_key(in)];
 	b1(j, 0x48); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)ctr);   /* mov rax, ctr */
 	b1(j, 0x48); b1(j, 0xff); b1(j, 0x00);                       /* inc qword [rax] */
+}
+
+/* A translation and how often its code was entered (directly or chained). */
+struct jit_stats_blk {
+	struct jit_stats_blk *next;
+	uint64_t runs;
+	uint64_t rip;            /* linear address of its first instruction */
+	uint8_t ninsn, nbytes;
+	uint8_t bytes[EMU_BLOCK_BYTES];
+};
+
+uint64_t *jit_stats_block(struct emu_jit *jit, struct emu_cpu *cpu, const struct emu_block *b)
+{
+	if (__builtin_expect(!jit->stats, 1))
+		return NULL;
+	struct jit_stats_blk *r = calloc(1, sizeof(*r));
+	if (!r)
+		return NULL;
+	r->rip = cpu->rip;
+	r->ninsn = b->ninsn;
+	r->nbytes = b->nbytes;
+	memcpy(r->bytes, b->bytes, b->nbytes);
+	r->next = jit->stats_blks;
+	jit->stats_blks = r;
+	return &r->runs;
+}
+
+void jit_stats_emit_block(struct jbuf *j)
+{
+	if (__builtin_expect(!j->blk_runs, 1))
+		return;
+	b1(j, 0x48); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)j->blk_runs);   /* mov rax, ctr */
+	b1(j, 0x48); b1(j, 0xff); b1(j, 0x00);                              /* inc qword [rax] */
+}
+
+static int blk_cmp(const void *a, const void *b)
+{
+	const struct jit_stats_blk *x = *(struct jit_stats_blk *const *)a;
+	const struct jit_stats_blk *y = *(struct jit_stats_blk *const *)b;
+	uint64_t wx = x->runs * x->ninsn, wy = y->runs * y->ninsn;
+	return wx < wy ? 1 : wx > wy ? -1 : 0;
+}
+
+/* The busiest translations by instructions run (runs x instructions, an
+ * upper bound: a block left early counts whole), with their guest bytes
+ * for a disassembler (e.g. xxd -r -p | objdump -b binary -m i386:x86-64 -D). */
+static void stats_print_blocks(struct emu_jit *jit, uint64_t icount)
+{
+	size_t n = 0;
+	for (struct jit_stats_blk *r = jit->stats_blks; r; r = r->next)
+		n++;
+	struct jit_stats_blk **v = calloc(n ? n : 1, sizeof(*v));
+	if (!v)
+		return;
+	n = 0;
+	for (struct jit_stats_blk *r = jit->stats_blks; r; r = r->next)
+		v[n++] = r;
+	qsort(v, n, sizeof(*v), blk_cmp);
+	unsigned top = jit->stats_top < 20 ? jit->stats_top : 20;
+	fprintf(stderr, "jit stats: %zu translations; the busiest by runs x instructions:\n", n);
+	for (size_t i = 0; i < n && i < top && v[i]->runs; i++) {
+		struct jit_stats_blk *r = v[i];
+		fprintf(stderr, "%14llu runs  %5.2f%%  rip %llx  %u insns:", (unsigned long long)r->runs,
+			icount ? 100.0 * (double)(r->runs * r->ninsn) / (double)icount : 0.0,
+			(unsigned long long)r->rip, r->ninsn);
+		for (unsigned k = 0; k < r->nbytes; k++)
+			fprintf(stderr, " %02x", r->bytes[k]);
+		fprintf(stderr, "\n");
+	}
+	free(v);
 }
 
 /* Does opcode op (key space) work on bytes whatever the operand size? */
@@ -143,10 +216,16 @@ void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit)
 			k & 1 ? "mem" : "reg", pfx[(k >> 6) & 3]);
 	}
 	free(rows);
+	stats_print_blocks(jit, cpu->icount);
 }
 
 void jit_stats_close(struct emu_jit *jit)
 {
 	free(jit->stats);
 	jit->stats = NULL;
+	while (jit->stats_blks) {
+		struct jit_stats_blk *r = jit->stats_blks;
+		jit->stats_blks = r->next;
+		free(r);
+	}
 }
