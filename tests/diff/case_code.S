@@ -1140,6 +1140,32 @@ CASE "ops whose flags are overwritten, moves between", jit-flags, SF | ZF | AF |
 	or rsi, rdx
 	imul rsi, rbx
 END
+CASE "ALU ops of every kind whose flags are overwritten, 32/64-bit, imm and register", jit-flags
+	mov rax, 0x0123456789ABCDEF
+	mov rcx, 0xFEDCBA9876543210
+	mov rdx, -5
+	mov r8, 0x8000000000000000
+	mov r9, -1
+	add rax, 0x12345678
+	or rcx, -0x100
+	and rdx, rax
+	sub rax, rcx
+	xor rcx, 0x7FFF0000
+	add r8, -1
+	sub r9, 0x70000000
+	add eax, ecx
+	or edx, 0x55
+	and ecx, -2
+	sub edx, eax
+	xor eax, edx
+	add r8d, 0x80000000
+	sub r9d, -3
+	xor esi, esi
+	or rsi, r8
+	and r9, r8
+	test rax, rcx
+	cmp rax, rcx
+END
 CASE "flags of add read by the next block after a jmp", jit-flags
 	mov eax, -1
 	add eax, 1

@@ -51,7 +51,10 @@
  *            and INC/DEC store only cc_res (the evaluator reads nothing
  *            else), cc_op and cc_size go as one 16-bit store, and
  *            ADC/SBB/INC/DEC take the guest's CF from the host CF an
- *            inline op left (SETC to cc_cin) instead of a call.
+ *            inline op left (SETC to cc_cin) instead of a call. An ALU op
+ *            that stores neither cc_a nor cc_b (dead, or a logic op) takes
+ *            its source straight from the immediate or the register's
+ *            memory copy; a dead 64-bit one is one read-modify-write.
  *   memory   An inline access's TLB check is one compare (emit_tlb(): the
  *            tag of the entry the first byte picks against the last
  *            byte's page, which also rules out page crossings and
@@ -209,6 +212,13 @@ static void emit_imul(struct jbuf *j, const struct emu_insn *in, bool keep)
 static void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry,
 			  int dst);
 enum alu_cf { ALU_CF_NONE, ALU_CF_EDX, ALU_CF_HOST };
+/* Per ALU kind: the host's op r/m, r opcode and the lazy-flag op. */
+static const uint8_t host_op_rm[9] = {
+	0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
+};
+static const uint8_t cc_of_kind[9] = {
+	CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB, CC_LOGIC,
+};
 static void emit_alu_op(struct jbuf *j, const struct emu_insn *in, int kind, enum alu_cf cf,
 			int dst, bool keep);
 
@@ -235,11 +245,54 @@ static void emit_alu(struct jbuf *j, const struct emu_insn *in, int kind, unsign
 		b1(j, 0x88); b1(j, 0x83); b4(j, OFF(cc_cin));    /* mov [cc_cin], al */
 		cf = ALU_CF_EDX;
 	}
+	unsigned src = to_reg ? in->rm : in->reg;
+	bool imm32 = imm && (!w || (int64_t)in->imm == (int32_t)in->imm);
+	bool logic = kind == 1 || kind == 4 || kind == 6 || kind == 8;
+	if ((!keep || logic) && (!imm || imm32)) {
+		/* cc_a/cc_b not stored: the host op takes its source straight
+		 * from the immediate or the guest register's memory copy */
+		static const uint8_t ext[9] = { 0, 1, 2, 3, 4, 5, 6, 5, 4 };
+		static const uint8_t op_rm[9] = {   /* op r, r/m */
+			0x03, 0x0b, 0x13, 0x1b, 0x23, 0x2b, 0x33, 0x2b, 0x23,
+		};
+		uint32_t doff = OFF_REG(dst);
+		if (!keep && w && cf == ALU_CF_NONE && kind != 8) {
+			/* dead, 64-bit: one read-modify-write of the register's copy */
+			if (!imm)
+				ld(j, RCX, OFF_REG(src), true);
+			b1(j, 0x48);
+			b1(j, imm ? 0x81 : host_op_rm[kind]);
+			b1(j, (uint8_t)(0x83 | (imm ? ext[kind] << 3 : RCX << 3)));
+			b4(j, doff);
+			if (imm)
+				b4(j, (uint32_t)in->imm);
+			return;
+		}
+		ld(j, RAX, doff, w);
+		if (cf == ALU_CF_EDX) {
+			b1(j, 0x0f); b1(j, 0xba); b1(j, 0xe2); b1(j, 0);   /* bt edx, 0 */
+		}
+		if (w)
+			b1(j, 0x48);
+		if (imm) {
+			b1(j, 0x81); b1(j, (uint8_t)(0xc0 | ext[kind] << 3));   /* op (r/e)ax, imm32 */
+			b4(j, (uint32_t)in->imm);
+		} else {
+			b1(j, op_rm[kind]); b1(j, 0x83); b4(j, OFF_REG(src));   /* op (r/e)ax, [src] */
+		}
+		if (keep) {
+			st(j, RAX, OFF(cc_res));
+			st_cc(j, cc_of_kind[kind], in->opsize);
+		}
+		if (kind != 7 && kind != 8)
+			st(j, RAX, doff);
+		return;
+	}
 	ld(j, RAX, OFF_REG(dst), w);
 	if (imm)
 		movi(j, RCX, in->imm & emu_mask(in->opsize));
 	else
-		ld(j, RCX, OFF_REG(to_reg ? in->rm : in->reg), w);
+		ld(j, RCX, OFF_REG(src), w);
 	emit_alu_op(j, in, kind, cf, kind != 7 && kind != 8 ? (int)dst : -1, keep);
 }
 
@@ -263,9 +316,7 @@ static void emit_alu_op(struct jbuf *j, const struct emu_insn *in, int kind, enu
 		st(j, RAX, OFF(cc_a));
 		st(j, RCX, OFF(cc_b));
 	}
-	static const uint8_t host_op[9] = {
-		0x01, 0x09, 0x11, 0x19, 0x21, 0x29, 0x31, 0x29, 0x21,   /* CMP as SUB, TEST as AND */
-	};
+	const uint8_t *host_op = host_op_rm;
 	if (cf == ALU_CF_EDX) {
 		b1(j, 0x0f); b1(j, 0xba); b1(j, 0xe2); b1(j, 0);   /* bt edx, 0: CF = guest CF */
 	}
@@ -273,12 +324,9 @@ static void emit_alu_op(struct jbuf *j, const struct emu_insn *in, int kind, enu
 		b1(j, 0x48);
 	b1(j, host_op[kind]);
 	b1(j, 0xc8);   /* op rax, rcx */
-	static const uint8_t cc_of[9] = {
-		CC_ADD, CC_LOGIC, CC_ADC, CC_SBB, CC_LOGIC, CC_SUB, CC_LOGIC, CC_SUB, CC_LOGIC,
-	};
 	if (keep) {
 		st(j, RAX, OFF(cc_res));
-		st_cc(j, cc_of[kind], in->opsize);
+		st_cc(j, cc_of_kind[kind], in->opsize);
 	}
 	if (dst >= 0)
 		st(j, RAX, OFF_REG((unsigned)dst));
