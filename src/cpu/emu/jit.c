@@ -1090,8 +1090,9 @@ int emu_jit_translate(struct emu_cpu *cpu, struct emu_block *b)
 	if (jit->used + JIT_MAX_BLOCK > JIT_BUF_SIZE) {
 		jit->used = 0;
 		jit->epoch++;   /* every translation is dropped */
-		for (unsigned i = 0; i < EMU_BLOCKS; i++)
-			cpu->blocks[i].jit_fn = NULL;   /* chained code trusts a set one */
+		for (unsigned i = 0; i < EMU_BLOCKS; i++)   /* chained code trusts a set one */
+			if (cpu->blocks[i].jit_fn)   /* (no write: untouched pages stay unmapped) */
+				cpu->blocks[i].jit_fn = NULL;
 	}
 	struct jbuf j = { .p = jit->rw + jit->used, .end = jit->rw + jit->used + JIT_MAX_BLOCK,
 			  .stats = jit->stats, .blk_runs = jit_stats_block(jit, cpu, b) };
