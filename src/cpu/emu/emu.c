@@ -286,6 +286,15 @@ static int events(struct emu_cpu *cpu)
 		emu_tlb_flush(cpu, false);
 	}
 	cpu->check_irq = false;
+	/* In an interrupt shadow (the instruction after STI, MOV SS or POP
+	 * SS) nothing is taken, so the interrupt hardware is asked after the
+	 * shadowed instruction, not now (each STI asked it twice). INIT and
+	 * SIPI wait that one instruction too. */
+	if (cpu->intr_shadow && !cpu->in_shutdown && cpu->mp_state == VCPU_MP_RUNNABLE &&
+	    !cpu->pending.exception_injected && !cpu->pending.interrupt_injected) {
+		cpu->check_irq = true;
+		return cpu->halted ? VCPU_EXIT_HLT : -1;
+	}
 	bool intc = has_intc(cpu);
 	struct intc_cpu_events ev = { 0 };
 	if (intc) {
