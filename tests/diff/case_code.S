@@ -2652,5 +2652,40 @@ CASE "xgetbv with ECX=2: #GP(0)", xsave
 	xgetbv
 END
 
+/* --- INC/DEC [m] in the JIT (jit_forms.c): the fast path takes the guest's
+ * CF before the access, from the host CF an inline op left, from cc_cin
+ * after an INC/DEC, or from the lazy state; a store to the page first puts
+ * it in the write TLB so that the INC/DEC takes the fast path. --------------- */
+CASE "inc/dec [m] after an inline cmp keep its CF", jit-forms
+	mov dword ptr [SCRATCH + 0x40], 7
+	mov eax, 1
+	cmp eax, 2
+	inc dword ptr [SCRATCH + 0x40]
+	setc bl
+	cmp eax, 0
+	dec byte ptr [SCRATCH + 0x41]
+	setc bh
+	adc ecx, 5
+END
+CASE "lock inc/dec [m] after an inline cmp keep its CF", jit-forms
+	mov qword ptr [SCRATCH + 0x48], -1
+	mov eax, 1
+	cmp eax, 2
+	lock inc qword ptr [SCRATCH + 0x48]
+	setc bl
+	lock dec word ptr [SCRATCH + 0x50]
+	setc bh
+	cmp eax, 2
+	lock dec dword ptr [SCRATCH + 0x52]
+	sbb ecx, 5
+END
+CASE "inc [m] twice after stc, then a cmovc", jit-forms
+	mov word ptr [SCRATCH + 0x60], 0x7FFF
+	stc
+	inc word ptr [SCRATCH + 0x60]
+	inc word ptr [SCRATCH + 0x60]
+	cmovc edx, eax
+END
+
 	.section .note.GNU-stack, "", @progbits
 

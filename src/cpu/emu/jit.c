@@ -970,7 +970,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			pending++;   /* jit_forms.c: flags_live kept or set as the form says */
 		} else if (jit_form_slow(in)) {
 			uint8_t *f[3];
-			uint8_t *done = jit_emit_form_slow(j, in, next, f);
+			uint8_t *done = jit_emit_form_slow(j, in, next, flags_live, f);
 			for (unsigned k = 0; k < 3; k++)
 				patch(j, f[k]);
 			emit_slow_call(j, in, off, next, pending);

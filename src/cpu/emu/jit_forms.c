@@ -35,7 +35,7 @@ static bool byte_op(unsigned op)
 		return !(op & 1);
 	switch (op) {
 	case 0x80: case 0x84: case 0x88: case 0x8a: case 0xa8:
-	case 0xc0: case 0xc6: case 0xd0: case 0xd2: case 0xf6:
+	case 0xc0: case 0xc6: case 0xd0: case 0xd2: case 0xf6: case 0xfe:
 		return true;
 	default:
 		return op >= 0xb0 && op <= 0xb7;
@@ -303,20 +303,93 @@ static bool shift_cl_form(const struct emu_insn *in)
 	       (sub == 4 || sub == 5 || sub == 7);
 }
 
-static uint8_t *emit_shift_cl(struct jbuf *j, const struct emu_insn *in, uint8_t *f[3])
+/* A count that masks to 0 leaves the flags and the value; a 32-bit
+ * destination is still written (zero-extended), as emu_reg_set() does and
+ * the CPU (tests/diff) does. */
+static void emit_shift_cl(struct jbuf *j, const struct emu_insn *in)
 {
 	unsigned sub = in->reg & 7, size = opsize_of(in);
 	uint32_t off = reg_off(in, in->rm, size);
 	ld(j, RCX, OFF_REG(REG_RCX), false);
 	b1(j, 0x83); b1(j, 0xe1); b1(j, (uint8_t)shift_mask(size));   /* and ecx, mask */
-	f[0] = jcc32(j, 0x4);   /* jz: count 0 leaves the flags, the handler does it */
-	f[1] = f[2] = NULL;
+	uint8_t *zero = jcc32(j, 0x4);                           /* jz zero */
 	ldz(j, RAX, off, size);
 	pfx(j, size);
 	b1(j, size == 1 ? 0xd2 : 0xd3);
 	b1(j, (uint8_t)(0xc0 | (sub << 3)));                     /* op al/.., cl */
 	emit_eager_flags(j);
 	stz(j, RAX, off, size);
+	if (size != 4) {
+		patch(j, zero);
+		return;
+	}
+	uint8_t *done = jmp32(j);
+	patch(j, zero);
+	ldz(j, RAX, off, 4);
+	stz(j, RAX, off, 4);
+	patch(j, done);
+}
+
+/* --- INC/DEC with a memory operand --------------------------------------------- */
+
+/* INC/DEC [m] (FE/FF /0 /1), locked or not, 64-bit addressing. */
+static bool incdec_mem_form(const struct emu_insn *in)
+{
+	return (in->op == 0xfe || in->op == 0xff) && (in->reg & 7) < 2 && in->has_modrm &&
+	       in->mod != 3 && in->addrsize == 8 && !in->vex;
+}
+
+static uint64_t jit_form_cf(struct emu_cpu *cpu)
+{
+	return emu_get_cf(cpu);
+}
+
+/* As emu_rm_rmw() with a write-TLB hit: a locked one is a host LOCK XADD
+ * on the guest's memory (atomic against the other vCPUs' threads; an
+ * unaligned one takes the slow path, no split locks), then INC/DEC of the
+ * old value on the host gives the flags but CF, which is the guest's CF
+ * before (cc_cin, taken before the access: flags_live as in translate()).
+ * The lazy state is written only once the access is done. */
+static uint8_t *emit_incdec_mem(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+				unsigned flags_live, uint8_t *f[3])
+{
+	unsigned size = opsize_of(in);
+	bool dec = in->reg & 1;
+	if (flags_live == 1) {
+		b1(j, 0x40); b1(j, 0x0f); b1(j, 0x92); b1(j, 0xc6);   /* setc sil */
+	} else if (flags_live == 2) {
+		b1(j, 0x0f); b1(j, 0xb6); b1(j, 0xb3); b4(j, OFF(cc_cin));   /* movzx esi, [cc_cin] */
+	} else {
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);               /* mov rdi, rbx */
+		movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_form_cf);
+		b1(j, 0xff); b1(j, 0xd0);                            /* call rax */
+		b1(j, 0x89); b1(j, 0xc6);                            /* mov esi, eax */
+	}
+	emit_mem_addr(j, in, next_off, ACC_WRITE, size, f);      /* rsi survives it */
+	if (in->lock) {
+		if (size > 1) {
+			b1(j, 0xa8); b1(j, (uint8_t)(size - 1));     /* test al, size - 1 */
+			f[1] = jcc32(j, 0x5);                        /* jnz: unaligned */
+		}
+		b1(j, 0x48); b1(j, 0xc7); b1(j, 0xc1);               /* mov rcx, +-1 */
+		b4(j, dec ? 0xffffffffu : 1);
+		b1(j, 0xf0);                                         /* lock */
+		pfx(j, size);
+		b1(j, 0x0f); b1(j, size == 1 ? 0xc0 : 0xc1); b1(j, 0x0a);   /* xadd [rdx], cl/.. */
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0xc8);               /* mov rax, rcx */
+	} else {
+		ldz_mem(j, RAX, size);
+	}
+	pfx(j, size);
+	b1(j, size == 1 ? 0xfe : 0xff); b1(j, dec ? 0xc8 : 0xc0);   /* inc/dec al/.. */
+	if (!in->lock) {
+		pfx(j, size);
+		b1(j, size == 1 ? 0x88 : 0x89); b1(j, 0x02);         /* mov [rdx], al/.. */
+	}
+	zext_rax(j, size);
+	st(j, RAX, OFF(cc_res));
+	b1(j, 0x40); b1(j, 0x88); b1(j, 0xb3); b4(j, OFF(cc_cin));   /* mov [cc_cin], sil */
+	st_cc(j, dec ? CC_DEC : CC_INC, (uint8_t)size);
 	return jmp32(j);
 }
 
@@ -437,12 +510,17 @@ bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsig
 		*flags_live = 0;
 		return true;
 	}
+	if (shift_cl_form(in)) {
+		emit_shift_cl(j, in);
+		*flags_live = 0;
+		return true;
+	}
 	return false;
 }
 
 bool jit_form_slow(const struct emu_insn *in)
 {
-	if (shift_cl_form(in))
+	if (incdec_mem_form(in))
 		return true;
 	if (!in->has_modrm || in->mod == 3 || in->addrsize != 8)
 		return false;
@@ -454,6 +532,10 @@ bool jit_form_slow(const struct emu_insn *in)
 
 unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
 {
+	if (incdec_mem_form(in)) {   /* the fast path's host CF is not the guest's */
+		emit_load_flags(j);
+		return 2;
+	}
 	if (!jit_form_sets_flags(in))
 		return 0;
 	emit_load_flags(j);
@@ -461,10 +543,10 @@ unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
 }
 
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
-			    uint8_t *f[3])
+			    unsigned flags_live, uint8_t *f[3])
 {
-	if (shift_cl_form(in))
-		return emit_shift_cl(j, in, f);
+	if (incdec_mem_form(in))
+		return emit_incdec_mem(j, in, next_off, flags_live, f);
 	unsigned size = opsize_of(in);
 	struct alu_form a = alu_form(in);
 	bool store = a.kind < 0 && in->op != 0x8a && in->op != 0x8b;

@@ -261,7 +261,7 @@ enum jit_flags_use jit_form_flags_use(const struct emu_insn *in);
 unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in);
 bool jit_form_slow(const struct emu_insn *in);
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
-			    uint8_t *f[3]);
+			    unsigned flags_live, uint8_t *f[3]);
 
 /* jit_stats.c: per-form counts of the handler calls translated code makes. */
 void jit_stats_open(struct emu_jit *jit);
