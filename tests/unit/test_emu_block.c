@@ -73,3 +73,27 @@ TEST(emu_block_linked_target_patched_from_other_page)
 	CHECK_EQ(f->s.regs[REG_RBP], 100);
 	fix_free(f);
 }
+
+/* CLAC and STAC inside a block: with CR4.SMAP a supervisor read of a user
+ * page is allowed while EFLAGS.AC is set and raises #PF once CLAC clears it
+ * (SDM Vol. 3, 4.6.1), the second read sitting in the same block right
+ * after the first went through. Every page is a user page but the ones the
+ * CPU reads itself (descriptor tables, TSS, stacks, handler). */
+TEST(emu_block_clac_stac_mid_block)
+{
+	static const unsigned sup[] = { 0, 2, 3, 6, 7, 8, 9 };
+	struct emu_fix *f = fix_new();
+	REQUIRE(f);
+	fix_long(f, lm_block_smap_ac, sizeof(lm_block_smap_ac));
+	for (unsigned i = 0; i < sizeof(sup) / sizeof(sup[0]); i++)
+		fix_put64(f, 0x13000 + sup[i] * 8, ((uint64_t)sup[i] << 12) | 3);
+	f->s.cr4 |= 1u << 21;   /* SMAP */
+	fix_put32(f, 0x4000, 41);
+	fix_put(f, 0x8000, lm_pf_frame_handler, sizeof(lm_pf_frame_handler));
+	fix_gate64(f, EXC_PF, SEL_CODE64, 0x8000, 0xe, 0, 0);
+	CHECK_EQ(fix_run(f, 100), VCPU_EXIT_HLT);
+	CHECK_EQ(f->s.regs[REG_RBX], 0x1010);   /* the read after CLAC */
+	CHECK_EQ(f->s.cr2, 0x4000);
+	CHECK_EQ(f->s.regs[REG_RCX], 0);
+	fix_free(f);
+}

@@ -110,12 +110,16 @@ static bool pure_locked(const struct emu_insn *in)
 
 /* An instruction emu_exec() runs that only computes: it reads and writes
  * registers, flags and memory (data, the x87/SSE state, the stack) but
- * cannot change paging, the TLB, CS, the mode or CPL, IF, TF, the
- * interrupt shadow or the debug state, nor does I/O. SETcc, CMOVcc, the
+ * cannot change paging, the TLB, CS, the mode or CPL, TF, the interrupt
+ * shadow or the debug state, nor does I/O, nor set IF (CLI clears it: no
+ * interrupt becomes deliverable; CLAC/STAC change AC, which only the walk
+ * every supervisor access to a user page takes under SMAP looks at, never
+ * a TLB hit). SETcc, CMOVcc, the
  * x87, MMX and SSE ops (but the 0F 38 map's INVEPT/INVVPID/INVPCID), the
  * fences and FXSAVE-family of 0F AE, CBW/CWD, PUSH imm, PUSHF, LEAVE, MOV from a
  * segment register, the two-byte ALU forms without a fast handler, BSWAP,
- * CMPXCHG, XADD, CMPXCHG8B/16B, RDRAND/RDSEED and RDTSC. The kernel's
+ * CMPXCHG, XADD, CMPXCHG8B/16B, RDRAND/RDSEED, RDTSC and RDTSCP, CLI,
+ * CLAC and STAC. The kernel's
  * multiprecision and crypto loops are full of them. */
 static bool pure_exec(const struct emu_insn *in)
 {
@@ -134,6 +138,11 @@ static bool pure_exec(const struct emu_insn *in)
 		return true;
 	case 0x138:
 		return in->op3 < 0x80 || in->op3 > 0x82;
+	case 0x101:   /* CLAC, STAC, RDTSCP */
+		return in->mod == 3 && (((in->reg & 7) == 1 && ((in->rm & 7) == 2 || (in->rm & 7) == 3)) ||
+					((in->reg & 7) == 7 && (in->rm & 7) == 1));
+	case 0xfa:    /* CLI */
+		return true;
 	case 0x1c7:
 		return (in->reg & 7) == 1 || (in->reg & 7) >= 6;
 	default:

@@ -688,3 +688,10 @@ ud:	inc %edx
 	jne 1f
 	movb $7, 0x1081
 1:	ret
+@@ lm_block_smap_ac code64 0x1000
+	stac
+	mov 0x4000, %eax
+	add $1, %eax
+	clac
+	mov 0x4000, %ecx
+	hlt
