@@ -317,6 +317,11 @@ void emu_iret(struct emu_cpu *cpu, unsigned opsize)
 	uint64_t sp = emu_rsp(cpu), smask = emu_stack_mask(cpu);
 	uint64_t fl = emu_get_flags(cpu);
 
+	/* IRET ends the blocking of NMIs that delivering one began, even
+	 * when it faults (SDM Vol. 3, 6.7.1). */
+	cpu->nmi_masked = false;
+	cpu->check_irq = true;
+
 	if (!(cpu->cr0 & CR0_PE) || (fl & FL_VM)) {
 		if ((fl & FL_VM) && ((fl >> 12) & 3) < 3)
 			emu_raise(cpu, EXC_GP, 0);
