@@ -1166,6 +1166,29 @@ CASE "ALU ops of every kind whose flags are overwritten, 32/64-bit, imm and regi
 	test rax, rcx
 	cmp rax, rcx
 END
+/* rax forwarding (jit.c): a register the previous instruction's code left in
+ * rax is read from rax, zero-extended for a 32-bit read, and never after
+ * code that changed the register without going through rax. */
+CASE "a register a 64-bit op wrote, read next by 32-bit moves", jit-flags
+	mov rax, -1
+	mov rbx, 0x100000001
+	add rbx, rax
+	mov ecx, ebx
+	mov rdi, 0xFFFFFFFF00000007
+	imul rdi, rbx
+	mov r8d, edi
+	mov rsi, 0x8000000000000001
+	shl rsi, 1
+	lea r9d, [rsi + 2]
+	sub rdx, 1
+END
+CASE "a register changed by a read-modify-write after rax last held it", jit-flags
+	mov rax, 0x1234
+	mov rbx, rax
+	add rbx, 5
+	mov rcx, rbx
+	sub rdx, 1
+END
 CASE "flags of add read by the next block after a jmp", jit-flags
 	mov eax, -1
 	add eax, 1

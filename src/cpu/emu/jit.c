@@ -55,6 +55,14 @@
  *            that stores neither cc_a nor cc_b (dead, or a logic op) takes
  *            its source straight from the immediate or the register's
  *            memory copy; a dead 64-bit one is one read-modify-write.
+ *   rax      Guest registers stay in struct emu_cpu (every result is
+ *            stored), but the register an instruction's code stored from
+ *            rax last is still in rax when the next instruction starts:
+ *            that instruction's first ld() of it is a register move
+ *            (rax_tail()/rax_consumer() say which forms' code ends with
+ *            that store and which load before they write rax), which cuts
+ *            the store-to-load latency of dependent chains (shr, imul,
+ *            cmp in the LZMA decoder).
  *   memory   An inline access's TLB check is one compare (emit_tlb(): the
  *            tag of the entry the first byte picks against the last
  *            byte's page, which also rules out page crossings and
@@ -141,6 +149,7 @@ static uint64_t jit_get_cf(struct emu_cpu *cpu)
  * registers. */
 static void emit_get_cf(struct jbuf *j)
 {
+	j->rax_fresh = false;
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
 	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_get_cf);
 	b1(j, 0xff); b1(j, 0xd0);                                /* call rax */
@@ -712,6 +721,7 @@ static uint64_t jit_cond(struct emu_cpu *cpu, uint64_t cc)
  * Clobbers the caller-saved registers. */
 static void emit_cond_lazy(struct jbuf *j, unsigned cc)
 {
+	j->rax_fresh = false;
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xdf);                   /* mov rdi, rbx */
 	b1(j, 0xbe); b4(j, cc);                                  /* mov esi, cc */
 	movi(j, RAX, (uint64_t)(uintptr_t)(void *)jit_cond);
@@ -876,6 +886,24 @@ static void emit_slow_call(struct jbuf *j, struct emu_insn *in, int32_t off, int
 	}
 }
 
+/* --- rax forwarding --------------------------------------------------------------- */
+
+/* Does the instruction's code (as translate() dispatches it) end with the
+ * store of rax to its destination register, or with no st() at all? */
+static bool rax_tail(const struct emu_insn *in)
+{
+	return alu_kind(in) >= 0 || incdec(in) || shift_imm(in) || imul_rr(in) ||
+	       cmov_rr(in) || mov_form(in);
+}
+
+/* Does the instruction's code write rax only after an ld(), st(), movi(),
+ * lea_r12() or call helper (which end the forwarding)? */
+static bool rax_consumer(const struct emu_insn *in)
+{
+	return rax_tail(in) || setcc_r(in) || movx(in) || alu_load_kind(in) >= 0 ||
+	       alu_rmw_kind(in) >= 0 || mem_mov(in) || pushpop(in);
+}
+
 /* --- Translation ---------------------------------------------------------------- */
 
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
@@ -897,8 +925,15 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 	/* Host flags hold the guest's: 0 no, 1 all, 2 all but CF (INC/DEC). */
 	unsigned flags_live = 0;
 	uint32_t dead = flags_dead(b);
+	j->rax_fresh = false;
 	for (unsigned i = 0; i < b->ninsn; i++) {
 		struct emu_insn *in = &b->insn[i];
+		/* The register the previous instruction's code stored from rax
+		 * last is still in rax: the first load of it here is a move. */
+		int fwd = i > 0 && rax_tail(&b->insn[i - 1]) ? j->rax_last_st : -1;
+		j->rax_last_st = -1;
+		j->rax_greg = (int8_t)fwd;
+		j->rax_fresh = fwd >= 0 && rax_consumer(in);
 		int32_t next = off + in->len;
 		bool last = i + 1 == b->ninsn;
 		int kind = alu_kind(in);

@@ -30,6 +30,13 @@ struct jbuf {
 	uint64_t *stats;         /* jit->stats */
 	uint8_t *link[2];   /* the patchable jump of each slot's static chain, or NULL */
 	uint64_t *blk_runs;      /* NYX_EMU_JIT_STATS: the block's run counter */
+	/* rax forwarding (translate()): rax_fresh says rax still holds guest
+	 * register rax_greg, which the previous instruction's code stored last,
+	 * so the next ld() of it is a register move (cleared by the first
+	 * ld(), st(), movi(), lea_r12() or call); rax_last_st: the register
+	 * the last st() stored rax to, -1 none. */
+	bool rax_fresh;
+	int8_t rax_greg, rax_last_st;
 };
 
 static inline void b1(struct jbuf *j, uint8_t v)
@@ -57,9 +64,23 @@ static inline void b8(struct jbuf *j, uint64_t v)
 
 enum { RAX = 0, RCX = 1 };
 
-/* mov (r)ax/(r)cx, [rbx + off]; w: 64-bit, else 32-bit (zero-extends). */
+/* mov (r)ax/(r)cx, [rbx + off]; w: 64-bit, else 32-bit (zero-extends).
+ * A register the previous instruction left in rax (rax_fresh) is moved
+ * from rax instead. */
 static inline void ld(struct jbuf *j, unsigned r, uint32_t off, bool w)
 {
+	if (j->rax_fresh) {
+		j->rax_fresh = false;
+		if (off == OFF_REG((unsigned)j->rax_greg)) {
+			if (r != RAX || !w) {   /* mov r, rax / mov r32, eax */
+				if (w)
+					b1(j, 0x48);
+				b1(j, 0x89);
+				b1(j, (uint8_t)(0xc0 | r));
+			}
+			return;
+		}
+	}
 	if (w)
 		b1(j, 0x48);
 	b1(j, 0x8b);
@@ -70,6 +91,10 @@ static inline void ld(struct jbuf *j, unsigned r, uint32_t off, bool w)
 /* mov [rbx + off], rax/rcx (64-bit). */
 static inline void st(struct jbuf *j, unsigned r, uint32_t off)
 {
+	uint32_t d = off - OFF_REG(0);
+	j->rax_fresh = false;
+	j->rax_last_st = (int8_t)(r == RAX && off >= OFF_REG(0) && d < 8u * REG_COUNT && !(d & 7) ?
+				  (int)(d / 8) : -1);
 	b1(j, 0x48);
 	b1(j, 0x89);
 	b1(j, (uint8_t)(0x83 | (r << 3)));
@@ -111,6 +136,7 @@ static inline void setc_mem(struct jbuf *j, uint32_t off)
 /* lea rax/rcx, [r12 + d] */
 static inline void lea_r12(struct jbuf *j, unsigned r, int32_t d)
 {
+	j->rax_fresh = false;
 	b1(j, 0x49);
 	b1(j, 0x8d);
 	b1(j, (uint8_t)(0x84 | (r << 3)));
@@ -121,6 +147,7 @@ static inline void lea_r12(struct jbuf *j, unsigned r, int32_t d)
 /* mov rax/rcx, imm64 (mov eax/ecx, imm32 when it fits: zero-extends) */
 static inline void movi(struct jbuf *j, unsigned r, uint64_t v)
 {
+	j->rax_fresh = false;
 	if (v <= 0xffffffffu) {
 		b1(j, (uint8_t)(0xb8 + r));
 		b4(j, (uint32_t)v);
