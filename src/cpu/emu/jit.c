@@ -38,7 +38,18 @@
  *            host flags, so a later Jcc still reads them); after
  *            anything else they call emu_cond() on the lazy flags and
  *            test its answer instead of calling their handler;
- *            JMP rel is a constant offset.
+ *            JMP rel is a constant offset. Everything else calls its
+ *            fast handler or emu_exec() with the decoded instruction, after
+ *            storing what the interpreter loop would (RIP, next RIP, the
+ *            fault-rollback RSP, the instructions completed so far); a
+ *            fault longjmps out of the generated code exactly as out of
+ *            the interpreter, with RIP at the faulting instruction. After
+ *            a call the code leaves when the handler branched, asked for
+ *            an event check or wrote the block's page, as the loop does.
+ *            Returns bit 0: left other than by falling off the end
+ *            (the chain slot), bit 1: left before the last instruction,
+ *            bit 2: the next block's chain entry refused to run it,
+ *            bit 3: left through a static chain jump not linked yet.
  *   flags    Flag liveness (flags_dead()): a full flag-setter (an inline
  *            group-1 op but ADC/SBB, TEST, a shift by an immediate, IMUL
  *            r, r) whose flags a later full setter of the same block
@@ -68,18 +79,9 @@
  *            byte's page, which also rules out page crossings and
  *            non-canonical addresses), and the instructions completed
  *            before it are counted only on its slow path (the handler
- *            sees the interpreter's counts; the fast path adds nothing). Everything else calls its fast
- *            handler or emu_exec() with the decoded instruction, after
- *            storing what the interpreter loop would (RIP, next RIP, the
- *            fault-rollback RSP, the instructions completed so far); a
- *            fault longjmps out of the generated code exactly as out of
- *            the interpreter, with RIP at the faulting instruction. After
- *            a call the code leaves when the handler branched, asked for
- *            an event check or wrote the block's page, as the loop does.
- *            Returns bit 0: left other than by falling off the end
- *            (the chain slot), bit 1: left before the last instruction,
- *            bit 2: the next block's chain entry refused to run it,
- *            bit 3: left through a static chain jump not linked yet.
+ *            sees the interpreter's counts; the fast path adds nothing),
+ *            then uncounted there if the code goes on, so both paths meet
+ *            with the same count pending.
  *   chain    Where a block leaves, the code checks what the step loop
  *            would (event check due, exit asked, budget: one compare with
  *            cpu->jit_limit and the three flags) and goes straight on into
