@@ -530,16 +530,17 @@ bool jit_form_slow(const struct emu_insn *in)
 	return mov_form(in, true);
 }
 
-unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
+unsigned jit_form_slow_live(const struct emu_insn *in)
 {
-	if (incdec_mem_form(in)) {   /* the fast path's host CF is not the guest's */
-		emit_load_flags(j);
+	if (incdec_mem_form(in))   /* the fast path's host CF is not the guest's */
 		return 2;
-	}
-	if (!jit_form_sets_flags(in))
-		return 0;
-	emit_load_flags(j);
-	return 1;
+	return jit_form_sets_flags(in) ? 1 : 0;
+}
+
+void jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
+{
+	if (jit_form_slow_live(in))
+		emit_load_flags(j);
 }
 
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
