@@ -25,10 +25,12 @@
  *            CALL rel32/RET through an inline TLB hit (as emu_read()/
  *            emu_write(); a miss, page crossing or non-canonical address
  *            calls the handler, which does the slow path and raises the
- *            faults). jit_forms.c adds the 8/16-bit forms (ALU, CMP,
- *            TEST, MOV with registers and memory), the accumulator-
- *            immediate ALU forms, TEST r/m, imm, NOT, NEG, rotates and
- *            8/16-bit shifts by an immediate, shifts by CL and NOP.
+ *            faults; those slow paths sit at the block's end, cold,
+ *            and jump back: the fast path falls through). jit_forms.c
+ *            adds the 8/16-bit forms (ALU, CMP, TEST, MOV with registers
+ *            and memory), the accumulator-immediate ALU forms, TEST r/m,
+ *            imm, NOT, NEG, rotates and 8/16-bit shifts by an immediate,
+ *            shifts by CL, INC/DEC [m] (locked too) and NOP.
  *            NYX_EMU_JIT_STATS=1 (jit_stats.c) counts the handler calls
  *            the generated code still makes, per form, to pick the next
  *            forms to inline. A Jcc right after an inline
