@@ -117,19 +117,29 @@ TEST(dev_rtc_late_periodic_interrupts_one_per_register_c_read)
 	/* Stalled 43 ms: 5 periods, 5 interrupts. */
 	stall(&r, 43 * MS);
 	CHECK_EQ(periods(43 * MS), 5);
-	/* One at a time: the next is raised by the read of C, behind the
-	 * handler's ISR bit, and the CPU sees it after the EOI. */
+	/* One at a time: the next is raised once the handler has read C
+	 * and sent its EOI. */
 	CHECK(intc_irq_pending(&r.f->m, 0));
 	CHECK_EQ(intc_irq_ack(&r.f->m, 0), 0x38);
 	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 0);
 	CHECK_EQ(read_c(&r), 0xC0);
-	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 1);  /* the next, owed */
-	CHECK(!intc_irq_pending(&r.f->m, 0));
+	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 0);  /* not while it runs */
 	outb(r.f, 0xA0, 0x20);
+	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 1);  /* the next, owed */
 	outb(r.f, 0x20, 0x20);
 	CHECK_EQ(take(&r), 4);
+	/* Linux's 8259 code sends the EOIs before the handler reads C: the
+	 * next goes in at the read. */
+	stall(&r, 16 * MS);                     /* 46.9 and 54.7 ms */
+	CHECK_EQ(intc_irq_ack(&r.f->m, 0), 0x38);
+	outb(r.f, 0xA0, 0x20);
+	outb(r.f, 0x20, 0x20);
+	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 0);
+	CHECK_EQ(read_c(&r), 0xC0);
+	CHECK_EQ(r.f->m.intc->pic.chip[1].irr & 1, 1);
+	CHECK_EQ(take(&r), 1);
 	/* Running with IF=1: one per period, none doubled. */
-	CHECK_EQ(run(&r, 57 * MS, true), periods(100 * MS) - 5);
+	CHECK_EQ(run(&r, 41 * MS, true), periods(100 * MS) - 7);
 	CHECK_EQ(r.other, 0);
 	fix_free(r.f);
 }
@@ -299,4 +309,89 @@ TEST(dev_rtc_catch_up_follows_the_cpu_that_takes_irq8)
 	CHECK_EQ(take_on(f, 1), 5);
 	CHECK_EQ(take_on(f, 0), 0);
 	fix_free(f);
+}
+
+/* tests/guest/irq64.c's handler: count IRQ 8 runs in *count, and at the
+ * `stop`th turn PIE off (register B, then a read of C) before the EOIs.
+ * Returns how many of the runs saw IRQF. */
+static unsigned take_until(struct rig *r, unsigned *count, unsigned stop)
+{
+	unsigned n = 0;
+
+	for (unsigned guard = 0; guard < 1000 && intc_irq_pending(&r->f->m, 0); guard++) {
+		int v = intc_irq_ack(&r->f->m, 0);
+
+		/* Like irq64's on_rtc_pic, a handler run counts whatever C
+		 * says: an IRQ 8 without IRQF is one the guest did not ask for. */
+		if (v == 0x38) {
+			n += (read_c(r) & 0xC0) == 0xC0;
+			if (++*count == stop) {
+				outb(r->f, 0x70, 0x0B);
+				outb(r->f, 0x71, 0x02);  /* PIE off */
+				(void)read_c(r);
+			}
+		} else {
+			r->other++;
+		}
+		outb(r->f, 0xA0, 0x20);
+		outb(r->f, 0x20, 0x20);
+	}
+	return n;
+}
+
+/* The datasheet's PIE: with it clear, PF sets no IRQF and IRQ 8 stays
+ * low. A handler that turns it off has had its last interrupt, owed ones
+ * included: on the chip the next period's would come a period after the
+ * one it handles, and its handler runs for microseconds. */
+TEST(dev_rtc_pie_off_in_the_handler_ends_owed_interrupts)
+{
+	struct rig r;
+	unsigned count = 0;
+
+	REQUIRE(rig_init(&r));
+	/* Stalled 43 ms: one interrupt in, 4 owed. */
+	stall(&r, 43 * MS);
+	CHECK_EQ(periods(43 * MS), 5);
+	take_until(&r, &count, 3);
+	/* The guest runs on with IF=1 and takes what comes. */
+	for (uint64_t t = 0; t < 60 * MS; t += 100 * US) {
+		r.f->now += 100 * US;
+		intc_cpu_running(&r.f->m, 0);
+		rtc_poll(r.rtc);
+		take_until(&r, &count, 3);
+	}
+	CHECK_EQ(count, 3);
+	CHECK_EQ(r.other, 0);
+	fix_free(r.f);
+}
+
+/* A period ends while a handler runs, after its read of C: that interrupt
+ * is a new one (IRQF again, IRQ 8 behind the ISR bit). The EOI of the
+ * handler before it is not its EOI: the owed ones wait for the one it
+ * gets, and it turns PIE off. */
+TEST(dev_rtc_owed_interrupts_wait_for_the_eoi_of_the_handler_that_runs)
+{
+	struct rig r;
+	unsigned count = 0;
+
+	REQUIRE(rig_init(&r));
+	stall(&r, 43 * MS);                     /* one in, 4 owed */
+	CHECK_EQ(intc_irq_ack(&r.f->m, 0), 0x38);
+	CHECK_EQ(read_c(&r), 0xC0);
+	count++;
+	r.f->now += 4 * MS;                     /* 46.875 ms: a new period */
+	rtc_poll(r.rtc);
+	outb(r.f, 0xA0, 0x20);
+	outb(r.f, 0x20, 0x20);
+	/* The second handler turns PIE off. */
+	take_until(&r, &count, 2);
+	for (uint64_t t = 0; t < 60 * MS; t += 100 * US) {
+		r.f->now += 100 * US;
+		intc_cpu_running(&r.f->m, 0);
+		rtc_poll(r.rtc);
+		take_until(&r, &count, 2);
+	}
+	CHECK_EQ(count, 2);
+	CHECK_EQ(r.other, 0);
+	fix_free(r.f);
 }

@@ -2,8 +2,9 @@
  * Late periodic ticks: the PIT's channel 0, the HPET's periodic
  * comparators and the RTC's periodic interrupt deliver the ticks the host
  * kept from the guest one by one, and merge those the guest itself kept
- * waiting, as hardware does. Also the two things that takes: each CPU's
- * run time and per-GSI ack notifiers.
+ * waiting, as hardware does. Also the things that takes: each CPU's run
+ * time, per-GSI ack (end-of-handler) notifiers and whether a GSI is in
+ * service.
  *
  * Design note.
  * - The problem. Guest time is the host clock (intc.c), so a periodic
@@ -47,24 +48,44 @@
  *   after a stall, a late loop timer while no CPU runs) are owed the same
  *   way: the first goes in, the others find it waiting with no run time
  *   since.
- * - Delivery of owed ticks: ack notifiers. When a CPU takes an interrupt
- *   from the GSI (INTA at the PIC; acceptance into ISR at a LAPIC of a
- *   vector an unmasked IOAPIC pin maps), the source raises its next owed
- *   tick at once: it waits in IRR behind the ISR bit until the handler's
- *   EOI, so a backlog drains at the speed the guest handles ticks, with
- *   never more than one in IRR. Acceptance rather than EOI, because that
- *   is when the IRR bit the next tick needs is free on both paths, and it
- *   is what the LAPIC timer already does (lapic.c); KVM's in-kernel PIT
- *   waits for the EOI instead, which needs an EOI exit for edge vectors.
+ * - Delivery of owed ticks: ack notifiers, at the end of the handler.
+ *   When the handler of an interrupt from the GSI is done (its EOI at the
+ *   8259, or at INTA in auto-EOI mode; its EOI at a LAPIC of a vector an
+ *   unmasked IOAPIC pin maps), the source raises its next owed tick, so a
+ *   backlog drains at the speed the guest handles ticks, never more than
+ *   one in IRR. Not at INTA/acceptance (as before): a tick raised
+ *   then waits in IRR behind the ISR bit, and a handler that stops its
+ *   timer before its EOI (masks the pin or the IMR bit, clears the RTC's
+ *   PIE: tests/guest/irq64.c does, at its 16th tick) could not retract
+ *   it, and got one tick more whenever ticks were owed. On hardware the
+ *   next tick comes a period after the one being handled, so a short
+ *   handler never sees one; an owed tick, already late, should not come
+ *   sooner than the guest is done with the last. At the EOI the handler's
+ *   stopping has happened: a masked path drops what is owed, and the RTC
+ *   dropped it when PIE went off. Except an 8259 input masked by its own
+ *   IMR bit alone, IRR clear: Linux's 8259 code masks the IRQ, sends the
+ *   EOI and unmasks it after the handler (mask-and-ack), and on the chip a
+ *   masked input still latches an edge in IRR; so the owed tick latches
+ *   there and reaches the CPU at the unmask (a guest that leaves it masked
+ *   never sees it). This is also when KVM's in-kernel PIT
+ *   reinjects. Guests that EOI first (Linux's 8259 and edge IOAPIC code
+ *   send it before the device handler runs) get the next tick as early as
+ *   before. The LAPIC timer (lapic.c) still raises its owed tick at
+ *   acceptance: its own tick, not a GSI's; irq64 allows it one late tick.
  *   A vector that an IPI or MSI shares with a pin gives a spurious
  *   notification; the source then finds the path busy and waits.
  * - A source with a flag of its own that holds its output until the guest
  *   clears it (the RTC's IRQF, cleared by reading register C) merges
  *   there first: intc_catchup_due_held counts a tick that finds the flag
  *   set as one finding the path busy, and the source raises an owed tick
- *   when the guest clears the flag (its "ack"), calling
- *   intc_catchup_acked then with the CPU that last took its GSI. A
- *   masked path still owes nothing.
+ *   once the guest has both cleared the flag and sent the EOI, whichever
+ *   comes last: at the read of C if the GSI is no longer in service
+ *   (intc_gsi_in_service), else from its ack notifier, calling
+ *   intc_catchup_acked then. In service means the ISR bit, not "an EOI
+ *   came since the last tick went in": a tick that goes in during a
+ *   handler, after its read of C, is in service only once taken, and the
+ *   EOI of the handler before it is not its EOI. A masked path still owes
+ *   nothing.
  * - Bound: at most INTC_CATCHUP_MAX_NS of ticks (and no more than
  *   INTC_CATCHUP_MAX_TICKS) are owed; older ones are dropped and counted
  *   (a host that stopped us for seconds). Masking the line drops what is
@@ -224,6 +245,26 @@ void intc_ack_notify(struct intc *ic, uint32_t acked, const uint8_t cpu[IOAPIC_P
 	}
 }
 
+/* Whether a handler of an interrupt from `gsi` is still running: the
+ * slave's or master's ISR bit, or the vector an IOAPIC pin maps in a
+ * LAPIC's ISR (the EOI clears either). */
+bool intc_gsi_in_service(struct machine *m, unsigned gsi)
+{
+	struct intc *ic = m->intc;
+	bool busy = false;
+	unsigned pin = gsi == 0 ? 2 : gsi;
+
+	if (!ic || gsi >= IOAPIC_PINS)
+		return false;
+	intc_lock(ic);
+	if (gsi < 16)
+		busy = ic->pic.chip[gsi >> 3].isr & (1u << (gsi & 7));
+	for (unsigned i = 0; !busy && i < ic->ncpus; i++)
+		busy = lapic_isr_test(&ic->lapic[i], ic->ioapic.redir[pin] & 0xff);
+	intc_unlock(ic);
+	return busy;
+}
+
 /* ---- The rule ------------------------------------------------------------ */
 
 /* What an edge on `gsi` would do now: reach a CPU on some path (OPEN),
@@ -308,6 +349,8 @@ bool intc_catchup_acked_locked(struct intc *ic, struct intc_catchup *c, unsigned
 	if (!c->owed)
 		return false;
 	path = intc_gsi_path(ic, gsi);
+	if (path == INTC_PATH_MASKED && gsi < 16 && pic_latches_masked(&ic->pic, gsi))
+		path = INTC_PATH_OPEN;  /* Linux's mask-and-ack: it unmasks after the handler */
 	if (path == INTC_PATH_MASKED)
 		c->owed = 0;
 	if (path != INTC_PATH_OPEN)

@@ -133,13 +133,18 @@ bool intc_catchup_due(struct machine *m, struct intc_catchup *c, unsigned gsi, u
  * tick finds the last one waiting as a busy path would. */
 bool intc_catchup_due_held(struct machine *m, struct intc_catchup *c, unsigned gsi, uint64_t n,
 			   uint64_t period_ns, uint64_t last_ns, bool held);
-/* The CPU `cpu` took an interrupt from the source's GSI (its ack
- * notifier): returns true if the caller must raise the next owed tick. */
+/* The CPU `cpu`'s handler of an interrupt from the source's GSI is done
+ * (its ack notifier, or for the RTC the read of C after it): returns true
+ * if the caller must raise the next owed tick. */
 bool intc_catchup_acked(struct machine *m, struct intc_catchup *c, unsigned gsi, unsigned cpu);
-/* Calls fn(opaque, gsi, cpu) after a CPU took (INTA at the PIC, or
- * acceptance into ISR at a LAPIC of a vector an unmasked IOAPIC pin
- * maps) an interrupt from a GSI in `gsis` (bit n = GSI n; ISA IRQ 0 is
- * GSI 0 on both paths). Runs with no interrupt-hardware lock held, so fn
+/* Whether an interrupt from `gsi` is in service (8259 ISR, or the vector
+ * its IOAPIC pin maps in a LAPIC's ISR): its handler has not sent the EOI.
+ * False without emulated interrupt hardware. */
+bool intc_gsi_in_service(struct machine *m, unsigned gsi);
+/* Calls fn(opaque, gsi, cpu) after a CPU's handler of an interrupt from a
+ * GSI in `gsis` is done: its EOI (at the 8259, INTA in auto-EOI mode; at
+ * a LAPIC, of a vector an unmasked IOAPIC pin maps) (bit n = GSI n; ISA
+ * IRQ 0 is GSI 0 on both paths). Runs with no interrupt-hardware lock held, so fn
  * may take its device's lock and raise lines. At most INTC_ACK_NOTIFIERS;
  * registered at device creation. Returns 0 or -ENOSPC, and 0 doing
  * nothing without emulated interrupt hardware. */

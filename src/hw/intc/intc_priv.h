@@ -55,6 +55,7 @@ struct pic_chip {
 struct pic {
 	struct pic_chip chip[2];        /* [0] master 0x20, [1] slave 0xA0 */
 	struct intc *ic;
+	unsigned inta_cpu;              /* CPU of the last INTA, for ack notifiers */
 	struct log_ratelimit rl;
 };
 
@@ -70,6 +71,9 @@ uint16_t pic_elcr_get(const struct pic *p);
 /* An edge on ISA IRQ `irq`: masked (IMR, or its output reaches no CPU),
  * busy (IRR already set) or open. */
 enum intc_path pic_path(const struct pic *p, unsigned irq);
+/* The input's IRR bit is clear and only its own IMR bit masks it: an edge
+ * latches in IRR and reaches the CPU once the guest unmasks it. */
+bool pic_latches_masked(const struct pic *p, unsigned irq);
 void pic_elcr_set(struct pic *p, uint16_t elcr);
 
 /* ---- IOAPIC (ioapic.c) ------------------------------------------------- */
@@ -91,8 +95,8 @@ void ioapic_reset(struct ioapic *io);
 void ioapic_set_irq(struct ioapic *io, unsigned pin, int level);
 /* EOI broadcast from a LAPIC for a level-triggered vector. */
 void ioapic_eoi(struct ioapic *io, uint8_t vector);
-/* CPU `cpu` accepted `vector` into ISR: ack notifications for the pins
- * that map it. */
+/* CPU `cpu` sent the EOI of `vector` (its handler is done): ack
+ * notifications for the unmasked pins that map it. */
 void ioapic_vector_acked(struct ioapic *io, uint8_t vector, unsigned cpu);
 /* An edge on `pin`: masked, busy (remote IRR, or the vector already in a
  * LAPIC's IRR) or open. */
@@ -157,6 +161,7 @@ int lapic_ack(struct lapic *l);
 /* LINT0 is ExtINT (or the APIC is off): the PIC talks to this CPU directly. */
 bool lapic_accepts_pic(const struct lapic *l);
 bool lapic_irr_test(const struct lapic *l, uint8_t vector);
+bool lapic_isr_test(const struct lapic *l, uint8_t vector);
 uint32_t lapic_reg_read(struct lapic *l, unsigned reg);
 void lapic_reg_write(struct lapic *l, unsigned reg, uint32_t v);
 bool lapic_msr_read(struct lapic *l, uint32_t msr, uint64_t *v);

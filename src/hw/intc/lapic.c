@@ -154,7 +154,6 @@ int lapic_ack(struct lapic *l)
 		return -1;
 	vec_clear(l->irr, v);
 	vec_set(l->isr, v);
-	ioapic_vector_acked(&l->ic->ioapic, v, l->cpu);
 	/* A periodic timer running behind delivers its next tick now. */
 	if (v == (int)(l->lvt[LVT_TIMER] & 0xff) && l->timer_running &&
 	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
@@ -169,6 +168,11 @@ int lapic_ack(struct lapic *l)
 bool lapic_irr_test(const struct lapic *l, uint8_t vector)
 {
 	return vec_test(l->irr, vector);
+}
+
+bool lapic_isr_test(const struct lapic *l, uint8_t vector)
+{
+	return vector >= 16 && vec_test(l->isr, vector);
 }
 
 bool lapic_accepts_pic(const struct lapic *l)
@@ -214,6 +218,8 @@ static void lapic_eoi(struct lapic *l)
 	vec_clear(l->isr, v);
 	if (vec_test(l->tmr, v))
 		ioapic_eoi(&l->ic->ioapic, v);
+	/* The handler is done: a late tick owed to a pin of this vector. */
+	ioapic_vector_acked(&l->ic->ioapic, (uint8_t)v, l->cpu);
 	/* A lower-priority interrupt held back by this one may go now. */
 	if (lapic_pending(l) >= 0)
 		intc_cpu_notify(l->ic, l->cpu);

@@ -110,7 +110,8 @@ static void pic_update(struct pic *p)
 	intc_pic_changed(p->ic);
 }
 
-enum intc_path pic_path(const struct pic *p, unsigned irq)
+/* pic_path, with or without the input's own IMR bit. */
+static enum intc_path pic_path_imr(const struct pic *p, unsigned irq, bool own_imr)
 {
 	const struct pic_chip *c;
 	uint8_t bit = 1u << (irq & 7);
@@ -119,7 +120,7 @@ enum intc_path pic_path(const struct pic *p, unsigned irq)
 	if (irq >= 16 || irq == 2)
 		return INTC_PATH_MASKED;
 	c = &p->chip[irq >> 3];
-	if (c->imr & bit)
+	if (own_imr && (c->imr & bit))
 		return INTC_PATH_MASKED;
 	if (irq >= 8 && (p->chip[0].imr & 4))
 		return INTC_PATH_MASKED;
@@ -129,6 +130,16 @@ enum intc_path pic_path(const struct pic *p, unsigned irq)
 	    ioapic_path(&ic->ioapic, 0) == INTC_PATH_MASKED)
 		return INTC_PATH_MASKED;
 	return (c->irr & bit) ? INTC_PATH_BUSY : INTC_PATH_OPEN;
+}
+
+enum intc_path pic_path(const struct pic *p, unsigned irq)
+{
+	return pic_path_imr(p, irq, true);
+}
+
+bool pic_latches_masked(const struct pic *p, unsigned irq)
+{
+	return pic_path_imr(p, irq, false) == INTC_PATH_OPEN;
 }
 
 bool pic_intr(const struct pic *p)
@@ -159,12 +170,24 @@ static void pic_chip_ack(struct pic_chip *c, unsigned ir)
 	}
 }
 
+/* The guest is done with IR `ir` of chip `n` (its EOI, or INTA in
+ * auto-EOI mode): the GSI's ack notifier runs (a late tick owed to it
+ * goes in now). The master's IR2 is the cascade, no GSI. */
+static void pic_gsi_done(struct pic *p, unsigned n, unsigned ir)
+{
+	if (n == 1)
+		intc_gsi_acked(p->ic, 8 + ir, p->inta_cpu);
+	else if (ir != 2)
+		intc_gsi_acked(p->ic, ir, p->inta_cpu);
+}
+
 int pic_ack(struct pic *p, unsigned cpu)
 {
 	struct pic_chip *m = &p->chip[0], *s = &p->chip[1];
 	int ir = pic_chip_request(m, true);
 	int vector;
 
+	p->inta_cpu = cpu;
 	if (ir < 0) {
 		vector = m->base | 7;
 	} else if (ir == 2) {
@@ -175,21 +198,24 @@ int pic_ack(struct pic *p, unsigned cpu)
 		} else {
 			pic_chip_ack(s, sir);
 			vector = s->base | sir;
-			intc_gsi_acked(p->ic, 8 + sir, cpu);
+			if (s->auto_eoi)
+				pic_gsi_done(p, 1, (unsigned)sir);
 		}
 	} else {
 		pic_chip_ack(m, ir);
 		vector = m->base | ir;
-		intc_gsi_acked(p->ic, ir, cpu);
+		if (m->auto_eoi)
+			pic_gsi_done(p, 0, (unsigned)ir);
 	}
 	pic_update(p);
 	return vector;
 }
 
-/* Poll mode (OCW3 P=1): this read is the chip's INTA, so the GSI's ack
- * notifier runs as for pic_ack (a late tick owed to it goes in now). The
- * master's IR2 is the cascade, no GSI: the guest polls the slave next.
- * The INT output reaches CPU 0 (pic_path), whose run time counts. */
+/* Poll mode (OCW3 P=1): this read is the chip's INTA, and the GSI's ack
+ * notifier runs at its EOI as after pic_ack (a late tick owed to it goes
+ * in then). The master's IR2 is the cascade, no GSI: the guest polls the
+ * slave next. The INT output reaches CPU 0 (pic_path), whose run time
+ * counts. */
 static uint8_t pic_poll(struct pic *p, unsigned n)
 {
 	struct pic_chip *c = &p->chip[n];
@@ -199,22 +225,25 @@ static uint8_t pic_poll(struct pic *p, unsigned n)
 	if (ir < 0)
 		return 0;
 	pic_chip_ack(c, ir);
-	if (n == 1)
-		intc_gsi_acked(p->ic, 8 + (unsigned)ir, 0);
-	else if (ir != 2)
-		intc_gsi_acked(p->ic, (unsigned)ir, 0);
+	p->inta_cpu = 0;
+	if (c->auto_eoi)
+		pic_gsi_done(p, n, (unsigned)ir);
 	pic_update(p);
 	return 0x80 | ir;
 }
 
-static void pic_eoi(struct pic_chip *c, int ir, bool rotate)
+static void pic_eoi(struct pic *p, unsigned n, int ir, bool rotate)
 {
+	struct pic_chip *c = &p->chip[n];
+
 	if (ir < 0) {
 		int level = pic_best(c, c->isr);
 		if (level == 8)
 			return;
 		ir = (level + c->prio_top) & 7;
 	}
+	if (c->isr & (1u << ir))
+		pic_gsi_done(p, n, (unsigned)ir);
 	c->isr &= ~(1u << ir);
 	if (rotate)
 		c->prio_top = (ir + 1) & 7;
@@ -246,13 +275,13 @@ static void pic_write_cmd(struct pic *p, unsigned n, uint8_t v)
 		unsigned ir = v & 7;
 		switch (v >> 5) {
 		case 0: c->rotate_aeoi = false; break;     /* clear rotate in AEOI */
-		case 1: pic_eoi(c, -1, false); break;      /* non-specific EOI */
+		case 1: pic_eoi(p, n, -1, false); break;   /* non-specific EOI */
 		case 2: break;                             /* no operation */
-		case 3: pic_eoi(c, ir, false); break;      /* specific EOI */
+		case 3: pic_eoi(p, n, (int)ir, false); break; /* specific EOI */
 		case 4: c->rotate_aeoi = true; break;      /* set rotate in AEOI */
-		case 5: pic_eoi(c, -1, true); break;       /* rotate on non-specific EOI */
+		case 5: pic_eoi(p, n, -1, true); break;    /* rotate on non-specific EOI */
 		case 6: c->prio_top = (ir + 1) & 7; break; /* set priority */
-		case 7: pic_eoi(c, ir, true); break;       /* rotate on specific EOI */
+		case 7: pic_eoi(p, n, (int)ir, true); break; /* rotate on specific EOI */
 		}
 	}
 	pic_update(p);

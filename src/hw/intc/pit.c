@@ -32,8 +32,9 @@
  *   than at the next reload.
  * - Late periodic edges (the loop timer or the vCPU ran late) are not
  *   merged into one interrupt when the host, not the guest, kept the
- *   previous one waiting: catchup.c owes them and raises each when a CPU
- *   takes the one before (pit_acked). One-shot modes raise one edge.
+ *   previous one waiting: catchup.c owes them and raises each when the
+ *   handler of the one before sends its EOI (pit_acked). One-shot modes
+ *   raise one edge.
  */
 #include <errno.h>
 
@@ -201,7 +202,7 @@ void pit_timer_run(struct pit *p)
 		       c->start + pit_ticks_to_ns(c->next_irq - c->paused_ticks));
 }
 
-/* A CPU took IRQ 0: the next owed tick goes in now. */
+/* A CPU's handler of IRQ 0 is done (EOI): the next owed tick goes in now. */
 static void pit_acked(void *opaque, unsigned gsi, unsigned cpu)
 {
 	struct pit *p = opaque;

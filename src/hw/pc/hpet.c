@@ -24,9 +24,9 @@
  *    guest: an edge-triggered periodic timer counts them and hands them to
  *    hw/intc/catchup.c (intc_catchup_due), which raises one now, merges
  *    those the guest itself kept waiting (IF=0: as hardware coalesces
- *    edges) and owes the rest; each owed one is raised when a CPU takes
- *    the one before (hpet_acked, an intc ack notifier, run without
- *    h->lock held by the intc). Level-triggered timers keep their status
+ *    edges) and owes the rest; each owed one is raised when the handler
+ *    of the one before sends its EOI (hpet_acked, an intc ack notifier,
+ *    run without h->lock held by the intc). Level-triggered timers keep their status
  *    bit: the guest clears it, and that merges ticks as on hardware.
  *  - Comparator writes set the period; they set the comparator itself when
  *    the timer is one-shot or VAL_SET is on (which the write then clears):
@@ -230,8 +230,8 @@ static void hpet_fire(struct hpet *h, unsigned n, uint64_t now_tick, uint64_t no
 	hpet_pulse(h, t);
 }
 
-/* A CPU took an interrupt from `gsi`: a timer on it that owes ticks raises
- * the next one (catchup.c). */
+/* A CPU's handler of an interrupt from `gsi` is done (EOI): a timer on it
+ * that owes ticks raises the next one (catchup.c). */
 static void hpet_acked(void *opaque, unsigned gsi, unsigned cpu)
 {
 	struct hpet *h = opaque;

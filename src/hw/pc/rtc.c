@@ -32,11 +32,12 @@
  *  - Late periodic interrupts (hw/intc/catchup.c): periods that pass while
  *    IRQF is still set merge into it when the CPU that takes IRQ 8 ran
  *    that long (the guest left C unread, as on the chip) and are owed
- *    when it did not run (the host kept it from the guest); reading C is
- *    the "ack" that sets PF again for the next owed one, so a backlog
- *    drains one interrupt per handler run. Owed ones are bounded, dropped
- *    when PIE goes off, the rate changes or the divider stops, and not
- *    saved.
+ *    when it did not run (the host kept it from the guest); the next owed
+ *    one sets PF again when the handler has read C and sent its EOI
+ *    (rtc_raise_owed), so a backlog drains one interrupt per handler run.
+ *    Owed ones are bounded, dropped when PIE goes off, the rate changes
+ *    or the divider stops (a handler that turns PIE off before its EOI
+ *    gets no more), and not saved.
  *  - Machine reset clears PIE/AIE/UIE/SQWE and the flags, as the RESET pin
  *    does; time and CMOS RAM survive, being battery backed (firmware keeps
  *    the shutdown status at 0x0F across a reset).
@@ -258,6 +259,20 @@ static void rtc_update_irq(struct rtc *r)
 		irq_line_set(&r->irq, level);
 }
 
+/* The guest is done with the last periodic interrupt when it has read C
+ * (IRQF clear) and its handler has sent the EOI: an owed one goes in then,
+ * unless PIE went off meanwhile (rtc_write_control dropped it). `ack`: the
+ * guest just finished one (catchup.c starts its run-time mark). */
+static void rtc_raise_owed(struct rtc *r, bool ack)
+{
+	if ((r->cmos[REG_B] & B_PIE) && (ack || r->cu.owed) &&
+	    !(r->cmos[REG_C] & C_IRQF) && !intc_gsi_in_service(r->m, RTC_IRQ) &&
+	    intc_catchup_acked(r->m, &r->cu, RTC_IRQ, r->cu.cpu)) {
+		r->cmos[REG_C] |= C_PF;
+		rtc_update_irq(r);
+	}
+}
+
 /* Guest time at which the divider count reached `ticks`. */
 static uint64_t rtc_ticks_time(const struct rtc *r, uint64_t ticks)
 {
@@ -271,7 +286,7 @@ static uint64_t rtc_ticks_time(const struct rtc *r, uint64_t ticks)
  * set whatever PIE; with PIE, each is an interrupt that catchup.c raises
  * (the first, when IRQF was clear), merges (the guest kept IRQF set while
  * it ran) or owes (it did not run): an owed one sets PF again when the
- * guest reads register C (rtc_read_c).
+ * guest is done with the last (rtc_raise_owed).
  */
 static void rtc_periodic_due(struct rtc *r, uint64_t n, uint64_t last)
 {
@@ -351,14 +366,20 @@ static void rtc_timer_fire(void *opaque)
 	pthread_mutex_unlock(&r->lock);
 }
 
-/* A CPU took IRQ 8 (INTA, or LAPIC acceptance): its run time is the one
- * that tells merged periodic interrupts from owed ones. */
+/* A CPU's handler of IRQ 8 sent its EOI (the 8259's, or the LAPIC's for
+ * an IOAPIC pin): its run time is the one that tells merged periodic
+ * interrupts from owed ones, and an owed one may go in if C was read. */
 static void rtc_acked(void *opaque, unsigned gsi, unsigned cpu)
 {
 	struct rtc *r = opaque;
+	uint64_t now;
 
 	pthread_mutex_lock(&r->lock);
+	now = r->now_ns(r->now_opaque);
 	r->cu.cpu = cpu;
+	rtc_eval(r, now);
+	rtc_raise_owed(r, true);
+	rtc_arm(r, now);
 	pthread_mutex_unlock(&r->lock);
 }
 
@@ -405,19 +426,16 @@ static bool rtc_is_time_reg(unsigned idx)
 	       (idx >= REG_WDAY && idx <= REG_YEAR);
 }
 
-/* Reading C clears it and drops IRQ 8: the guest took the interrupt, so
- * an owed periodic one goes in now, behind the handler's ISR bit. */
+/* Reading C clears it and drops IRQ 8; an owed periodic one goes in now
+ * if the handler already sent its EOI (Linux's 8259 code sends it before
+ * the handler runs), else at the EOI (rtc_acked). */
 static uint8_t rtc_read_c(struct rtc *r, uint64_t now)
 {
 	uint8_t v = r->cmos[REG_C];
 
 	r->cmos[REG_C] = 0;
 	rtc_update_irq(r);
-	if ((r->cmos[REG_B] & B_PIE) && (v & C_IRQF || r->cu.owed) &&
-	    intc_catchup_acked(r->m, &r->cu, RTC_IRQ, r->cu.cpu)) {
-		r->cmos[REG_C] |= C_PF;
-		rtc_update_irq(r);
-	}
+	rtc_raise_owed(r, v & C_IRQF);
 	rtc_arm(r, now);
 	return v;
 }
