@@ -47,14 +47,25 @@ static inline void b1(struct jbuf *j, uint8_t v)
 		j->full = true;
 }
 
+/* (Little-endian host: one bounds check and one store when there is room.) */
 static inline void b4(struct jbuf *j, uint32_t v)
 {
+	if (j->end - j->p >= 4) {
+		memcpy(j->p, &v, 4);
+		j->p += 4;
+		return;
+	}
 	for (int i = 0; i < 4; i++)
 		b1(j, (uint8_t)(v >> (8 * i)));
 }
 
 static inline void b8(struct jbuf *j, uint64_t v)
 {
+	if (j->end - j->p >= 8) {
+		memcpy(j->p, &v, 8);
+		j->p += 8;
+		return;
+	}
 	for (int i = 0; i < 8; i++)
 		b1(j, (uint8_t)(v >> (8 * i)));
 }
