@@ -508,3 +508,45 @@ TEST(intc_pit_owed_ticks_reach_linux_mask_and_ack_handlers)
 	CHECK_EQ(r.other, 0);
 	rig_free(&r);
 }
+
+/* irq64's LAPIC timer handler: count, and at the `stop`th tick mask the
+ * LVT timer entry before the EOI. Every 0x40 taken counts. */
+static void take_lvt_mask(struct rig *r, unsigned *count, unsigned stop)
+{
+	for (unsigned guard = 0; guard < 1000 && intc_irq_pending(&r->f->m, 0); guard++) {
+		if (intc_irq_ack(&r->f->m, 0) == 0x40) {
+			if (++*count == stop)
+				apic_w(r->f, 0, 0x320, 0x30040);    /* masked, periodic */
+		} else {
+			r->other++;
+		}
+		apic_w(r->f, 0, 0xb0, 0);
+	}
+}
+
+/* SDM Vol. 3 10.5.1: the LVT mask bit inhibits the timer's interrupts. A
+ * tick owed to a late CPU that the handler of the one before masks is
+ * one the timer would have sent a period later: the guest does not get it. */
+TEST(intc_lapic_owed_ticks_end_when_the_handler_masks_the_lvt)
+{
+	struct rig r = { .f = fix_new(1), .vec = 0x40, .lapic_eoi = true };
+	unsigned count = 0;
+
+	REQUIRE(r.f);
+	apic_w(r.f, 0, 0xf0, 0x1ff);
+	apic_w(r.f, 0, 0x3e0, 0x0b);                    /* divide by 1: 1 count = 1 ns */
+	apic_w(r.f, 0, 0x320, 0x20040);                 /* periodic, vector 0x40 */
+	apic_w(r.f, 0, 0x380, 4000000);                 /* 4 ms */
+	intc_cpu_running(&r.f->m, 0);
+	stall(&r, 22 * MS);                             /* 5 periods: one in, 4 owed */
+	take_lvt_mask(&r, &count, 3);
+	for (uint64_t t = 0; t < 40 * MS; t += 100 * US) {
+		r.f->now += 100 * US;
+		intc_cpu_running(&r.f->m, 0);
+		poll_all(&r);
+		take_lvt_mask(&r, &count, 3);
+	}
+	CHECK_EQ(count, 3);
+	CHECK_EQ(r.other, 0);
+	fix_free(r.f);
+}

@@ -70,8 +70,8 @@
  *   never sees it). This is also when KVM's in-kernel PIT
  *   reinjects. Guests that EOI first (Linux's 8259 and edge IOAPIC code
  *   send it before the device handler runs) get the next tick as early as
- *   before. The LAPIC timer (lapic.c) still raises its owed tick at
- *   acceptance: its own tick, not a GSI's; irq64 allows it one late tick.
+ *   before. The LAPIC timer (lapic.c) raises its owed ticks at its
+ *   vector's EOI the same way.
  *   A vector that an IPI or MSI shares with a pin gives a spurious
  *   notification; the source then finds the path busy and waits.
  * - A source with a flag of its own that holds its output until the guest

@@ -33,8 +33,10 @@
  *   a continuous clocksource) loses that time if late ticks merge into one
  *   interrupt. So periodic ticks are not merged: timer_start stays on the
  *   period grid, a tick due while the previous one is still in IRR waits,
- *   and when the CPU takes it (lapic_ack) the next due tick is raised, so a
- *   backlog drains at the speed the guest handles it. Invariant: never
+ *   and when the handler of it sends its EOI (lapic_eoi) the next due tick
+ *   is raised, so a backlog drains at the speed the guest handles it (not
+ *   at acceptance: a handler that masks the LVT before its EOI could not
+ *   retract a tick raised then). Invariant: never
  *   more than one timer tick in IRR, and the backlog is at most
  *   LAPIC_CATCHUP_MAX_NS (older ticks are dropped, e.g. after the host
  *   stopped us); masked ticks are dropped at once, as nobody sees them.
@@ -154,14 +156,6 @@ int lapic_ack(struct lapic *l)
 		return -1;
 	vec_clear(l->irr, v);
 	vec_set(l->isr, v);
-	/* A periodic timer running behind delivers its next tick now. */
-	if (v == (int)(l->lvt[LVT_TIMER] & 0xff) && l->timer_running &&
-	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
-		lapic_timer_run(l);
-		/* An owed tick raised now waits from now, not from when due. */
-		if (vec_test(l->irr, v))
-			l->tick_mark = intc_run_ns(l->ic, l->cpu);
-	}
 	return v;
 }
 
@@ -218,6 +212,16 @@ static void lapic_eoi(struct lapic *l)
 	vec_clear(l->isr, v);
 	if (vec_test(l->tmr, v))
 		ioapic_eoi(&l->ic->ioapic, v);
+	/* A periodic timer running behind delivers its next tick when the
+	 * handler of the last is done (catchup.c: not at acceptance, where a
+	 * handler that masks the LVT could not retract it). */
+	if (v == (int)(l->lvt[LVT_TIMER] & 0xff) && l->timer_running &&
+	    (l->lvt[LVT_TIMER] & LVT_TIMER_MODE) == LVT_TIMER_PERIODIC) {
+		lapic_timer_run(l);
+		/* An owed tick raised now waits from now, not from when due. */
+		if (vec_test(l->irr, v))
+			l->tick_mark = intc_run_ns(l->ic, l->cpu);
+	}
 	/* The handler is done: a late tick owed to a pin of this vector. */
 	ioapic_vector_acked(&l->ic->ioapic, (uint8_t)v, l->cpu);
 	/* A lower-priority interrupt held back by this one may go now. */
@@ -444,8 +448,8 @@ void lapic_timer_run(struct lapic *l)
 		/* The previous tick still waits for the CPU. Each period the
 		 * CPU ran since it went in (IF=0, a handler running: the
 		 * guest's doing) merges one due tick into it, as on hardware;
-		 * the others are owed and go in when the CPU takes that one
-		 * (lapic_ack). See catchup.c. */
+		 * the others are owed and go in when the handler of that one
+		 * sends its EOI (lapic_eoi). See catchup.c. */
 		uint64_t due = (now - end) / period + 1, merge = 0;
 		if (due > INTC_CATCHUP_MAX_TICKS)
 			due = INTC_CATCHUP_MAX_TICKS;   /* older ones count as owed */
