@@ -25,10 +25,12 @@
  *            CALL rel32/RET through an inline TLB hit (as emu_read()/
  *            emu_write(); a miss, page crossing or non-canonical address
  *            calls the handler, which does the slow path and raises the
- *            faults). jit_forms.c adds the 8/16-bit forms (ALU, CMP,
- *            TEST, MOV with registers and memory), the accumulator-
- *            immediate ALU forms, TEST r/m, imm, NOT, NEG, rotates and
- *            8/16-bit shifts by an immediate, shifts by CL and NOP.
+ *            faults; those slow paths sit at the block's end, cold,
+ *            and jump back: the fast path falls through). jit_forms.c
+ *            adds the 8/16-bit forms (ALU, CMP, TEST, MOV with registers
+ *            and memory), the accumulator-immediate ALU forms, TEST r/m,
+ *            imm, NOT, NEG, rotates and 8/16-bit shifts by an immediate,
+ *            shifts by CL, INC/DEC [m] (locked too) and NOP.
  *            NYX_EMU_JIT_STATS=1 (jit_stats.c) counts the handler calls
  *            the generated code still makes, per form, to pick the next
  *            forms to inline. A Jcc right after an inline
@@ -906,6 +908,52 @@ static bool rax_consumer(const struct emu_insn *in)
 	       alu_rmw_kind(in) >= 0 || mem_mov(in) || pushpop(in);
 }
 
+/* A slow path moved to the block's end (cold code), so that the fast path
+ * of an inline memory access falls straight through: its fixups f, the
+ * call emit_slow_call() makes, the guest's flags loaded into the host's
+ * after it when the fast path leaves them there (reload: jit_forms.c),
+ * then a jump back to where the fast path goes on. */
+struct jit_cold {
+	uint8_t *f[3];
+	struct emu_insn *in;
+	int32_t off, next;
+	unsigned pending;
+	bool reload;
+	uint8_t *back;
+};
+
+/* Records the slow path of the access just emitted; `done` is the fast
+ * path's closing jump (its rel32), dropped: the fast path now ends here. */
+static void cold_add(struct jbuf *j, struct jit_cold *c, unsigned *n, uint8_t *f[3],
+		     uint8_t *done, struct emu_insn *in, int32_t off, int32_t next,
+		     unsigned pending, bool reload)
+{
+	if (!j->full && done == j->p - 4)
+		j->p -= 5;
+	struct jit_cold *k = &c[(*n)++];
+	memcpy(k->f, f, sizeof(k->f));
+	k->in = in;
+	k->off = off;
+	k->next = next;
+	k->pending = pending;
+	k->reload = reload;
+	k->back = j->p;
+}
+
+static void cold_emit(struct jbuf *j, struct jit_cold *c, unsigned n)
+{
+	j->rax_fresh = false;   /* reached by jumps: rax holds an address */
+	for (unsigned i = 0; i < n; i++) {
+		for (unsigned q = 0; q < 3; q++)
+			patch(j, c[i].f[q]);
+		emit_slow_call(j, c[i].in, c[i].off, c[i].next, c[i].pending);
+		if (c[i].reload)
+			jit_form_slow_end(j, c[i].in);
+		b1(j, 0xe9);
+		b4(j, (uint32_t)(c[i].back - (j->p + 4)));       /* jmp back */
+	}
+}
+
 /* --- Translation ---------------------------------------------------------------- */
 
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
@@ -928,6 +976,8 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 	unsigned flags_live = 0;
 	uint32_t dead = flags_dead(b);
 	j->rax_fresh = false;
+	struct jit_cold cold[EMU_BLOCK_INSNS];
+	unsigned ncold = 0;
 	for (unsigned i = 0; i < b->ninsn; i++) {
 		struct emu_insn *in = &b->insn[i];
 		/* The register the previous instruction's code stored from rax
@@ -985,22 +1035,16 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 				emit_movx_tail(j, in, true);
 				done = jmp32(j);
 			}
-			for (unsigned q = 0; q < 3; q++)
-				patch(j, f[q]);
-			emit_slow_call(j, in, off, next, pending);
 			/* an ALU form's fast path leaves the guest's flags in the
 			 * host's: the slow path loads them too (jit_forms.c) */
-			flags_live = k >= 0 || r >= 0 ? jit_form_slow_end(j, in) : 0;
-			patch(j, done);
+			flags_live = k >= 0 || r >= 0 ? jit_form_slow_live(in) : 0;
+			cold_add(j, cold, &ncold, f, done, in, off, next, pending, flags_live);
 			pending++;
 		} else if (mem_mov(in) || pushpop(in)) {
 			uint8_t *f[3];
 			uint8_t *done = mem_mov(in) ? emit_mem_fast(j, in, next, f) :
 						      emit_pushpop_fast(j, in, f);
-			for (unsigned k = 0; k < 3; k++)
-				patch(j, f[k]);
-			emit_slow_call(j, in, off, next, pending);
-			patch(j, done);
+			cold_add(j, cold, &ncold, f, done, in, off, next, pending, false);
 			pending++;
 			flags_live = 0;
 		} else if (jit_form_inline(j, in, keep, &flags_live)) {
@@ -1008,11 +1052,8 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 		} else if (jit_form_slow(in)) {
 			uint8_t *f[3];
 			uint8_t *done = jit_emit_form_slow(j, in, next, flags_live, f);
-			for (unsigned k = 0; k < 3; k++)
-				patch(j, f[k]);
-			emit_slow_call(j, in, off, next, pending);
-			flags_live = jit_form_slow_end(j, in);
-			patch(j, done);
+			flags_live = jit_form_slow_live(in);
+			cold_add(j, cold, &ncold, f, done, in, off, next, pending, flags_live);
 			pending++;
 		} else if (last && jcc && rel_branch(in)) {
 			bool live = cond_live(flags_live, cc);
@@ -1118,6 +1159,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			ret_code(j, 0);
 		}
 	}
+	cold_emit(j, cold, ncold);
 	return j->full ? -ENOSPC : 0;
 }
 

@@ -3,7 +3,8 @@
  * in here after its own forms): the 8- and 16-bit ALU, TEST, MOV, shift
  * and rotate forms the LZMA decoder in Linux's bzImage runs (16-bit
  * probabilities, byte dictionary stores), the accumulator-immediate ALU
- * forms, NOT/NEG, TEST r/m, imm, shifts by CL and the multi-byte NOP.
+ * forms, NOT/NEG, TEST r/m, imm, shifts by CL, INC/DEC [m] (locked too)
+ * and the multi-byte NOP. NYX_EMU_JIT_STATS (jit_stats.c) ranked them.
  *
  * How each keeps the guest's flags:
  *   - ALU, TEST, NEG: the host runs the same operation at the same operand
@@ -16,13 +17,19 @@
  *     reference, undefined flags included). A rotate leaves SF ZF AF PF
  *     alone, so the guest's flags are loaded into the host's first unless
  *     the host flags already hold them. A count that masks to 0 leaves the
- *     flags and is left to the handler (immediate: not translated; CL:
- *     tested at run time, the slow path).
+ *     flags: an immediate one is left to the handler, one in CL is tested
+ *     at run time and only zero-extends a 32-bit destination.
+ *   - INC/DEC [m]: the lazy INC/DEC state with the guest's CF taken before
+ *     the access (cc_cin); the host flags but CF are the guest's after it.
  *   - NOT, MOV, NOP touch no flags, host or guest.
  * Memory forms take the inline TLB hit exactly as jit.c's (emit_mem_addr):
  * a miss, a page crossing or a non-canonical address jumps to the slow
- * path the caller emits, the instruction's handler, which does the slow
- * access and raises the faults.
+ * path translate() emits at the block's end, the instruction's handler,
+ * which does the slow access and raises the faults; for a form whose fast
+ * path leaves the guest's flags in the host's, the slow path then loads
+ * them there too (jit_form_slow_end()), so both join with them live.
+ * The register forms take part in jit.c's flag liveness
+ * (jit_form_flags_use(): full setters, flagless, or observers).
  */
 #include "cpu/emu/jit_priv.h"
 
@@ -530,16 +537,17 @@ bool jit_form_slow(const struct emu_insn *in)
 	return mov_form(in, true);
 }
 
-unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
+unsigned jit_form_slow_live(const struct emu_insn *in)
 {
-	if (incdec_mem_form(in)) {   /* the fast path's host CF is not the guest's */
-		emit_load_flags(j);
+	if (incdec_mem_form(in))   /* the fast path's host CF is not the guest's */
 		return 2;
-	}
-	if (!jit_form_sets_flags(in))
-		return 0;
-	emit_load_flags(j);
-	return 1;
+	return jit_form_sets_flags(in) ? 1 : 0;
+}
+
+void jit_form_slow_end(struct jbuf *j, const struct emu_insn *in)
+{
+	if (jit_form_slow_live(in))
+		emit_load_flags(j);
 }
 
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,

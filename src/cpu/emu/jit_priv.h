@@ -286,17 +286,20 @@ enum jit_flags_use {
  * CL, NOP). jit_form_inline() emits a form that needs no slow path (false:
  * not one, nothing emitted) and updates flags_live as translate() keeps it;
  * jit_emit_form_slow() emits the fast path of a jit_form_slow() form with
- * its fixups in f (NULL: unused) and returns the jump past the slow path. */
+ * its fixups in f (NULL: unused) and returns the jump past the slow path
+ * (translate() drops it and moves the slow path to the block's end). */
 bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsigned *flags_live);
-/* Emitted at the end of a form's slow path (after the handler): for a
- * form whose fast path leaves the guest's flags in the host's (an ALU
- * form, jit_form_sets_flags()), the guest's flags loaded into the host's
- * so that both paths join with them live; returns flags_live (1 or 0). */
-bool jit_form_sets_flags(const struct emu_insn *in);
 /* jit_flags_use() of jit_forms.c's forms; keep (jit_form_inline()) false:
  * a JF_SET form's flags are dead, it need not store them. */
 enum jit_flags_use jit_form_flags_use(const struct emu_insn *in);
-unsigned jit_form_slow_end(struct jbuf *j, const struct emu_insn *in);
+/* Emitted at the end of a form's slow path (after the handler): for a
+ * form whose fast path leaves the guest's flags in the host's (an ALU
+ * form, jit_form_sets_flags(); INC/DEC [m] all but CF), the guest's flags
+ * loaded into the host's so that both paths join with them live;
+ * jit_form_slow_live() is flags_live (as in translate()) where they join. */
+bool jit_form_sets_flags(const struct emu_insn *in);
+unsigned jit_form_slow_live(const struct emu_insn *in);
+void jit_form_slow_end(struct jbuf *j, const struct emu_insn *in);
 bool jit_form_slow(const struct emu_insn *in);
 uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
 			    unsigned flags_live, uint8_t *f[3]);
