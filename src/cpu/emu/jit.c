@@ -30,7 +30,8 @@
  *            adds the 8/16-bit forms (ALU, CMP, TEST, MOV with registers
  *            and memory), the accumulator-immediate ALU forms, TEST r/m,
  *            imm, NOT, NEG, rotates and 8/16-bit shifts by an immediate,
- *            shifts by CL, INC/DEC [m] (locked too) and NOP.
+ *            shifts by CL, INC/DEC [m] (locked too), SSE2/SSSE3
+ *            integer ops on XMM registers, MOVD xmm, r/m and NOP.
  *            NYX_EMU_JIT_STATS=1 (jit_stats.c) counts the handler calls
  *            the generated code still makes, per form, to pick the next
  *            forms to inline. A Jcc right after an inline
@@ -766,7 +767,7 @@ static void emit_setcc(struct jbuf *j, const struct emu_insn *in, bool live)
 /* Calls the instruction's handler as the interpreter loop would. */
 static void emit_call(struct jbuf *j, struct emu_insn *in, int32_t off, int32_t next_off)
 {
-	jit_stats_emit(j, in);
+	jit_stats_emit(j, in, off);
 	ld(j, RAX, OFF_REG(REG_RSP), true);
 	st(j, RAX, OFF(insn_rsp));
 	set_rip(j, off);

@@ -3,8 +3,8 @@
  * in here after its own forms): the 8- and 16-bit ALU, TEST, MOV, shift
  * and rotate forms the LZMA decoder in Linux's bzImage runs (16-bit
  * probabilities, byte dictionary stores), the accumulator-immediate ALU
- * forms, NOT/NEG, TEST r/m, imm, shifts by CL, INC/DEC [m] (locked too)
- * and the multi-byte NOP. NYX_EMU_JIT_STATS (jit_stats.c) ranked them.
+ * forms, NOT/NEG, TEST r/m, imm, shifts by CL, INC/DEC [m] (locked too),
+ * the SSE2/SSSE3 integer ops of the kernel's BLAKE2s and the multi-byte NOP. NYX_EMU_JIT_STATS (jit_stats.c) ranked them.
  *
  * How each keeps the guest's flags:
  *   - ALU, TEST, NEG: the host runs the same operation at the same operand
@@ -452,6 +452,96 @@ static void emit_mov_mem(struct jbuf *j, const struct emu_insn *in)
 	b1(j, 0x0a);                                             /* mov [rdx], cl/.. */
 }
 
+/* --- SSE2/SSSE3 integer ops ---------------------------------------------------- */
+
+/* 66-prefixed integer ops on XMM registers with a register source, as
+ * the kernel's BLAKE2s (its random number generator) runs them, and
+ * MOVD/MOVQ xmm, r/m: run by the host's SSE on copies of the guest's XMM
+ * images (cpu->fxsave), the host being the reference; no flags. */
+static bool sse_form(const struct emu_insn *in)
+{
+	if (!in->p66 || in->rep || in->vex || in->lock || !in->has_modrm)
+		return false;
+	if (in->op == 0x16e)   /* MOVD/MOVQ xmm, r/m32/64 */
+		return in->mod == 3 || in->addrsize == 8;
+	if (in->mod != 3)
+		return false;
+	switch (in->op) {
+	case 0x1fe: case 0x1fa: case 0x1d4: case 0x1fb:   /* PADDD PSUBD PADDQ PSUBQ */
+	case 0x1ef: case 0x1eb: case 0x1db: case 0x1df:   /* PXOR POR PAND PANDN */
+	case 0x162: case 0x16a: case 0x16c: case 0x16d:   /* PUNPCKL/HDQ, PUNPCKL/HQDQ */
+	case 0x16f: case 0x170:                           /* MOVDQA, PSHUFD */
+		return true;
+	case 0x172:                                       /* PSRLD PSRAD PSLLD imm */
+		return (in->reg & 7) == 2 || (in->reg & 7) == 4 || (in->reg & 7) == 6;
+	case 0x138:                                       /* PSHUFB */
+		return in->op3 == 0x00 && __builtin_cpu_supports("ssse3");
+	default:
+		return false;
+	}
+}
+
+static uint32_t xmm_off(unsigned n)
+{
+	return OFF(fxsave) + 160 + 16 * (n & 15);
+}
+
+/* movdqu xmm<x>, [rbx + off] (store: movdqu [rbx + off], xmm<x>) */
+static void movdqu(struct jbuf *j, unsigned x, uint32_t off, bool store)
+{
+	b1(j, 0xf3); b1(j, 0x0f); b1(j, store ? 0x7f : 0x6f);
+	b1(j, (uint8_t)(0x83 | (x << 3)));
+	b4(j, off);
+}
+
+/* CR0.EM/TS set or CR4.OSFXSR clear: to the handler, which raises #UD/#NM.
+ * MOVD/MOVQ from memory takes emit_mem_addr()'s one fixup (emit_tlb(): a
+ * single compare) as f[2]. */
+static uint8_t *emit_sse(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+			 uint8_t *f[3])
+{
+	b1(j, 0xf6); b1(j, 0x83); b4(j, OFF(cr0)); b1(j, CR0_EM | CR0_TS);   /* test byte */
+	f[0] = jcc32(j, 0x5);
+	b1(j, 0xf6); b1(j, 0x83); b4(j, OFF(cr4) + 1); b1(j, CR4_OSFXSR >> 8);
+	f[1] = jcc32(j, 0x4);
+	f[2] = NULL;
+	if (in->op == 0x16e) {
+		bool w = in->rex & 8;
+		if (in->mod != 3) {
+			uint8_t *g[3];
+			emit_mem_addr(j, in, next_off, ACC_READ, w ? 8 : 4, g);
+			f[2] = g[0];
+		}
+		b1(j, 0x66);
+		if (w)
+			b1(j, 0x48);
+		b1(j, 0x0f); b1(j, 0x6e);
+		if (in->mod != 3) {
+			b1(j, 0x02);                             /* movd/q xmm0, [rdx] */
+		} else {
+			b1(j, 0x83); b4(j, OFF_REG(in->rm));     /* movd/q xmm0, [rbx + reg] */
+		}
+		movdqu(j, 0, xmm_off(in->reg), true);
+		return jmp32(j);
+	}
+	bool group = in->op == 0x172;
+	unsigned dst = group ? in->rm : in->reg;
+	movdqu(j, 0, xmm_off(dst), false);
+	if (!group)
+		movdqu(j, 1, xmm_off(in->rm), false);
+	b1(j, 0x66); b1(j, 0x0f);
+	if (in->op == 0x138) {
+		b1(j, 0x38); b1(j, 0x00);
+	} else {
+		b1(j, (uint8_t)in->op);
+	}
+	b1(j, group ? (uint8_t)(0xc0 | ((in->reg & 7) << 3)) : 0xc1);   /* xmm0, xmm1 */
+	if (group || in->op == 0x170)
+		b1(j, (uint8_t)in->imm);
+	movdqu(j, 0, xmm_off(dst), true);
+	return jmp32(j);
+}
+
 /* --- Dispatch ----------------------------------------------------------------- */
 
 bool jit_form_sets_flags(const struct emu_insn *in)
@@ -527,7 +617,7 @@ bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsig
 
 bool jit_form_slow(const struct emu_insn *in)
 {
-	if (incdec_mem_form(in))
+	if (incdec_mem_form(in) || sse_form(in))
 		return true;
 	if (!in->has_modrm || in->mod == 3 || in->addrsize != 8)
 		return false;
@@ -555,6 +645,8 @@ uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t n
 {
 	if (incdec_mem_form(in))
 		return emit_incdec_mem(j, in, next_off, flags_live, f);
+	if (sse_form(in))
+		return emit_sse(j, in, next_off, f);
 	unsigned size = opsize_of(in);
 	struct alu_form a = alu_form(in);
 	bool store = a.kind < 0 && in->op != 0x8a && in->op != 0x8b;

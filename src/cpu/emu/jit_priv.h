@@ -306,7 +306,9 @@ uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t n
 
 /* jit_stats.c: per-form counts of the handler calls translated code makes. */
 void jit_stats_open(struct emu_jit *jit);
-void jit_stats_emit(struct jbuf *j, const struct emu_insn *in);   /* clobbers rax, flags */
+/* Counts a handler call of in's form (off: its offset in the block, for an
+ * example address); clobbers rax and the flags. */
+void jit_stats_emit(struct jbuf *j, const struct emu_insn *in, int32_t off);
 /* A run counter for the translation of b about to be made (NULL when off)
  * and the code that bumps it at the block's entry (after the prologue). */
 uint64_t *jit_stats_block(struct emu_jit *jit, struct emu_cpu *cpu, const struct emu_block *b);

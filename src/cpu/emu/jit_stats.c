@@ -24,6 +24,15 @@
  * one- and two-byte maps, 0x200+op3 the 0F 38 map, 0x300+op3 0F 3A). */
 #define STATS_KEYS (1u << 18)
 
+/* A translation and how often its code was entered (directly or chained). */
+struct jit_stats_blk {
+	struct jit_stats_blk *next;
+	uint64_t runs;
+	uint64_t rip;            /* linear address of its first instruction */
+	uint8_t ninsn, nbytes;
+	uint8_t bytes[EMU_BLOCK_BYTES];
+};
+
 static bool stats_group_op(unsigned op)
 {
 	switch (op) {
@@ -57,28 +66,27 @@ void jit_stats_open(struct emu_jit *jit)
 	const char *env = getenv("NYX_EMU_JIT_STATS");
 	if (!env || !*env || !strcmp(env, "0"))
 		return;
-	jit->stats = calloc(STATS_KEYS, sizeof(*jit->stats));
+	/* counters, then an example guest address per form */
+	jit->stats = calloc(2 * (size_t)STATS_KEYS, sizeof(*jit->stats));
 	unsigned long top = strtoul(env, NULL, 10);
 	jit->stats_top = top > 1 ? (unsigned)top : 40;
 }
 
-void jit_stats_emit(struct jbuf *j, const struct emu_insn *in)
+void jit_stats_emit(struct jbuf *j, const struct emu_insn *in, int32_t off)
 {
 	if (__builtin_expect(!j->stats, 1))
 		return;
-	uint64_t *ctr = &j->stats[stats_key(in)];
+	unsigned key = stats_key(in);
+	uint64_t *ctr = &j->stats[key];
+	if (j->blk_runs) {
+		const struct jit_stats_blk *r = (const void *)((const char *)j->blk_runs -
+							       offsetof(struct jit_stats_blk, runs));
+		j->stats[STATS_KEYS + key] = r->rip + (uint64_t)(int64_t)off;
+	}
+	j->rax_fresh = false;
 	b1(j, 0x48); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)ctr);   /* mov rax, ctr */
 	b1(j, 0x48); b1(j, 0xff); b1(j, 0x00);                       /* inc qword [rax] */
 }
-
-/* A translation and how often its code was entered (directly or chained). */
-struct jit_stats_blk {
-	struct jit_stats_blk *next;
-	uint64_t runs;
-	uint64_t rip;            /* linear address of its first instruction */
-	uint8_t ninsn, nbytes;
-	uint8_t bytes[EMU_BLOCK_BYTES];
-};
 
 uint64_t *jit_stats_block(struct emu_jit *jit, struct emu_cpu *cpu, const struct emu_block *b)
 {
@@ -102,6 +110,7 @@ void jit_stats_emit_block(struct jbuf *j)
 		return;
 	b1(j, 0x48); b1(j, 0xb8); b8(j, (uint64_t)(uintptr_t)j->blk_runs);   /* mov rax, ctr */
 	b1(j, 0x48); b1(j, 0xff); b1(j, 0x00);                              /* inc qword [rax] */
+	j->rax_fresh = false;
 }
 
 static int blk_cmp(const void *a, const void *b)
@@ -191,8 +200,8 @@ void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit)
 	fprintf(stderr, "jit stats, vCPU %u: %llu handler calls from translated code, "
 		"%llu guest instructions in all, %zu forms\n", cpu->index,
 		(unsigned long long)total, (unsigned long long)cpu->icount, nrow);
-	fprintf(stderr, "%14s %6s  %-12s %-4s %-4s %s\n", "calls", "%", "opcode", "size",
-		"rm", "prefix");
+	fprintf(stderr, "%14s %6s  %-12s %-4s %-4s %-6s %s\n", "calls", "%", "opcode", "size",
+		"rm", "prefix", "e.g. at");
 	static const char *const pfx[4] = { "", "F3", "F2", "VEX" };
 	static const char *const sz[3] = { "16", "32", "64" };
 	for (size_t i = 0; i < nrow && i < jit->stats_top; i++) {
@@ -210,10 +219,11 @@ void jit_stats_print(struct emu_cpu *cpu, struct emu_jit *jit)
 			size_t l = strlen(name);
 			snprintf(name + l, sizeof(name) - l, " /%u", (k >> 3) & 7);
 		}
-		fprintf(stderr, "%14llu %6.2f  %-12s %-4s %-4s %s\n", (unsigned long long)rows[i].n,
-			100.0 * (double)rows[i].n / (double)total, name,
-			op < 0x200 && stats_byte_op(op) ? "8" : sz[(k >> 1) & 3],
-			k & 1 ? "mem" : "reg", pfx[(k >> 6) & 3]);
+		fprintf(stderr, "%14llu %6.2f  %-12s %-4s %-4s %-6s %llx\n",
+			(unsigned long long)rows[i].n, 100.0 * (double)rows[i].n / (double)total,
+			name, op < 0x200 && stats_byte_op(op) ? "8" : sz[(k >> 1) & 3],
+			k & 1 ? "mem" : "reg", pfx[(k >> 6) & 3],
+			(unsigned long long)jit->stats[STATS_KEYS + k]);
 	}
 	free(rows);
 	stats_print_blocks(jit, cpu->icount);
