@@ -264,7 +264,14 @@ struct emu_cpu {
 	uint8_t intr_shadow;     /* 1 after STI / MOV SS / POP SS for one insn */
 	bool halted;
 	bool nmi_masked;
-	bool check_irq;          /* poll the interrupt controller before the next insn */
+	/* Reasons to leave chained code, which reads them as one 32-bit word
+	 * (jit_chain.c): together, 4-byte aligned, the pad byte always 0. */
+	struct __attribute__((aligned(4))) {
+		bool check_irq;          /* poll the interrupt controller before the next insn */
+		bool blk_exit;           /* a write hit blk_page: leave the block */
+		atomic_bool poke;        /* vcpu_kick from the interrupt hardware: recheck events */
+		uint8_t stop_pad;
+	};
 	uint32_t mp_state;
 	struct vcpu_events pending;   /* event injected by set_state, delivered on run */
 
@@ -278,7 +285,6 @@ struct emu_cpu {
 	bool in_shutdown;        /* shutdown state: halted until INIT or set_state */
 	uint64_t budget;         /* instructions left in this emu_step() */
 	uint64_t insn_rsp;       /* RSP before the current instruction (fault rollback) */
-	atomic_bool poke;        /* vcpu_kick from the interrupt hardware: recheck events */
 	atomic_bool tlb_flush_req;   /* memory map or dirty logging changed */
 	uint64_t a20_mask;       /* ~0, or bit 20 clear while the A20 gate is off */
 	struct vcpu_state *scratch;  /* INIT reset state, allocated once */
@@ -297,7 +303,6 @@ struct emu_cpu {
 	struct emu_block *blocks;     /* EMU_BLOCKS, direct mapped (block.c) */
 	uintptr_t blk_page;      /* host page of the running block, 0 = none */
 	uint64_t blk_lin;        /* its linear page */
-	bool blk_exit;           /* a write hit blk_page: leave the block */
 	uint64_t ev_next;        /* icount of the next periodic event check */
 	struct emu_jit *jit;     /* jit.c; NULL with NYX_EMU_JIT=0 */
 	struct emu_block *jit_cur;   /* block whose host code runs (chained in jit.c) */

@@ -19,7 +19,8 @@
  *   stop    Before any chain: icount below cpu->jit_limit (the step loop
  *           sets it to the next event check, ev_next, or to where less than
  *           a whole block of budget would be left, whichever comes first)
- *           and none of check_irq, blk_exit, poke. Otherwise the block
+ *           and none of check_irq, blk_exit, poke (adjacent bytes in
+ *           struct emu_cpu: one 32-bit compare). Otherwise the block
  *           leaves with its plain return code.
  *   static  An exit to a fixed address on the block's own page (a Jcc, JMP
  *           rel, CALL rel32, falling off the end): after the stop checks,
@@ -91,9 +92,10 @@ static unsigned emit_stop_checks(struct jbuf *j, uint8_t **x)
 	ld(j, RAX, OFF(icount), true);
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x83); b4(j, OFF(jit_limit));   /* cmp rax, [jit_limit] */
 	x[n++] = jcc32(j, 0x3);                                  /* jae */
-	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));         /* mov al, [check_irq] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));          /* or al, [blk_exit] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(poke));              /* or al, [poke] */
+	_Static_assert(OFF(blk_exit) == OFF(check_irq) + 1 && OFF(poke) == OFF(check_irq) + 2 &&
+		       OFF(stop_pad) == OFF(check_irq) + 3 && OFF(check_irq) % 4 == 0 &&
+		       sizeof(((struct emu_cpu *)0)->poke) == 1, "stop flags: one word");
+	b1(j, 0x83); b1(j, 0xbb); b4(j, OFF(check_irq)); b1(j, 0);   /* cmp dword [flags], 0 */
 	x[n++] = jcc32(j, 0x5);                                  /* jnz */
 	return n;
 }
