@@ -55,6 +55,7 @@ struct chardev {
 	bool watching;           /* in_fd registered with the loop (loop thread) */
 	bool in_eof;
 	bool congested;          /* last write timed out: drop until writable */
+	bool out_regular;        /* out_fd is a regular file: always writable, no poll */
 	atomic_bool resume_pending;
 	atomic_bool client_dead;
 
@@ -327,6 +328,10 @@ int chardev_open(struct chardev **out, const char *spec, struct event_loop *loop
 		chardev_close(c);
 		return ret;
 	}
+	struct stat st;
+	if (c->out_fd >= 0 && c->type != CHR_UNIX && !fstat(c->out_fd, &st) &&
+	    S_ISREG(st.st_mode))
+		c->out_regular = true;
 	*out = c;
 	return 0;
 }
@@ -350,6 +355,10 @@ static void chardev_write_fd(struct chardev *c, int fd, const uint8_t *buf, size
 		int wait = c->congested ? 0 : CHARDEV_WRITE_WAIT_MS;
 		ssize_t n;
 
+		/* A regular file is always writable: a poll per byte of serial
+		 * output was half the syscalls of a logged boot. */
+		if (c->out_regular)
+			goto do_write;
 		if (poll(&p, 1, wait) <= 0) {
 			c->congested = true;
 			return;
@@ -363,6 +372,7 @@ static void chardev_write_fd(struct chardev *c, int fd, const uint8_t *buf, size
 			return;
 		}
 		c->congested = false;
+do_write:
 		n = sock ? send(fd, buf, len, MSG_NOSIGNAL | MSG_DONTWAIT) : write(fd, buf, len);
 		if (n < 0) {
 			if (errno == EINTR || errno == EAGAIN)
