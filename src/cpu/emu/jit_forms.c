@@ -4,7 +4,8 @@
  * and rotate forms the LZMA decoder in Linux's bzImage runs (16-bit
  * probabilities, byte dictionary stores), the accumulator-immediate ALU
  * forms, NOT/NEG, TEST r/m, imm, shifts by CL, INC/DEC [m] (locked too),
- * the SSE2/SSSE3 integer ops of the kernel's BLAKE2s and the multi-byte NOP. NYX_EMU_JIT_STATS (jit_stats.c) ranked them.
+ * the SSE2/SSSE3 integer ops of the kernel's BLAKE2s, DIV r/m32/64 and the
+ * multi-byte NOP. NYX_EMU_JIT_STATS (jit_stats.c) ranked them.
  *
  * How each keeps the guest's flags:
  *   - ALU, TEST, NEG: the host runs the same operation at the same operand
@@ -542,6 +543,46 @@ static uint8_t *emit_sse(struct jbuf *j, const struct emu_insn *in, int32_t next
 	return jmp32(j);
 }
 
+/* --- DIV --------------------------------------------------------------------- */
+
+/* DIV r/m32, r/m64 (F7 /6; the kernel's multiprecision division). */
+static bool div_form(const struct emu_insn *in)
+{
+	return in->op == 0xf7 && (in->reg & 7) == 6 && !in->lock && !in->p66 &&
+	       (in->mod == 3 || in->addrsize == 8);
+}
+
+/* The host's DIV on the guest's rDX:rAX once it cannot fault: a divisor of
+ * 0 or a quotient too wide (rDX >= divisor, unsigned) takes the slow path,
+ * the handler raising #DE. The flags are undefined: the lazy state stays. */
+static uint8_t *emit_div(struct jbuf *j, const struct emu_insn *in, int32_t next_off,
+			 uint8_t *f[3])
+{
+	bool w = in->opsize == 8;
+	f[0] = f[1] = f[2] = NULL;
+	if (in->mod != 3) {
+		emit_mem_addr(j, in, next_off, ACC_READ, w ? 8 : 4, f);
+		ldz_mem(j, RCX, w ? 8 : 4);                      /* divisor */
+	} else {
+		ld(j, RCX, OFF_REG(in->rm), w);
+	}
+	ld(j, RAX, OFF_REG(REG_RDX), w);
+	pfx(j, w ? 8 : 4);
+	b1(j, 0x39); b1(j, 0xc8);                                /* cmp rax, rcx */
+	uint8_t *wide = jcc32(j, 0x3);                           /* jae: #DE */
+	if (!f[1])
+		f[1] = wide;
+	else
+		f[2] = wide;
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);                   /* mov rdx, rax */
+	ld(j, RAX, OFF_REG(REG_RAX), w);
+	pfx(j, w ? 8 : 4);
+	b1(j, 0xf7); b1(j, 0xf1);                                /* div rcx */
+	st(j, RAX, OFF_REG(REG_RAX));
+	b1(j, 0x48); b1(j, 0x89); b1(j, 0x93); b4(j, OFF_REG(REG_RDX));   /* mov [rdx], rdx */
+	return jmp32(j);
+}
+
 /* --- Dispatch ----------------------------------------------------------------- */
 
 bool jit_form_sets_flags(const struct emu_insn *in)
@@ -617,7 +658,7 @@ bool jit_form_inline(struct jbuf *j, const struct emu_insn *in, bool keep, unsig
 
 bool jit_form_slow(const struct emu_insn *in)
 {
-	if (incdec_mem_form(in) || sse_form(in))
+	if (incdec_mem_form(in) || sse_form(in) || div_form(in))
 		return true;
 	if (!in->has_modrm || in->mod == 3 || in->addrsize != 8)
 		return false;
@@ -647,6 +688,8 @@ uint8_t *jit_emit_form_slow(struct jbuf *j, const struct emu_insn *in, int32_t n
 		return emit_incdec_mem(j, in, next_off, flags_live, f);
 	if (sse_form(in))
 		return emit_sse(j, in, next_off, f);
+	if (div_form(in))
+		return emit_div(j, in, next_off, f);
 	unsigned size = opsize_of(in);
 	struct alu_form a = alu_form(in);
 	bool store = a.kind < 0 && in->op != 0x8a && in->op != 0x8b;
