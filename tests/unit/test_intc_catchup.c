@@ -417,20 +417,27 @@ TEST(dev_hpet_catch_up_follows_the_cpu_that_takes_the_ticks)
 	fix_free(f);
 }
 
-/* tests/guest/irq64.c's IOAPIC part: the PIT on pin 2 (edge, vector
- * 0x30), a handler that counts and, at the `stop`th tick, masks the pin
- * before its LAPIC EOI. Every 0x30 it takes counts. */
-static void take_masking(struct rig *r, unsigned *count, unsigned stop)
+/* tests/guest/irq64.c's handlers for a periodic source on the LAPIC: take
+ * what is pending; each r->vec taken counts, and at the `stop`th the
+ * handler stops its source with `mask` before its LAPIC EOI. */
+static void take_masking(struct rig *r, unsigned *count, unsigned stop,
+			 void (*mask)(struct rig *r))
 {
 	for (unsigned guard = 0; guard < 1000 && intc_irq_pending(&r->f->m, 0); guard++) {
-		if (intc_irq_ack(&r->f->m, 0) == 0x30) {
+		if (intc_irq_ack(&r->f->m, 0) == r->vec) {
 			if (++*count == stop)
-				ioapic_w(r->f, 0x14, 0x10000 | 0x30);
+				mask(r);
 		} else {
 			r->other++;
 		}
 		apic_w(r->f, 0, 0xb0, 0);
 	}
+}
+
+/* irq64's IOAPIC part: the PIT on pin 2 (edge, vector 0x30) masked. */
+static void mask_pin2(struct rig *r)
+{
+	ioapic_w(r->f, 0x14, 0x10000 | 0x30);
 }
 
 /* Masking a pin stops its ticks (82093AA: a masked pin's edges are
@@ -454,12 +461,12 @@ TEST(intc_pit_owed_ticks_end_when_the_handler_masks_the_pin)
 	/* Stalled 22 ms: 5 periods, one in and 4 owed. */
 	stall(&r, 22 * MS);
 	CHECK_EQ(pit_edges(22 * MS, 4773), 5);
-	take_masking(&r, &count, 3);
+	take_masking(&r, &count, 3, mask_pin2);
 	for (uint64_t t = 0; t < 40 * MS; t += 100 * US) {
 		r.f->now += 100 * US;
 		intc_cpu_running(&r.f->m, 0);
 		poll_all(&r);
-		take_masking(&r, &count, 3);
+		take_masking(&r, &count, 3, mask_pin2);
 	}
 	CHECK_EQ(count, 3);
 	CHECK_EQ(r.other, 0);
@@ -509,19 +516,10 @@ TEST(intc_pit_owed_ticks_reach_linux_mask_and_ack_handlers)
 	rig_free(&r);
 }
 
-/* irq64's LAPIC timer handler: count, and at the `stop`th tick mask the
- * LVT timer entry before the EOI. Every 0x40 taken counts. */
-static void take_lvt_mask(struct rig *r, unsigned *count, unsigned stop)
+/* irq64's LAPIC timer part: the LVT timer entry masked (periodic, 0x40). */
+static void mask_lvt_timer(struct rig *r)
 {
-	for (unsigned guard = 0; guard < 1000 && intc_irq_pending(&r->f->m, 0); guard++) {
-		if (intc_irq_ack(&r->f->m, 0) == 0x40) {
-			if (++*count == stop)
-				apic_w(r->f, 0, 0x320, 0x30040);    /* masked, periodic */
-		} else {
-			r->other++;
-		}
-		apic_w(r->f, 0, 0xb0, 0);
-	}
+	apic_w(r->f, 0, 0x320, 0x30040);
 }
 
 /* SDM Vol. 3 10.5.1: the LVT mask bit inhibits the timer's interrupts. A
@@ -539,12 +537,12 @@ TEST(intc_lapic_owed_ticks_end_when_the_handler_masks_the_lvt)
 	apic_w(r.f, 0, 0x380, 4000000);                 /* 4 ms */
 	intc_cpu_running(&r.f->m, 0);
 	stall(&r, 22 * MS);                             /* 5 periods: one in, 4 owed */
-	take_lvt_mask(&r, &count, 3);
+	take_masking(&r, &count, 3, mask_lvt_timer);
 	for (uint64_t t = 0; t < 40 * MS; t += 100 * US) {
 		r.f->now += 100 * US;
 		intc_cpu_running(&r.f->m, 0);
 		poll_all(&r);
-		take_lvt_mask(&r, &count, 3);
+		take_masking(&r, &count, 3, mask_lvt_timer);
 	}
 	CHECK_EQ(count, 3);
 	CHECK_EQ(r.other, 0);
