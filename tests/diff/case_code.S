@@ -1220,6 +1220,32 @@ CASE "flags of shr read by the next block after the block's end", jit-flags, AF
 	seto bl
 1:	sub rsi, 1
 END
+/* A block whose last instruction jumps back to its own start: the JIT loops
+ * inside its code, and leaves (RIP stored then) at the step loop's event
+ * checks, every 16384 instructions, and at the end. */
+CASE "a block looping back to its own start 40000 times", jit-flags
+	mov ecx, 40000
+	xor eax, eax
+	xor edx, edx
+1:	add rax, rcx
+	lea rdx, [rdx + 3]
+	sub ecx, 1
+	jnz 1b
+	setz bl
+END
+CASE "a loop to its own start with a load, a store and a cmp, 30000 times", jit-flags
+	mov ecx, 30000
+	mov rsi, SCRATCH + 0x100
+	xor eax, eax
+1:	mov rdx, [rsi]
+	add rdx, rcx
+	mov [rsi + 8], rdx
+	add rax, rdx
+	cmp ecx, 1
+	lea ecx, [rcx - 1]
+	jne 1b
+	setc bl
+END
 
 /* --- Memory at page boundaries and faults ------------------------------------------- */
 CASE "qword across two mapped pages", pagecross

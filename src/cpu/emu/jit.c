@@ -449,12 +449,12 @@ static bool mem_mov(const struct emu_insn *in)
  * first or last byte is not canonical, never matches. */
 static void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3])
 {
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
-	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
-	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
-	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
-	b1(j, 0x48); b1(j, 0x8d); b1(j, 0x50); b1(j, (uint8_t)(size - 1));   /* lea rdx, [rax + size - 1] */
+	emit_tlb_entry(j);
+	if (size == 1) {
+		b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);       /* mov rdx, rax */
+	} else {
+		b1(j, 0x48); b1(j, 0x8d); b1(j, 0x50); b1(j, (uint8_t)(size - 1));   /* lea rdx, [rax + size - 1] */
+	}
 	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
 	b4(j, (uint32_t)(offsetof(struct emu_tlb_entry, tag) + 8 * acc));
@@ -957,6 +957,30 @@ static void cold_emit(struct jbuf *j, struct jit_cold *c, unsigned n)
 
 /* --- Translation ---------------------------------------------------------------- */
 
+/* A taken JMP/Jcc rel to entry + t, `done` instructions to count: RIP
+ * stored, the chain, the exit with code 1. Returns the fixup for a
+ * non-canonical target (the handler's #GP), or NULL. A loop back to the
+ * block's own start (t == 0: canonical, r12 already the target) jumps
+ * back into the body after the stop checks and stores RIP only when it
+ * leaves. */
+static uint8_t *emit_taken(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+			   int64_t t, unsigned done)
+{
+	uint8_t *bad = NULL;
+	if (t) {
+		bad = target_checked(j, t);
+		st(j, RAX, OFF(rip));
+	}
+	flush(j, done);
+	jit_emit_chain_any(j, jit, b, t, 1);
+	if (!t) {
+		lea_r12(j, RAX, 0);
+		st(j, RAX, OFF(rip));
+	}
+	ret_code(j, 1);
+	return bad;
+}
+
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 {
 	uint8_t *start = j->p;
@@ -970,6 +994,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 	if (jit_emit_entry(j, jit, b, start))
 		return -EINVAL;
 	jit_stats_emit_block(j);   /* chained entries count too */
+	j->body = j->p;            /* a self-loop's jump back (jit_chain.c) */
 
 	int32_t off = 0;
 	unsigned pending = 0;     /* instructions done but not yet counted */
@@ -1066,11 +1091,8 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			jit_emit_chain_any(j, jit, b, next, 0);
 			ret_code(j, 0);
 			patch(j, taken);
-			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
-			st(j, RAX, OFF(rip));
-			flush(j, pending + 1);
-			jit_emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
-			ret_code(j, 1);
+			uint8_t *bad = emit_taken(j, jit, b, (int64_t)next + (int64_t)in->imm,
+						  pending + 1);
 			patch(j, bad);   /* non-canonical: the handler raises #GP */
 			flush(j, pending);
 			emit_call(j, in, off, next);
@@ -1079,11 +1101,8 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			off = next;
 			break;
 		} else if (last && rel_branch(in) && (op == 0xe9 || op == 0xeb)) {
-			uint8_t *bad = target_checked(j, (int64_t)next + (int64_t)in->imm);
-			st(j, RAX, OFF(rip));
-			flush(j, pending + 1);
-			jit_emit_chain_any(j, jit, b, (int64_t)next + (int64_t)in->imm, 1);
-			ret_code(j, 1);
+			uint8_t *bad = emit_taken(j, jit, b, (int64_t)next + (int64_t)in->imm,
+						  pending + 1);
 			patch(j, bad);
 			flush(j, pending);
 			emit_call(j, in, off, next);

@@ -31,6 +31,15 @@
  *           (emu_jit_link; only if it is the block at the jump's fixed
  *           address and both translations are current). From then on the
  *           exit costs the stop checks, a jump and the chain entry.
+ *   loop    A Jcc or JMP back to the block's own start (the xz decoder's
+ *           hot loops) jumps after the stop checks straight to the first
+ *           instruction's code (jbuf.body), past the chain entry: r12 is
+ *           already the target, jit_cur the block, and what the entry
+ *           checks cannot change unseen while the code runs (a write to
+ *           the block's page sets blk_exit, a rebuild or buffer flush
+ *           happens only in the step loop; another vCPU's or a device's
+ *           write is seen at the next event check, the stop checks'
+ *           jit_limit). RIP is stored only when the stop checks fail.
  *   dynamic An exit to an address known only at run time (RET, after a
  *           handler, another page): the exec TLB gives the host address;
  *           the block whose key it is, either the one cached in next[slot]
@@ -159,6 +168,13 @@ static void emit_chain(struct jbuf *j, struct emu_block *b, int64_t d, unsigned 
 {
 	uint8_t *x[2];
 	unsigned n = emit_stop_checks(j, x);
+	if (d == 0 && j->body) {   /* a loop back to the block's own start */
+		b1(j, 0xe9);                                     /* jmp body */
+		b4(j, (uint32_t)(j->body - (j->p + 4)));
+		for (unsigned i = 0; i < n; i++)
+			patch(j, x[i]);
+		return;
+	}
 	bool first = !j->link[slot];   /* one linkable jump per slot */
 	b1(j, 0x4d); b1(j, 0x8d); b1(j, 0xa4); b1(j, 0x24); b4(j, (uint32_t)d);   /* lea r12 */
 	b1(j, 0xb8); b4(j, first ? slot | 8 : slot);             /* mov eax, code */

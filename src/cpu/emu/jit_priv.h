@@ -30,6 +30,7 @@ struct jbuf {
 	uint64_t *stats;         /* jit->stats */
 	uint8_t *link[2];   /* the patchable jump of each slot's static chain, or NULL */
 	uint64_t *blk_runs;      /* NYX_EMU_JIT_STATS: the block's run counter */
+	uint8_t *body;           /* where the block's first instruction's code starts */
 	/* rax forwarding (translate()): rax_fresh says rax still holds guest
 	 * register rax_greg, which the previous instruction's code stored last,
 	 * so the next ld() of it is a register move (cleared by the first
@@ -231,13 +232,28 @@ static inline void set_rip(struct jbuf *j, int32_t off)
 /* The TLB probe for the linear address in rax: rcx = its entry in the
  * current privilege's TLB (tlbc), rdx = its page; then compares rdx with the
  * entry's tag for `acc` (ZF clear: a miss). */
+/* rcx = the TLB entry the linear address in rax picks (&tlbc[(rax >> 12) &
+ * (EMU_TLB_SIZE - 1)]). With 48-byte entries the index is scaled by a
+ * shift, a mask and a LEA (x16, x3) instead of an IMUL: two cycles less
+ * on the way from the address to the entry's addend. */
+static inline void emit_tlb_entry(struct jbuf *j)
+{
+	b1(j, 0x89); b1(j, 0xc1);                            /* mov ecx, eax */
+	if (sizeof(struct emu_tlb_entry) == 48) {
+		b1(j, 0xc1); b1(j, 0xe9); b1(j, 12 - 4);     /* shr ecx, 8 */
+		b1(j, 0x81); b1(j, 0xe1); b4(j, (EMU_TLB_SIZE - 1) << 4);   /* and ecx, mask */
+		b1(j, 0x8d); b1(j, 0x0c); b1(j, 0x49);       /* lea ecx, [rcx + rcx * 2] */
+	} else {
+		b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);         /* shr ecx, 12 */
+		b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
+		b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
+	}
+	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+}
+
 static inline void emit_tlb_probe(struct jbuf *j, unsigned acc)
 {
-	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc1);               /* mov rcx, rax */
-	b1(j, 0x48); b1(j, 0xc1); b1(j, 0xe9); b1(j, 12);    /* shr rcx, 12 */
-	b1(j, 0x81); b1(j, 0xe1); b4(j, EMU_TLB_SIZE - 1);   /* and ecx, size - 1 */
-	b1(j, 0x69); b1(j, 0xc9); b4(j, (uint32_t)sizeof(struct emu_tlb_entry));   /* imul */
-	b1(j, 0x48); b1(j, 0x03); b1(j, 0x8b); b4(j, OFF(tlbc));   /* add rcx, [tlbc] */
+	emit_tlb_entry(j);
 	b1(j, 0x48); b1(j, 0x89); b1(j, 0xc2);               /* mov rdx, rax */
 	b1(j, 0x48); b1(j, 0x81); b1(j, 0xe2); b4(j, 0xfffff000u);   /* and rdx, ~0xfff */
 	b1(j, 0x48); b1(j, 0x3b); b1(j, 0x91);               /* cmp rdx, [rcx + tag] */
