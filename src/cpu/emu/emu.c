@@ -552,6 +552,7 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 				       cpu->icount + cpu->budget - (EMU_BLOCK_INSNS - 1) : 0;
 			cpu->jit_limit = lim < cpu->ev_next ? lim : cpu->ev_next;
 			int r = b->jit_fn(cpu);
+			cpu->budget = cpu->budget_end - cpu->icount;   /* it counted icount only */
 			b = cpu->jit_cur;   /* the last of the blocks it chained through */
 			prev = ((r & 2) || b->chain_ok) && !cpu->blk_exit ? b : NULL;
 			slot = r & 1;
@@ -594,8 +595,10 @@ static __attribute__((noinline)) int step_loop(struct emu_cpu *cpu)
 int emu_step(struct emu_cpu *cpu, uint64_t n)
 {
 	cpu->budget = n;
+	cpu->budget_end = cpu->icount + n;   /* (mod 2^64: budget_end - icount is exact) */
 	cpu->shutdown = false;
 	if (setjmp(cpu->jmp)) {
+		cpu->budget = cpu->budget_end - cpu->icount;   /* translated code counted only icount */
 		handle_fault(cpu);
 		if (cpu->shutdown) {
 			/* Reported once; the CPU then stays in the shutdown state. */

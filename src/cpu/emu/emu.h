@@ -284,6 +284,8 @@ struct emu_cpu {
 	bool shutdown;           /* triple fault in this emu_step() */
 	bool in_shutdown;        /* shutdown state: halted until INIT or set_state */
 	uint64_t budget;         /* instructions left in this emu_step() */
+	uint64_t budget_end;     /* icount when it is spent: translated code counts
+				  * icount only, the step loop derives budget */
 	uint64_t insn_rsp;       /* RSP before the current instruction (fault rollback) */
 	atomic_bool tlb_flush_req;   /* memory map or dirty logging changed */
 	uint64_t a20_mask;       /* ~0, or bit 20 clear while the A20 gate is off */

@@ -887,7 +887,6 @@ static void emit_slow_call(struct jbuf *j, struct emu_insn *in, int32_t off, int
 	emit_after_call(j, next, false);   /* going on: this one pending */
 	if (pending) {
 		addmem(j, OFF(icount), -(int32_t)pending);
-		addmem(j, OFF(budget), (int32_t)pending);
 	}
 }
 

@@ -198,13 +198,13 @@ static inline void patch(struct jbuf *j, uint8_t *at)
 	memcpy(at, &rel, 4);
 }
 
-/* Instructions completed since the counters were last brought up to date. */
+/* Instructions completed since icount was last brought up to date (the
+ * step loop derives budget from icount and budget_end). */
 static inline void flush(struct jbuf *j, unsigned k)
 {
 	if (!k)
 		return;
 	addmem(j, OFF(icount), (int32_t)k);
-	addmem(j, OFF(budget), -(int32_t)k);
 }
 
 static inline void epilogue(struct jbuf *j)
