@@ -823,8 +823,8 @@ static void emit_after_call(struct jbuf *j, int32_t next_off, bool last)
 	lea_r12(j, RCX, next_off);
 	b1(j, 0x48); b1(j, 0x39); b1(j, 0xc8);       /* cmp rax, rcx */
 	uint8_t *out = jcc32(j, 0x5);                /* jne out */
-	b1(j, 0x8a); b1(j, 0x83); b4(j, OFF(check_irq));   /* mov al, [check_irq] */
-	b1(j, 0x0a); b1(j, 0x83); b4(j, OFF(blk_exit));    /* or al, [blk_exit] */
+	_Static_assert(OFF(blk_exit) == OFF(check_irq) + 1, "check_irq, blk_exit: one word");
+	b1(j, 0x66); b1(j, 0x83); b1(j, 0xbb); b4(j, OFF(check_irq)); b1(j, 0);   /* cmp word [check_irq, blk_exit], 0 */
 	uint8_t *on = jcc32(j, 0x4);                 /* jz on */
 	patch(j, out);
 	flush(j, 1);
