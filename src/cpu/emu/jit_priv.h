@@ -281,7 +281,24 @@ void jit_emit_chain_any(struct jbuf *j, struct emu_jit *jit, struct emu_block *b
 void jit_emit_chain_dyn(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
 			unsigned slot);
 
+/* Register number of B8+r. */
+static inline unsigned opreg(const struct emu_insn *in)
+{
+	return (in->op & 7) | ((in->rex & 1) << 3);
+}
+
+/* A 32- or 64-bit operand (no 66 prefix). */
+static inline bool plain_size(const struct emu_insn *in)
+{
+	return (in->opsize == 4 || in->opsize == 8) && !in->p66;
+}
+
 /* jit.c's emitters the other files use. */
+/* rax = the effective address of a 64-bit-addressing memory operand. */
+void emit_ea(struct jbuf *j, const struct emu_insn *in, int32_t next_off);
+/* a in rax, b in rcx: ALU kind (0-7 group 1, 8 TEST), the lazy-flag fields,
+ * the result to register dst (-1: none). */
+void emit_alu_tail(struct jbuf *j, const struct emu_insn *in, int kind, bool carry, int dst);
 void emit_eager_flags(struct jbuf *j);   /* host arithmetic flags -> the guest's, eagerly */
 uint8_t *jmp32(struct jbuf *j);          /* jmp rel32 to patch later */
 /* rax = linear address of the memory operand (64-bit addressing), then the
@@ -289,6 +306,20 @@ uint8_t *jmp32(struct jbuf *j);          /* jmp rel32 to patch later */
  * a jump to one of the fixups in f. */
 void emit_mem_addr(struct jbuf *j, const struct emu_insn *in, int32_t next_off, unsigned acc,
 		   unsigned size, uint8_t *f[3]);
+
+/* jit_mem.c: inline memory accesses through the TLB hit. The emit_*_fast
+ * forms return the jump past the slow path, whose fixups go in f. */
+void emit_tlb(struct jbuf *j, unsigned acc, unsigned size, uint8_t *f[3]);
+bool mem_mov(const struct emu_insn *in);
+uint8_t *emit_mem_fast(struct jbuf *j, const struct emu_insn *in, int32_t next_off, uint8_t *f[3]);
+bool pushpop(const struct emu_insn *in);
+uint8_t *emit_pushpop_fast(struct jbuf *j, const struct emu_insn *in, uint8_t *f[3]);
+int alu_load_kind(const struct emu_insn *in);
+uint8_t *emit_alu_load_fast(struct jbuf *j, const struct emu_insn *in, int kind, int32_t next_off,
+			    uint8_t *f[3]);
+int alu_rmw_kind(const struct emu_insn *in);
+uint8_t *emit_alu_rmw_fast(struct jbuf *j, const struct emu_insn *in, int kind, int32_t next_off,
+			   uint8_t *f[3]);
 
 /* What an instruction does to the guest's arithmetic flags as translate()
  * emits it (jit.c's flag liveness). */
