@@ -434,6 +434,20 @@ static void take_masking(struct rig *r, unsigned *count, unsigned stop,
 	}
 }
 
+/* The guest takes what is pending now, then runs on with IF=1 for `ns`
+ * (100 us steps, every source polled), taking what comes the same way. */
+static void run_masking(struct rig *r, unsigned *count, unsigned stop,
+			void (*mask)(struct rig *r), uint64_t ns)
+{
+	take_masking(r, count, stop, mask);
+	for (uint64_t t = 0; t < ns; t += 100 * US) {
+		r->f->now += 100 * US;
+		intc_cpu_running(&r->f->m, 0);
+		poll_all(r);
+		take_masking(r, count, stop, mask);
+	}
+}
+
 /* irq64's IOAPIC part: the PIT on pin 2 (edge, vector 0x30) masked. */
 static void mask_pin2(struct rig *r)
 {
@@ -461,13 +475,7 @@ TEST(intc_pit_owed_ticks_end_when_the_handler_masks_the_pin)
 	/* Stalled 22 ms: 5 periods, one in and 4 owed. */
 	stall(&r, 22 * MS);
 	CHECK_EQ(pit_edges(22 * MS, 4773), 5);
-	take_masking(&r, &count, 3, mask_pin2);
-	for (uint64_t t = 0; t < 40 * MS; t += 100 * US) {
-		r.f->now += 100 * US;
-		intc_cpu_running(&r.f->m, 0);
-		poll_all(&r);
-		take_masking(&r, &count, 3, mask_pin2);
-	}
+	run_masking(&r, &count, 3, mask_pin2, 40 * MS);
 	CHECK_EQ(count, 3);
 	CHECK_EQ(r.other, 0);
 	fix_free(r.f);
@@ -537,13 +545,7 @@ TEST(intc_lapic_owed_ticks_end_when_the_handler_masks_the_lvt)
 	apic_w(r.f, 0, 0x380, 4000000);                 /* 4 ms */
 	intc_cpu_running(&r.f->m, 0);
 	stall(&r, 22 * MS);                             /* 5 periods: one in, 4 owed */
-	take_masking(&r, &count, 3, mask_lvt_timer);
-	for (uint64_t t = 0; t < 40 * MS; t += 100 * US) {
-		r.f->now += 100 * US;
-		intc_cpu_running(&r.f->m, 0);
-		poll_all(&r);
-		take_masking(&r, &count, 3, mask_lvt_timer);
-	}
+	run_masking(&r, &count, 3, mask_lvt_timer, 40 * MS);
 	CHECK_EQ(count, 3);
 	CHECK_EQ(r.other, 0);
 	fix_free(r.f);

@@ -339,6 +339,19 @@ static unsigned take_until(struct rig *r, unsigned *count, unsigned stop)
 	return n;
 }
 
+/* The guest takes what is pending now, then runs on with IF=1 for `ns`,
+ * taking what comes (take_until, stopping at `stop`). */
+static void run_until(struct rig *r, unsigned *count, unsigned stop, uint64_t ns)
+{
+	take_until(r, count, stop);
+	for (uint64_t t = 0; t < ns; t += 100 * US) {
+		r->f->now += 100 * US;
+		intc_cpu_running(&r->f->m, 0);
+		rtc_poll(r->rtc);
+		take_until(r, count, stop);
+	}
+}
+
 /* The datasheet's PIE: with it clear, PF sets no IRQF and IRQ 8 stays
  * low. A handler that turns it off has had its last interrupt, owed ones
  * included: on the chip the next period's would come a period after the
@@ -352,14 +365,8 @@ TEST(dev_rtc_pie_off_in_the_handler_ends_owed_interrupts)
 	/* Stalled 43 ms: one interrupt in, 4 owed. */
 	stall(&r, 43 * MS);
 	CHECK_EQ(periods(43 * MS), 5);
-	take_until(&r, &count, 3);
 	/* The guest runs on with IF=1 and takes what comes. */
-	for (uint64_t t = 0; t < 60 * MS; t += 100 * US) {
-		r.f->now += 100 * US;
-		intc_cpu_running(&r.f->m, 0);
-		rtc_poll(r.rtc);
-		take_until(&r, &count, 3);
-	}
+	run_until(&r, &count, 3, 60 * MS);
 	CHECK_EQ(count, 3);
 	CHECK_EQ(r.other, 0);
 	fix_free(r.f);
@@ -384,13 +391,7 @@ TEST(dev_rtc_owed_interrupts_wait_for_the_eoi_of_the_handler_that_runs)
 	outb(r.f, 0xA0, 0x20);
 	outb(r.f, 0x20, 0x20);
 	/* The second handler turns PIE off. */
-	take_until(&r, &count, 2);
-	for (uint64_t t = 0; t < 60 * MS; t += 100 * US) {
-		r.f->now += 100 * US;
-		intc_cpu_running(&r.f->m, 0);
-		rtc_poll(r.rtc);
-		take_until(&r, &count, 2);
-	}
+	run_until(&r, &count, 2, 60 * MS);
 	CHECK_EQ(count, 2);
 	CHECK_EQ(r.other, 0);
 	fix_free(r.f);
