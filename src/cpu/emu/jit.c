@@ -770,6 +770,26 @@ static uint8_t *emit_taken(struct jbuf *j, struct emu_jit *jit, struct emu_block
 	return bad;
 }
 
+/* The end of an inline RET or CALL rel32 (new RIP stored): count it, leave
+ * by chaining to *target (NULL: wherever RIP says), and after that the
+ * slow path its fixups f lead to: the instruction's handler. */
+static void emit_branch_exit(struct jbuf *j, struct emu_jit *jit, struct emu_block *b,
+			     struct emu_insn *in, uint8_t *f[4], const int64_t *target,
+			     unsigned pending, int32_t off, int32_t next)
+{
+	flush(j, pending + 1);
+	if (target)
+		jit_emit_chain_any(j, jit, b, *target, 1);
+	else
+		jit_emit_chain_dyn(j, jit, b, 1);
+	ret_code(j, 1);
+	for (unsigned k = 0; k < 4; k++)
+		patch(j, f[k]);
+	flush(j, pending);
+	emit_call(j, in, off, next);
+	emit_after_call(j, next, true);
+}
+
 static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 {
 	uint8_t *start = j->p;
@@ -913,14 +933,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			b1(j, 0x48); b1(j, 0x8d); b1(j, 0x40); b1(j, 0x08);  /* lea rax, [rax + 8] */
 			st(j, RAX, OFF_REG(REG_RSP));
 			st(j, RCX, OFF(rip));
-			flush(j, pending + 1);
-			jit_emit_chain_dyn(j, jit, b, 1);
-			ret_code(j, 1);
-			for (unsigned k = 0; k < 4; k++)
-				patch(j, f[k]);
-			flush(j, pending);
-			emit_call(j, in, off, next);
-			emit_after_call(j, next, true);
+			emit_branch_exit(j, jit, b, in, f, NULL, pending, off, next);
 			break;
 		} else if (last && op == 0xe8 && rel_branch(in)) {
 			/* CALL rel32: as f_call() with a TLB hit and a canonical target */
@@ -935,14 +948,7 @@ static int translate(struct emu_jit *jit, struct emu_block *b, struct jbuf *j)
 			st(j, RAX, OFF_REG(REG_RSP));
 			lea_r12(j, RAX, (int32_t)t);
 			st(j, RAX, OFF(rip));
-			flush(j, pending + 1);
-			jit_emit_chain_any(j, jit, b, t, 1);
-			ret_code(j, 1);
-			for (unsigned k = 0; k < 4; k++)
-				patch(j, f[k]);
-			flush(j, pending);
-			emit_call(j, in, off, next);
-			emit_after_call(j, next, true);
+			emit_branch_exit(j, jit, b, in, f, &t, pending, off, next);
 			break;
 		} else if (last) {
 			flush(j, pending);
